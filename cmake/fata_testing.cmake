@@ -1,0 +1,10 @@
+# fata_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# A GoogleTest executable registered with CTest (one CTest test per case).
+include(GoogleTest)
+function(fata_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_compile_options(${name} PRIVATE ${FATA_LIBRARY_FLAGS})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "unit;${ARG_LABELS}")
+endfunction()

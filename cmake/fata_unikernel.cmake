@@ -1,0 +1,1 @@
+# Helpers for generated unikernel projects.

@@ -1,0 +1,43 @@
+// The runtime: what every image runs between the platform's entry point
+// and the unikernel's start function.
+//
+// It parses the boot arguments into the registered runtime keys (printing
+// --help or a one-line usage error), points logging at the console with a
+// wall-clock timestamp, builds the event loop over the platform (yield until
+// ready-or-deadline), runs the unikernel's main task and returns its exit
+// status. Generated `fata_app_main` functions call `start`.
+#pragma once
+
+#include <string_view>
+
+#include <fata/core/loop.hpp>
+#include <fata/platform/abi.hpp>
+
+namespace fata::runtime {
+
+// The event loop's backend on a real target: the platform's clocks and
+// `yield`.
+class platform_backend final : public loop_backend {
+ public:
+  mono_time now() override;
+  bool wait(loop& l, mono_time deadline) override;
+};
+
+struct app_info {
+  std::string_view name;     // the unikernel's name, for usage and logs
+  std::string_view summary;  // one paragraph for --help
+};
+
+// Makes the unikernel's main task once the keys are parsed (devices read
+// their keys when they are created, so nothing is built before).
+using main_factory = task<int> (*)();
+
+// Parses the keys, sets up logging, runs `make_main()` on a fresh loop and
+// returns the exit status: main's value; 0 after --help; usage_exit_status
+// after a bad argument; 70 (EX_SOFTWARE) if the image stalled.
+int start(const platform::start_info& info, const app_info& app, main_factory make_main);
+
+// The runtime's own log source ("runtime").
+void log_line(std::string_view text);
+
+}  // namespace fata::runtime

@@ -1,0 +1,83 @@
+#include <fata/runtime/runtime.hpp>
+
+#include <fata/core/keys.hpp>
+#include <fata/core/log.hpp>
+
+#include <climits>
+
+namespace fata::runtime {
+
+namespace {
+
+key<std::string> log_key{"log", "",
+                         "Log levels: a comma-separated list of SOURCE:LEVEL or LEVEL, where "
+                         "SOURCE is a name, a prefix ending in *, or *, and LEVEL is quiet, "
+                         "error, warning, info or debug (e.g. net.tcp:debug,*:warning)",
+                         "LOGGING"};
+
+log::source runtime_log{"runtime", "The runtime: start-up and exit"};
+
+void console_output(void*, const log::record& r) {
+  char buf[1200];
+  fixed_writer w(buf);
+  format_sink s = w.sink();
+  log::format_record(s, r);
+  if (w.truncated()) {
+    // Keep the line a line: end it even when the message was cut.
+    platform::console_write(w.view().substr(0, w.size() - 4));
+    platform::console_write("...\n");
+    return;
+  }
+  platform::console_write(w.view());
+}
+
+wall_time platform_wall_clock(void*) { return wall_from_ns(platform::wall_ns()); }
+
+}  // namespace
+
+mono_time platform_backend::now() { return mono_from_ns(platform::monotonic_ns()); }
+
+bool platform_backend::wait(loop& l, mono_time deadline) {
+  platform::handle ready[64];
+  const int n = platform::yield(deadline == mono_never ? INT64_MAX : to_ns(deadline), ready);
+  if (n < 0) return false;
+  for (int i = 0; i < n; ++i) l.notify_io(ready[i]);
+  return true;
+}
+
+void log_line(std::string_view text) { runtime_log.info("{}", text); }
+
+int start(const platform::start_info& info, const app_info& app, main_factory make_main) {
+  const char* program = info.program ? info.program : "fata";
+  auto parsed = parse_keys(std::span<const char* const>(info.argv, static_cast<std::size_t>(info.argc)),
+                           program, app.summary);
+  switch (parsed.what) {
+    case key_parse_outcome::action::show_help:
+      platform::console_write(parsed.message);
+      return 0;
+    case key_parse_outcome::action::usage_error: {
+      std::string line = format("{}: {}\n", program, parsed.message);
+      platform::console_write(line);
+      return usage_exit_status;
+    }
+    case key_parse_outcome::action::run:
+      break;
+  }
+  if (auto r = log::configure(*log_key); !r) {
+    platform::console_write(format("{}: invalid value for '--log': {}\n", program, r.error()));
+    return usage_exit_status;
+  }
+  log::set_clock(&platform_wall_clock, nullptr);
+  log::set_output(&console_output, nullptr);
+
+  platform_backend backend;
+  loop l(backend);
+  auto status = l.run(make_main());
+  if (!status) {
+    runtime_log.error("{}: {}", app.name, status.error());
+    return 70;
+  }
+  return *status;
+}
+
+}  // namespace fata::runtime
