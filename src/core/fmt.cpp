@@ -6,11 +6,11 @@
 namespace fata {
 
 void fixed_writer::append(std::string_view text) {
-  const std::size_t room = out_.size() - length_;
+  const std::size_t room = _out.size() - _length;
   const std::size_t n = text.size() < room ? text.size() : room;
-  if (n != 0) std::memcpy(out_.data() + length_, text.data(), n);
-  length_ += n;
-  if (n < text.size()) truncated_ = true;
+  if (n != 0) std::memcpy(_out.data() + _length, text.data(), n);
+  _length += n;
+  if (n < text.size()) _truncated = true;
 }
 
 void format_padded(format_sink& sink, const format_spec& spec, std::string_view body,

@@ -10,22 +10,22 @@ constinit key_base* keys_head = nullptr;
 
 key_base::key_base(std::string_view name, std::string_view doc, std::string_view group,
                    bool has_default)
-    : has_default_(has_default), name_(name), doc_(doc), group_(group) {
+    : _has_default(has_default), _name(name), _doc(doc), _group(group) {
   // Keep registration order: append at the tail.
   if (!keys_head) {
     keys_head = this;
     return;
   }
   key_base* tail = keys_head;
-  while (tail->next_) tail = tail->next_;
-  tail->next_ = this;
-  prev_ = tail;
+  while (tail->_next) tail = tail->_next;
+  tail->_next = this;
+  _prev = tail;
 }
 
 key_base::~key_base() {
-  if (prev_) prev_->next_ = next_;
-  else keys_head = next_;
-  if (next_) next_->prev_ = prev_;
+  if (_prev) _prev->_next = _next;
+  else keys_head = _next;
+  if (_next) _next->_prev = _prev;
 }
 
 key_base* key_base::first() { return keys_head; }

@@ -47,16 +47,16 @@ std::optional<level> parse_level(std::string_view text) {
 }  // namespace
 
 source::source(std::string_view name, std::string_view doc)
-    : name_(name), doc_(doc), threshold_(level_for(name)) {
-  next_ = sources_head;
-  if (next_) next_->prev_ = this;
+    : _name(name), _doc(doc), _threshold(level_for(name)) {
+  _next = sources_head;
+  if (_next) _next->_prev = this;
   sources_head = this;
 }
 
 source::~source() {
-  if (prev_) prev_->next_ = next_;
-  else sources_head = next_;
-  if (next_) next_->prev_ = prev_;
+  if (_prev) _prev->_next = _next;
+  else sources_head = _next;
+  if (_next) _next->_prev = _prev;
 }
 
 source* source::first() { return sources_head; }

@@ -4,44 +4,44 @@ namespace fata {
 
 // --- cancel_state ----------------------------------------------------------
 
-cancel_state::cancel_state(cancel_state* parent) : parent_(parent) {
-  if (!parent_) return;
-  next_sibling_ = parent_->first_child_;
-  if (next_sibling_) next_sibling_->prev_sibling_ = this;
-  parent_->first_child_ = this;
-  requested_ = parent_->requested_;
+cancel_state::cancel_state(cancel_state* parent) : _parent(parent) {
+  if (!_parent) return;
+  _next_sibling = _parent->_first_child;
+  if (_next_sibling) _next_sibling->_prev_sibling = this;
+  _parent->_first_child = this;
+  _requested = _parent->_requested;
 }
 
 cancel_state::~cancel_state() {
-  FATA_ASSERT(first_child_ == nullptr);
-  if (!parent_) return;
-  if (prev_sibling_) prev_sibling_->next_sibling_ = next_sibling_;
-  else parent_->first_child_ = next_sibling_;
-  if (next_sibling_) next_sibling_->prev_sibling_ = prev_sibling_;
+  FATA_ASSERT(_first_child == nullptr);
+  if (!_parent) return;
+  if (_prev_sibling) _prev_sibling->_next_sibling = _next_sibling;
+  else _parent->_first_child = _next_sibling;
+  if (_next_sibling) _next_sibling->_prev_sibling = _prev_sibling;
 }
 
 void cancel_state::request() {
-  if (requested_) return;
-  requested_ = true;
-  for (cancel_state* c = first_child_; c; c = c->next_sibling_) c->request();
-  if (interruptible* op = std::exchange(current_, nullptr)) op->interrupt(op);
+  if (_requested) return;
+  _requested = true;
+  for (cancel_state* c = _first_child; c; c = c->_next_sibling) c->request();
+  if (interruptible* op = std::exchange(_current, nullptr)) op->interrupt(op);
 }
 
 void cancel_state::reset() {
-  if (first_child_ == nullptr && current_ == nullptr) requested_ = false;
+  if (_first_child == nullptr && _current == nullptr) _requested = false;
 }
 
 // --- timer -----------------------------------------------------------------
 
-timer::timer(timer&& other) noexcept : fn_(other.fn_), context_(other.context_) {
+timer::timer(timer&& other) noexcept : _fn(other._fn), _context(other._context) {
   FATA_ASSERT(!other.armed());
 }
 
 void timer::arm(mono_time when) {
   loop& l = loop::current();
   if (armed()) l.heap_remove(this);
-  deadline_ = when;
-  sequence_ = l.timer_sequence_++;
+  _deadline = when;
+  _sequence = l._timer_sequence++;
   l.heap_insert(this);
 }
 
@@ -52,23 +52,23 @@ void timer::disarm() {
 
 // --- wait_queue ------------------------------------------------------------
 
-wait_queue::~wait_queue() { FATA_ASSERT(head_ == nullptr); }
+wait_queue::~wait_queue() { FATA_ASSERT(_head == nullptr); }
 
-wait_queue::wait_queue(wait_queue&& other) noexcept { FATA_ASSERT(other.head_ == nullptr); }
+wait_queue::wait_queue(wait_queue&& other) noexcept { FATA_ASSERT(other._head == nullptr); }
 
 void wait_queue::push(waiter* w) {
-  w->prev = tail_;
+  w->prev = _tail;
   w->next = nullptr;
-  if (tail_) tail_->next = w;
-  else head_ = w;
-  tail_ = w;
+  if (_tail) _tail->next = w;
+  else _head = w;
+  _tail = w;
 }
 
 void wait_queue::unlink(waiter* w) {
   if (w->prev) w->prev->next = w->next;
-  else head_ = w->next;
+  else _head = w->next;
   if (w->next) w->next->prev = w->prev;
-  else tail_ = w->prev;
+  else _tail = w->prev;
   w->next = w->prev = nullptr;
 }
 
@@ -110,15 +110,15 @@ bool wait_queue::awaiter::suspend(std::coroutine_handle<> h, cancel_state* cs) n
 }
 
 bool wait_queue::notify_one() {
-  if (!head_) return false;
-  head_->finish(errc{});
+  if (!_head) return false;
+  _head->finish(errc{});
   return true;
 }
 
 std::size_t wait_queue::notify_all() {
   std::size_t n = 0;
-  while (head_) {
-    head_->finish(errc{});
+  while (_head) {
+    _head->finish(errc{});
     ++n;
   }
   return n;
@@ -128,28 +128,28 @@ std::size_t wait_queue::notify_all() {
 
 bool sleep_until::suspend(std::coroutine_handle<> h, cancel_state* cs) noexcept {
   if (cs && cs->requested()) {
-    status_ = errc::cancelled;
+    _status = errc::cancelled;
     return false;
   }
-  handle_ = h;
-  cancel_ = cs;
+  _handle = h;
+  _cancel = cs;
   interrupt = &on_interrupt;
   if (cs) cs->set_current(this);
-  timer_.arm(deadline_);
+  _timer.arm(_deadline);
   return true;
 }
 
 void sleep_until::on_timer(void* self) {
   auto* s = static_cast<sleep_until*>(self);
-  if (s->cancel_) s->cancel_->clear_current();
-  loop::current().schedule(s->handle_);
+  if (s->_cancel) s->_cancel->clear_current();
+  loop::current().schedule(s->_handle);
 }
 
 void sleep_until::on_interrupt(interruptible* self) {
   auto* s = static_cast<sleep_until*>(self);
-  s->timer_.disarm();
-  s->status_ = errc::cancelled;
-  loop::current().schedule(s->handle_);
+  s->_timer.disarm();
+  s->_status = errc::cancelled;
+  loop::current().schedule(s->_handle);
 }
 
 // --- detached runners ------------------------------------------------------
@@ -185,13 +185,13 @@ loop* current_loop = nullptr;
 
 // --- loop ------------------------------------------------------------------
 
-loop::loop(loop_backend& backend) : backend_(&backend), previous_(current_loop) {
-  ready_.resize(64);
+loop::loop(loop_backend& backend) : _backend(&backend), _previous(current_loop) {
+  _ready.resize(64);
   current_loop = this;
 }
 
 loop::~loop() {
-  current_loop = previous_;
+  current_loop = _previous;
 }
 
 loop& loop::current() {
@@ -202,21 +202,21 @@ loop& loop::current() {
 loop* loop::current_or_null() { return current_loop; }
 
 void loop::schedule(std::coroutine_handle<> h) {
-  if (ready_count_ == ready_.size()) {
+  if (_ready_count == _ready.size()) {
     // Grow the ring, unrolling it so that the head is at 0.
-    std::vector<std::coroutine_handle<>> bigger(ready_.size() * 2);
-    for (std::size_t i = 0; i < ready_count_; ++i)
-      bigger[i] = ready_[(ready_head_ + i) % ready_.size()];
-    ready_ = std::move(bigger);
-    ready_head_ = 0;
+    std::vector<std::coroutine_handle<>> bigger(_ready.size() * 2);
+    for (std::size_t i = 0; i < _ready_count; ++i)
+      bigger[i] = _ready[(_ready_head + i) % _ready.size()];
+    _ready = std::move(bigger);
+    _ready_head = 0;
   }
-  ready_[(ready_head_ + ready_count_) % ready_.size()] = h;
-  ++ready_count_;
+  _ready[(_ready_head + _ready_count) % _ready.size()] = h;
+  ++_ready_count;
 }
 
 void loop::start_root(std::coroutine_handle<> h) { schedule(h); }
 
-void loop::spawn(task<void> t) { spawn_under(std::move(t), &root_cancel_, nullptr, nullptr); }
+void loop::spawn(task<void> t) { spawn_under(std::move(t), &_root_cancel, nullptr, nullptr); }
 
 void loop::spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context) {
   auto runner = run_detached(std::move(t), parent, done, context);
@@ -224,28 +224,28 @@ void loop::spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), 
 }
 
 wait_queue& loop::io_queue(std::uint32_t h) {
-  if (h >= io_queues_.size()) io_queues_.resize(h + 1);
-  return io_queues_[h];
+  if (h >= _io_queues.size()) _io_queues.resize(h + 1);
+  return _io_queues[h];
 }
 
 void loop::notify_io(std::uint32_t h) {
-  ++stats_.io_notifications;
-  if (h < io_queues_.size()) io_queues_[h].notify_all();
+  ++_stats.io_notifications;
+  if (h < _io_queues.size()) _io_queues[h].notify_all();
 }
 
 std::size_t loop::run_ready() {
   std::size_t resumed = 0;
   for (;;) {
-    if (!heap_.empty()) fire_due_timers(now());
-    if (ready_count_ == 0) break;
+    if (!_heap.empty()) fire_due_timers(now());
+    if (_ready_count == 0) break;
     // Run the tasks ready now; those they wake run in the next round, after
     // timers had a chance, so that no chain of wake-ups starves timers.
-    std::size_t batch = ready_count_;
-    while (batch-- > 0 && ready_count_ > 0) {
-      std::coroutine_handle<> h = ready_[ready_head_];
-      ready_head_ = (ready_head_ + 1) % ready_.size();
-      --ready_count_;
-      ++stats_.resumes;
+    std::size_t batch = _ready_count;
+    while (batch-- > 0 && _ready_count > 0) {
+      std::coroutine_handle<> h = _ready[_ready_head];
+      _ready_head = (_ready_head + 1) % _ready.size();
+      --_ready_count;
+      ++_stats.resumes;
       ++resumed;
       h.resume();
     }
@@ -253,88 +253,88 @@ std::size_t loop::run_ready() {
   return resumed;
 }
 
-mono_time loop::next_deadline() const { return heap_.empty() ? mono_never : heap_[0]->deadline_; }
+mono_time loop::next_deadline() const { return _heap.empty() ? mono_never : _heap[0]->_deadline; }
 
 bool loop::step() {
   run_ready();
-  return backend_->wait(*this, next_deadline()) || ready_count_ != 0;
+  return _backend->wait(*this, next_deadline()) || _ready_count != 0;
 }
 
 void loop::shutdown() {
-  root_cancel_.request();
+  _root_cancel.request();
   // Cancellation wakes every interruptible wait; let the chains unwind.
   // Chains that keep waiting uninterruptibly on timers get to finish them.
   for (int rounds = 0; rounds < 1'000'000; ++rounds) {
     run_ready();
-    if (ready_count_ == 0 && heap_.empty()) break;
-    if (ready_count_ == 0 && !backend_->wait(*this, next_deadline())) break;
+    if (_ready_count == 0 && _heap.empty()) break;
+    if (_ready_count == 0 && !_backend->wait(*this, next_deadline())) break;
   }
-  root_cancel_.reset();
+  _root_cancel.reset();
 }
 
 void loop::fire_due_timers(mono_time now) {
-  while (!heap_.empty() && heap_[0]->deadline_ <= now) {
-    timer* t = heap_[0];
+  while (!_heap.empty() && _heap[0]->_deadline <= now) {
+    timer* t = _heap[0];
     heap_remove(t);
-    ++stats_.timers_fired;
-    t->fn_(t->context_);
+    ++_stats.timers_fired;
+    t->_fn(t->_context);
   }
 }
 
 bool loop::earlier(const timer* a, const timer* b) {
-  if (a->deadline_ != b->deadline_) return a->deadline_ < b->deadline_;
-  return a->sequence_ < b->sequence_;
+  if (a->_deadline != b->_deadline) return a->_deadline < b->_deadline;
+  return a->_sequence < b->_sequence;
 }
 
 void loop::heap_insert(timer* t) {
-  t->index_ = heap_.size();
-  heap_.push_back(t);
-  heap_sift_up(t->index_);
+  t->_index = _heap.size();
+  _heap.push_back(t);
+  heap_sift_up(t->_index);
 }
 
 void loop::heap_remove(timer* t) {
-  const std::size_t i = t->index_;
-  FATA_ASSERT(i < heap_.size() && heap_[i] == t);
-  timer* last = heap_.back();
-  heap_.pop_back();
-  t->index_ = timer::not_armed;
+  const std::size_t i = t->_index;
+  FATA_ASSERT(i < _heap.size() && _heap[i] == t);
+  timer* last = _heap.back();
+  _heap.pop_back();
+  t->_index = timer::not_armed;
   if (last == t) return;
-  heap_[i] = last;
-  last->index_ = i;
+  _heap[i] = last;
+  last->_index = i;
   heap_sift_up(i);
-  heap_sift_down(last->index_);
+  heap_sift_down(last->_index);
 }
 
 void loop::heap_sift_up(std::size_t i) {
-  timer* t = heap_[i];
+  timer* t = _heap[i];
   while (i > 0) {
     const std::size_t parent = (i - 1) / 4;
-    if (!earlier(t, heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    heap_[i]->index_ = i;
+    if (!earlier(t, _heap[parent])) break;
+    _heap[i] = _heap[parent];
+    _heap[i]->_index = i;
     i = parent;
   }
-  heap_[i] = t;
-  t->index_ = i;
+  _heap[i] = t;
+  t->_index = i;
 }
 
 void loop::heap_sift_down(std::size_t i) {
-  timer* t = heap_[i];
-  const std::size_t n = heap_.size();
+  timer* t = _heap[i];
+  const std::size_t n = _heap.size();
   for (;;) {
     const std::size_t first = 4 * i + 1;
     if (first >= n) break;
     std::size_t best = first;
     const std::size_t end = first + 4 < n ? first + 4 : n;
     for (std::size_t c = first + 1; c < end; ++c)
-      if (earlier(heap_[c], heap_[best])) best = c;
-    if (!earlier(heap_[best], t)) break;
-    heap_[i] = heap_[best];
-    heap_[i]->index_ = i;
+      if (earlier(_heap[c], _heap[best])) best = c;
+    if (!earlier(_heap[best], t)) break;
+    _heap[i] = _heap[best];
+    _heap[i]->_index = i;
     i = best;
   }
-  heap_[i] = t;
-  t->index_ = i;
+  _heap[i] = t;
+  t->_index = i;
 }
 
 }  // namespace fata

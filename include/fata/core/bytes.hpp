@@ -35,22 +35,22 @@ class byte_view_base {
   using size_type = std::size_t;
 
   constexpr byte_view_base() = default;
-  constexpr byte_view_base(Byte* data, std::size_t size) : data_(data), size_(size) {}
+  constexpr byte_view_base(Byte* data, std::size_t size) : _data(data), _size(size) {}
 
-  constexpr Byte* data() const { return data_; }
-  constexpr std::size_t size() const { return size_; }
-  constexpr bool empty() const { return size_ == 0; }
-  constexpr Byte* begin() const { return data_; }
-  constexpr Byte* end() const { return data_ + size_; }
+  constexpr Byte* data() const { return _data; }
+  constexpr std::size_t size() const { return _size; }
+  constexpr bool empty() const { return _size == 0; }
+  constexpr Byte* begin() const { return _data; }
+  constexpr Byte* end() const { return _data + _size; }
 
   constexpr Byte& operator[](std::size_t i) const {
-    FATA_ASSERT(i < size_);
-    return data_[i];
+    FATA_ASSERT(i < _size);
+    return _data[i];
   }
 
   std::uint8_t u8(std::size_t off) const {
-    FATA_ASSERT(off < size_);
-    return static_cast<std::uint8_t>(data_[off]);
+    FATA_ASSERT(off < _size);
+    return static_cast<std::uint8_t>(_data[off]);
   }
   std::uint16_t be16(std::size_t off) const { return static_cast<std::uint16_t>(load_be(off, 2)); }
   std::uint32_t be32(std::size_t off) const { return static_cast<std::uint32_t>(load_be(off, 4)); }
@@ -61,25 +61,25 @@ class byte_view_base {
 
   // The bytes as characters, for text protocols.
   std::string_view chars() const {
-    return {reinterpret_cast<const char*>(data_), size_};
+    return {reinterpret_cast<const char*>(_data), _size};
   }
 
  protected:
   std::uint64_t load_be(std::size_t off, std::size_t n) const {
-    FATA_ASSERT(off <= size_ && n <= size_ - off);
+    FATA_ASSERT(off <= _size && n <= _size - off);
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(data_[off + i]);
+    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(_data[off + i]);
     return v;
   }
   std::uint64_t load_le(std::size_t off, std::size_t n) const {
-    FATA_ASSERT(off <= size_ && n <= size_ - off);
+    FATA_ASSERT(off <= _size && n <= _size - off);
     std::uint64_t v = 0;
-    for (std::size_t i = n; i-- > 0;) v = (v << 8) | static_cast<std::uint8_t>(data_[off + i]);
+    for (std::size_t i = n; i-- > 0;) v = (v << 8) | static_cast<std::uint8_t>(_data[off + i]);
     return v;
   }
 
-  Byte* data_ = nullptr;
-  std::size_t size_ = 0;
+  Byte* _data = nullptr;
+  std::size_t _size = 0;
 };
 
 }  // namespace detail
@@ -96,25 +96,25 @@ class bytes : public detail::byte_view_base<const std::byte> {
 
   // [off, off + len) of this view.
   constexpr bytes sub(std::size_t off, std::size_t len) const {
-    FATA_ASSERT(off <= size_ && len <= size_ - off);
-    return {data_ + off, len};
+    FATA_ASSERT(off <= _size && len <= _size - off);
+    return {_data + off, len};
   }
   // Everything from `off` on.
   constexpr bytes skip(std::size_t off) const {
-    FATA_ASSERT(off <= size_);
-    return {data_ + off, size_ - off};
+    FATA_ASSERT(off <= _size);
+    return {_data + off, _size - off};
   }
   constexpr bytes first(std::size_t n) const { return sub(0, n); }
   constexpr bytes last(std::size_t n) const {
-    FATA_ASSERT(n <= size_);
-    return {data_ + size_ - n, n};
+    FATA_ASSERT(n <= _size);
+    return {_data + _size - n, n};
   }
-  constexpr std::span<const std::byte> span() const { return {data_, size_}; }
-  const std::uint8_t* u8_data() const { return reinterpret_cast<const std::uint8_t*>(data_); }
+  constexpr std::span<const std::byte> span() const { return {_data, _size}; }
+  const std::uint8_t* u8_data() const { return reinterpret_cast<const std::uint8_t*>(_data); }
 
   // Content equality.
   bool equals(bytes other) const {
-    return size_ == other.size_ && (size_ == 0 || std::memcmp(data_, other.data_, size_) == 0);
+    return _size == other._size && (_size == 0 || std::memcmp(_data, other._data, _size) == 0);
   }
   friend bool operator==(bytes a, bytes b) { return a.equals(b); }
 };
@@ -126,28 +126,28 @@ class mut_bytes : public detail::byte_view_base<std::byte> {
   constexpr mut_bytes(std::span<std::byte> s) : byte_view_base(s.data(), s.size()) {}
   mut_bytes(void* data, std::size_t size) : byte_view_base(static_cast<std::byte*>(data), size) {}
 
-  constexpr operator bytes() const { return {data_, size_}; }
-  constexpr bytes as_const() const { return {data_, size_}; }
+  constexpr operator bytes() const { return {_data, _size}; }
+  constexpr bytes as_const() const { return {_data, _size}; }
 
   constexpr mut_bytes sub(std::size_t off, std::size_t len) const {
-    FATA_ASSERT(off <= size_ && len <= size_ - off);
-    return {data_ + off, len};
+    FATA_ASSERT(off <= _size && len <= _size - off);
+    return {_data + off, len};
   }
   constexpr mut_bytes skip(std::size_t off) const {
-    FATA_ASSERT(off <= size_);
-    return {data_ + off, size_ - off};
+    FATA_ASSERT(off <= _size);
+    return {_data + off, _size - off};
   }
   constexpr mut_bytes first(std::size_t n) const { return sub(0, n); }
   constexpr mut_bytes last(std::size_t n) const {
-    FATA_ASSERT(n <= size_);
-    return {data_ + size_ - n, n};
+    FATA_ASSERT(n <= _size);
+    return {_data + _size - n, n};
   }
-  constexpr std::span<std::byte> span() const { return {data_, size_}; }
-  std::uint8_t* u8_data() const { return reinterpret_cast<std::uint8_t*>(data_); }
+  constexpr std::span<std::byte> span() const { return {_data, _size}; }
+  std::uint8_t* u8_data() const { return reinterpret_cast<std::uint8_t*>(_data); }
 
   void set_u8(std::size_t off, std::uint8_t v) const {
-    FATA_ASSERT(off < size_);
-    data_[off] = static_cast<std::byte>(v);
+    FATA_ASSERT(off < _size);
+    _data[off] = static_cast<std::byte>(v);
   }
   void set_be16(std::size_t off, std::uint16_t v) const { store_be(off, v, 2); }
   void set_be32(std::size_t off, std::uint32_t v) const { store_be(off, v, 4); }
@@ -158,25 +158,25 @@ class mut_bytes : public detail::byte_view_base<std::byte> {
 
   // Copies `src` to offset `off`; the destination range must fit.
   void copy_from(std::size_t off, bytes src) const {
-    FATA_ASSERT(off <= size_ && src.size() <= size_ - off);
-    if (!src.empty()) std::memmove(data_ + off, src.data(), src.size());
+    FATA_ASSERT(off <= _size && src.size() <= _size - off);
+    if (!src.empty()) std::memmove(_data + off, src.data(), src.size());
   }
   void fill(std::byte v) const {
-    if (size_ != 0) std::memset(data_, static_cast<int>(v), size_);
+    if (_size != 0) std::memset(_data, static_cast<int>(v), _size);
   }
 
  private:
   void store_be(std::size_t off, std::uint64_t v, std::size_t n) const {
-    FATA_ASSERT(off <= size_ && n <= size_ - off);
+    FATA_ASSERT(off <= _size && n <= _size - off);
     for (std::size_t i = n; i-- > 0;) {
-      data_[off + i] = static_cast<std::byte>(v & 0xff);
+      _data[off + i] = static_cast<std::byte>(v & 0xff);
       v >>= 8;
     }
   }
   void store_le(std::size_t off, std::uint64_t v, std::size_t n) const {
-    FATA_ASSERT(off <= size_ && n <= size_ - off);
+    FATA_ASSERT(off <= _size && n <= _size - off);
     for (std::size_t i = 0; i < n; ++i) {
-      data_[off + i] = static_cast<std::byte>(v & 0xff);
+      _data[off + i] = static_cast<std::byte>(v & 0xff);
       v >>= 8;
     }
   }
@@ -190,16 +190,16 @@ class buffer {
  public:
   buffer() = default;
   explicit buffer(std::size_t size)
-      : data_(size ? new (std::nothrow) std::byte[size] : nullptr),
-        size_(data_ ? size : 0),
-        failed_(size != 0 && !data_) {}
+      : _data(size ? new (std::nothrow) std::byte[size] : nullptr),
+        _size(_data ? size : 0),
+        _failed(size != 0 && !_data) {}
   buffer(buffer&& o) noexcept
-      : data_(std::move(o.data_)), size_(std::exchange(o.size_, 0)),
-        failed_(std::exchange(o.failed_, false)) {}
+      : _data(std::move(o._data)), _size(std::exchange(o._size, 0)),
+        _failed(std::exchange(o._failed, false)) {}
   buffer& operator=(buffer&& o) noexcept {
-    data_ = std::move(o.data_);
-    size_ = std::exchange(o.size_, 0);
-    failed_ = std::exchange(o.failed_, false);
+    _data = std::move(o._data);
+    _size = std::exchange(o._size, 0);
+    _failed = std::exchange(o._failed, false);
     return *this;
   }
 
@@ -211,18 +211,18 @@ class buffer {
   }
 
   // False when the allocation failed.
-  bool valid() const { return !failed_; }
-  std::byte* data() const { return data_.get(); }
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  mut_bytes view() const { return {data_.get(), size_}; }
+  bool valid() const { return !_failed; }
+  std::byte* data() const { return _data.get(); }
+  std::size_t size() const { return _size; }
+  bool empty() const { return _size == 0; }
+  mut_bytes view() const { return {_data.get(), _size}; }
   operator mut_bytes() const { return view(); }
-  operator bytes() const { return {data_.get(), size_}; }
+  operator bytes() const { return {_data.get(), _size}; }
 
  private:
-  std::unique_ptr<std::byte[]> data_;
-  std::size_t size_ = 0;
-  bool failed_ = false;
+  std::unique_ptr<std::byte[]> _data;
+  std::size_t _size = 0;
+  bool _failed = false;
 };
 
 }  // namespace fata

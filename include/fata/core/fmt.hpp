@@ -49,13 +49,13 @@ struct format_spec {
 class format_sink {
  public:
   using append_fn = void (*)(void* context, std::string_view text);
-  constexpr format_sink(append_fn fn, void* context) : fn_(fn), context_(context) {}
-  void append(std::string_view text) { fn_(context_, text); }
-  void put(char c) { fn_(context_, std::string_view(&c, 1)); }
+  constexpr format_sink(append_fn fn, void* context) : _fn(fn), _context(context) {}
+  void append(std::string_view text) { _fn(_context, text); }
+  void put(char c) { _fn(_context, std::string_view(&c, 1)); }
 
  private:
-  append_fn fn_;
-  void* context_;
+  append_fn _fn;
+  void* _context;
 };
 
 // Writes `body` padded to the spec's width and alignment (numbers default
@@ -160,21 +160,21 @@ void format_to(format_sink& sink, std::string_view fmt, const Args&... args) {
 // Appends to a caller-owned character buffer, truncating what does not fit.
 class fixed_writer {
  public:
-  explicit fixed_writer(std::span<char> out) : out_(out) {}
+  explicit fixed_writer(std::span<char> out) : _out(out) {}
   format_sink sink() { return {&append_to, this}; }
   void append(std::string_view text);
-  std::string_view view() const { return {out_.data(), length_}; }
-  std::size_t size() const { return length_; }
-  bool truncated() const { return truncated_; }
-  void clear() { length_ = 0; truncated_ = false; }
+  std::string_view view() const { return {_out.data(), _length}; }
+  std::size_t size() const { return _length; }
+  bool truncated() const { return _truncated; }
+  void clear() { _length = 0; _truncated = false; }
 
  private:
   static void append_to(void* self, std::string_view text) {
     static_cast<fixed_writer*>(self)->append(text);
   }
-  std::span<char> out_;
-  std::size_t length_ = 0;
-  bool truncated_ = false;
+  std::span<char> _out;
+  std::size_t _length = 0;
+  bool _truncated = false;
 };
 
 // Formats into `out`; returns the text written (truncated if it did not fit).
@@ -209,14 +209,14 @@ class inline_string {
  public:
   template <class... Args>
   explicit inline_string(std::string_view fmt, const Args&... args) {
-    length_ = format_into(std::span<char>(data_), fmt, args...).size();
+    _length = format_into(std::span<char>(_data), fmt, args...).size();
   }
-  std::string_view view() const { return {data_.data(), length_}; }
+  std::string_view view() const { return {_data.data(), _length}; }
   operator std::string_view() const { return view(); }
 
  private:
-  std::array<char, N> data_;
-  std::size_t length_ = 0;
+  std::array<char, N> _data;
+  std::size_t _length = 0;
 };
 
 }  // namespace fata

@@ -194,18 +194,18 @@ class task_group {
   // Starts `t` as a member; it runs on the next turn.
   void spawn(task<void> t);
   // Requests cancellation of every member (present and later).
-  void cancel() { state_.request(); }
-  bool cancelled() const { return state_.requested(); }
+  void cancel() { _state.request(); }
+  bool cancelled() const { return _state.requested(); }
   // Waits until no member is running. If the joiner is cancelled meanwhile
   // the members are cancelled and still awaited.
   task<void> join();
-  std::size_t size() const { return live_; }
+  std::size_t size() const { return _live; }
 
  private:
   static void on_member_done(void* self);
-  cancel_state state_;
-  std::size_t live_ = 0;
-  wait_queue idle_;
+  cancel_state _state;
+  std::size_t _live = 0;
+  wait_queue _idle;
 };
 
 }  // namespace fata

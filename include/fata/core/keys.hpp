@@ -53,12 +53,12 @@ class key_base {
   key_base(const key_base&) = delete;
   key_base& operator=(const key_base&) = delete;
 
-  std::string_view name() const { return name_; }
-  std::string_view doc() const { return doc_; }
-  std::string_view group() const { return group_; }
+  std::string_view name() const { return _name; }
+  std::string_view doc() const { return _doc; }
+  std::string_view group() const { return _group; }
   // True once a value came from the command line.
-  bool given() const { return given_; }
-  bool required() const { return !has_default_; }
+  bool given() const { return _given; }
+  bool required() const { return !_has_default; }
 
   // Parses `text` into the key's value.
   virtual key_parse_result set_text(std::string_view text) = 0;
@@ -71,21 +71,21 @@ class key_base {
   // Booleans may be given without a value.
   virtual bool is_flag() const { return false; }
   // Records that the value came from the command line.
-  void mark_given() { given_ = true; }
+  void mark_given() { _given = true; }
 
   static key_base* first();
-  key_base* next() const { return next_; }
+  key_base* next() const { return _next; }
 
  protected:
-  bool has_default_;
+  bool _has_default;
 
  private:
-  std::string name_;
-  std::string_view doc_;
-  std::string_view group_;
-  bool given_ = false;
-  key_base* next_ = nullptr;
-  key_base* prev_ = nullptr;
+  std::string _name;
+  std::string_view _doc;
+  std::string_view _group;
+  bool _given = false;
+  key_base* _next = nullptr;
+  key_base* _prev = nullptr;
 };
 
 // How a type is read from and written to text.
@@ -256,31 +256,31 @@ class key final : public key_base {
  public:
   key(std::string_view name, T default_value, std::string_view doc,
       std::string_view group = "APPLICATION")
-      : key_base(name, doc, group, true), value_(default_value), default_(std::move(default_value)) {}
+      : key_base(name, doc, group, true), _value(default_value), _default(std::move(default_value)) {}
   key(std::string_view name, required_t, std::string_view doc,
       std::string_view group = "APPLICATION")
-      : key_base(name, doc, group, false), value_{} {}
+      : key_base(name, doc, group, false), _value{} {}
 
-  const T& value() const { return value_; }
-  const T& operator*() const { return value_; }
-  const T* operator->() const { return &value_; }
+  const T& value() const { return _value; }
+  const T& operator*() const { return _value; }
+  const T* operator->() const { return &_value; }
   // Sets the value from code (tests, generated wiring).
-  void set(T v) { value_ = std::move(v); }
+  void set(T v) { _value = std::move(v); }
 
   key_parse_result set_text(std::string_view text) override {
     auto v = key_codec<T>::parse(text);
     if (!v) return unexpected(v.error());
-    value_ = std::move(*v);
+    _value = std::move(*v);
     return {};
   }
   std::string_view type_name() const override { return key_codec<T>::type_name; }
-  std::string value_text() const override { return key_codec<T>::print(value_); }
-  std::string default_text() const override { return key_codec<T>::print(default_); }
+  std::string value_text() const override { return key_codec<T>::print(_value); }
+  std::string default_text() const override { return key_codec<T>::print(_default); }
   bool is_flag() const override { return std::same_as<T, bool>; }
 
  private:
-  T value_;
-  T default_{};
+  T _value;
+  T _default{};
 };
 
 // The outcome of parsing the boot arguments.

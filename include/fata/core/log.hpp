@@ -55,11 +55,11 @@ class source {
   source(const source&) = delete;
   source& operator=(const source&) = delete;
 
-  std::string_view name() const { return name_; }
-  std::string_view doc() const { return doc_; }
-  level threshold() const { return threshold_; }
-  void set_threshold(level l) { threshold_ = l; }
-  bool enabled(level l) const { return l != level::quiet && l <= threshold_; }
+  std::string_view name() const { return _name; }
+  std::string_view doc() const { return _doc; }
+  level threshold() const { return _threshold; }
+  void set_threshold(level l) { _threshold = l; }
+  bool enabled(level l) const { return l != level::quiet && l <= _threshold; }
 
   template <class... Args>
   void error(std::string_view fmt, const Args&... args) const {
@@ -80,7 +80,7 @@ class source {
 
   // Iteration over all registered sources, for --help and diagnostics.
   static source* first();
-  source* next() const { return next_; }
+  source* next() const { return _next; }
 
  private:
   template <class... Args>
@@ -93,11 +93,11 @@ class source {
   }
   void write(level l, std::string_view message) const;
 
-  std::string_view name_;
-  std::string_view doc_;
-  level threshold_;
-  source* next_ = nullptr;
-  source* prev_ = nullptr;
+  std::string_view _name;
+  std::string_view _doc;
+  level _threshold;
+  source* _next = nullptr;
+  source* _prev = nullptr;
 };
 
 // Where records go. The context pointer is passed back unchanged.

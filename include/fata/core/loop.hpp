@@ -46,7 +46,7 @@ class timer {
  public:
   using callback = void (*)(void* context);
 
-  timer(callback fn, void* context) : fn_(fn), context_(context) {}
+  timer(callback fn, void* context) : _fn(fn), _context(context) {}
   // A timer that calls `object->Method()`.
   template <auto Method, class T>
   static timer bound(T* object) {
@@ -61,17 +61,17 @@ class timer {
   // moves an armed timer.
   void arm(mono_time when);
   void disarm();
-  bool armed() const { return index_ != not_armed; }
-  mono_time deadline() const { return deadline_; }
+  bool armed() const { return _index != not_armed; }
+  mono_time deadline() const { return _deadline; }
 
  private:
   friend class loop;
   static constexpr std::size_t not_armed = ~std::size_t(0);
-  callback fn_;
-  void* context_;
-  mono_time deadline_{};
-  std::uint64_t sequence_ = 0;
-  std::size_t index_ = not_armed;
+  callback _fn;
+  void* _context;
+  mono_time _deadline{};
+  std::uint64_t _sequence = 0;
+  std::size_t _index = not_armed;
 };
 
 // Tasks waiting for something another part of the image will signal. A
@@ -133,14 +133,14 @@ class wait_queue {
   bool notify_one();
   // Wakes every waiter; returns how many.
   std::size_t notify_all();
-  bool has_waiters() const { return head_ != nullptr; }
+  bool has_waiters() const { return _head != nullptr; }
 
  private:
   friend struct waiter;
   void push(waiter* w);
   void unlink(waiter* w);
-  waiter* head_ = nullptr;
-  waiter* tail_ = nullptr;
+  waiter* _head = nullptr;
+  waiter* _tail = nullptr;
 };
 
 // Counters of a loop's activity, for benchmarks and diagnostics.
@@ -163,7 +163,7 @@ class loop {
   static loop& current();
   static loop* current_or_null();
 
-  mono_time now() { return backend_->now(); }
+  mono_time now() { return _backend->now(); }
 
   // Runs `main` to completion, driving every other task meanwhile; then
   // cancels the tasks still running (spawned ones), lets them unwind, and
@@ -198,10 +198,10 @@ class loop {
   // Cancels every spawned task and runs until they have unwound.
   void shutdown();
 
-  cancel_state& root_cancel() { return root_cancel_; }
-  const loop_stats& stats() const { return stats_; }
-  void count_wait() { ++stats_.waits; }
-  std::size_t armed_timers() const { return heap_.size(); }
+  cancel_state& root_cancel() { return _root_cancel; }
+  const loop_stats& stats() const { return _stats; }
+  void count_wait() { ++_stats.waits; }
+  std::size_t armed_timers() const { return _heap.size(); }
 
  private:
   friend class timer;
@@ -215,24 +215,24 @@ class loop {
   void fire_due_timers(mono_time now);
   void start_root(std::coroutine_handle<> h);
 
-  loop_backend* backend_;
+  loop_backend* _backend;
   // The ready queue: a growable ring of coroutine handles.
-  std::vector<std::coroutine_handle<>> ready_;
-  std::size_t ready_head_ = 0;
-  std::size_t ready_count_ = 0;
-  std::vector<timer*> heap_;
-  std::uint64_t timer_sequence_ = 0;
-  std::vector<wait_queue> io_queues_;
-  cancel_state root_cancel_;
-  loop_stats stats_;
-  loop* previous_ = nullptr;
+  std::vector<std::coroutine_handle<>> _ready;
+  std::size_t _ready_head = 0;
+  std::size_t _ready_count = 0;
+  std::vector<timer*> _heap;
+  std::uint64_t _timer_sequence = 0;
+  std::vector<wait_queue> _io_queues;
+  cancel_state _root_cancel;
+  loop_stats _stats;
+  loop* _previous = nullptr;
 };
 
 // Suspends the calling task until `deadline`. errc::cancelled if the
 // chain is cancelled first.
 class sleep_until : interruptible {
  public:
-  explicit sleep_until(mono_time deadline) : deadline_(deadline) {}
+  explicit sleep_until(mono_time deadline) : _deadline(deadline) {}
   sleep_until(const sleep_until&) = delete;
   bool await_ready() const noexcept { return false; }
   template <fata_promise P>
@@ -240,8 +240,8 @@ class sleep_until : interruptible {
     return suspend(h, h.promise().cancel);
   }
   wait_result await_resume() const noexcept {
-    if (status_ == errc{}) return {};
-    return unexpected(status_);
+    if (_status == errc{}) return {};
+    return unexpected(_status);
   }
 
  private:
@@ -249,11 +249,11 @@ class sleep_until : interruptible {
   static void on_timer(void* self);
   static void on_interrupt(interruptible* self);
 
-  mono_time deadline_;
-  std::coroutine_handle<> handle_;
-  cancel_state* cancel_ = nullptr;
-  timer timer_{&on_timer, this};
-  errc status_ = errc{};
+  mono_time _deadline;
+  std::coroutine_handle<> _handle;
+  cancel_state* _cancel = nullptr;
+  timer _timer{&on_timer, this};
+  errc _status = errc{};
 };
 
 // Suspends the calling task for `d`.
@@ -272,17 +272,17 @@ struct yield_now {
 // simulations: waiting jumps the clock straight to the deadline.
 class virtual_backend final : public loop_backend {
  public:
-  explicit virtual_backend(mono_time start = mono_from_ns(1'000'000'000)) : now_(start) {}
-  mono_time now() override { return now_; }
+  explicit virtual_backend(mono_time start = mono_from_ns(1'000'000'000)) : _now(start) {}
+  mono_time now() override { return _now; }
   bool wait(loop&, mono_time deadline) override {
     if (deadline == mono_never) return false;
-    if (deadline > now_) now_ = deadline;
+    if (deadline > _now) _now = deadline;
     return true;
   }
-  void advance(duration d) { now_ += d; }
+  void advance(duration d) { _now += d; }
 
  private:
-  mono_time now_;
+  mono_time _now;
 };
 
 // ---------------------------------------------------------------------------
@@ -324,12 +324,12 @@ result<T, errc> loop::run(task<T> main) {
   using slot_type = std::conditional_t<std::is_void_v<T>, bool, T>;
   std::optional<slot_type> out;
   auto root = detail::run_main(std::move(main), &out);
-  root.handle.promise().cancel = &root_cancel_;
+  root.handle.promise().cancel = &_root_cancel;
   start_root(root.handle);
   for (;;) {
     run_ready();
     if (root.handle.done()) break;
-    if (!backend_->wait(*this, next_deadline()) && ready_count_ == 0) break;
+    if (!_backend->wait(*this, next_deadline()) && _ready_count == 0) break;
   }
   const bool finished = root.handle.done();
   shutdown();

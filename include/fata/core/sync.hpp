@@ -18,20 +18,20 @@ namespace fata {
 // waits from suspending until `clear`.
 class event {
  public:
-  bool is_set() const { return set_; }
+  bool is_set() const { return _set; }
   void set() {
-    set_ = true;
-    waiters_.notify_all();
+    _set = true;
+    _waiters.notify_all();
   }
-  void clear() { set_ = false; }
+  void clear() { _set = false; }
   // Returns at once if set; otherwise suspends until set or cancelled.
   task<wait_result> wait();
   // As wait(), but errc::timed_out after `deadline`.
   task<wait_result> wait_until(mono_time deadline);
 
  private:
-  bool set_ = false;
-  wait_queue waiters_;
+  bool _set = false;
+  wait_queue _waiters;
 };
 
 // A bounded first-in first-out queue between tasks. `push` suspends while
@@ -41,37 +41,37 @@ class event {
 template <class T>
 class channel {
  public:
-  explicit channel(std::size_t capacity) : items_(capacity ? capacity : 1) {}
+  explicit channel(std::size_t capacity) : _items(capacity ? capacity : 1) {}
 
-  std::size_t capacity() const { return items_.size(); }
-  std::size_t size() const { return count_; }
-  bool empty() const { return count_ == 0; }
-  bool full() const { return count_ == items_.size(); }
-  bool closed() const { return closed_; }
+  std::size_t capacity() const { return _items.size(); }
+  std::size_t size() const { return _count; }
+  bool empty() const { return _count == 0; }
+  bool full() const { return _count == _items.size(); }
+  bool closed() const { return _closed; }
 
   // Adds `v` if there is room; errc::would_block when full.
   result<void, errc> try_push(T v) {
-    if (closed_) return unexpected(errc::closed);
+    if (_closed) return unexpected(errc::closed);
     if (full()) return unexpected(errc::would_block);
-    items_[(head_ + count_) % items_.size()].emplace(std::move(v));
-    ++count_;
-    readers_.notify_one();
+    _items[(_head + _count) % _items.size()].emplace(std::move(v));
+    ++_count;
+    _readers.notify_one();
     return {};
   }
   // Takes the oldest value if there is one.
   std::optional<T> try_pop() {
-    if (count_ == 0) return std::nullopt;
-    std::optional<T> v = std::move(items_[head_]);
-    items_[head_].reset();
-    head_ = (head_ + 1) % items_.size();
-    --count_;
-    writers_.notify_one();
+    if (_count == 0) return std::nullopt;
+    std::optional<T> v = std::move(_items[_head]);
+    _items[_head].reset();
+    _head = (_head + 1) % _items.size();
+    --_count;
+    _writers.notify_one();
     return v;
   }
 
   task<result<void, errc>> push(T v) {
-    while (full() && !closed_) {
-      if (auto r = co_await writers_.wait(); !r) co_return unexpected(r.error());
+    while (full() && !_closed) {
+      if (auto r = co_await _writers.wait(); !r) co_return unexpected(r.error());
     }
     co_return try_push(std::move(v));
   }
@@ -79,24 +79,24 @@ class channel {
   task<result<T, errc>> pop() {
     for (;;) {
       if (auto v = try_pop()) co_return std::move(*v);
-      if (closed_) co_return unexpected(errc::closed);
-      if (auto r = co_await readers_.wait(); !r) co_return unexpected(r.error());
+      if (_closed) co_return unexpected(errc::closed);
+      if (auto r = co_await _readers.wait(); !r) co_return unexpected(r.error());
     }
   }
 
   void close() {
-    closed_ = true;
-    readers_.notify_all();
-    writers_.notify_all();
+    _closed = true;
+    _readers.notify_all();
+    _writers.notify_all();
   }
 
  private:
-  std::vector<std::optional<T>> items_;
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
-  bool closed_ = false;
-  wait_queue readers_;
-  wait_queue writers_;
+  std::vector<std::optional<T>> _items;
+  std::size_t _head = 0;
+  std::size_t _count = 0;
+  bool _closed = false;
+  wait_queue _readers;
+  wait_queue _writers;
 };
 
 }  // namespace fata

@@ -49,7 +49,7 @@ class cancel_state {
   cancel_state(const cancel_state&) = delete;
   cancel_state& operator=(const cancel_state&) = delete;
 
-  bool requested() const { return requested_; }
+  bool requested() const { return _requested; }
   // Requests cancellation of this chain and of every descendant, and
   // interrupts the operation the chain is suspended at. Idempotent.
   void request();
@@ -60,16 +60,16 @@ class cancel_state {
   void reset();
 
   // Used by awaitables: the operation the chain is now suspended at.
-  void set_current(interruptible* op) { current_ = op; }
-  void clear_current() { current_ = nullptr; }
+  void set_current(interruptible* op) { _current = op; }
+  void clear_current() { _current = nullptr; }
 
  private:
-  cancel_state* parent_ = nullptr;
-  cancel_state* first_child_ = nullptr;
-  cancel_state* next_sibling_ = nullptr;
-  cancel_state* prev_sibling_ = nullptr;
-  interruptible* current_ = nullptr;
-  bool requested_ = false;
+  cancel_state* _parent = nullptr;
+  cancel_state* _first_child = nullptr;
+  cancel_state* _next_sibling = nullptr;
+  cancel_state* _prev_sibling = nullptr;
+  interruptible* _current = nullptr;
+  bool _requested = false;
 };
 
 // What every fata coroutine promise has: who to resume at the end, and the
@@ -133,19 +133,19 @@ class [[nodiscard]] task {
   using handle_type = std::coroutine_handle<promise_type>;
 
   task() = default;
-  explicit task(handle_type h) : handle_(h) {}
-  task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  explicit task(handle_type h) : _handle(h) {}
+  task(task&& other) noexcept : _handle(std::exchange(other._handle, {})) {}
   task& operator=(task&& other) noexcept {
     if (this != &other) {
       destroy();
-      handle_ = std::exchange(other.handle_, {});
+      _handle = std::exchange(other._handle, {});
     }
     return *this;
   }
   ~task() { destroy(); }
 
-  bool valid() const { return bool(handle_); }
-  bool done() const { return handle_ && handle_.done(); }
+  bool valid() const { return bool(_handle); }
+  bool done() const { return _handle && _handle.done(); }
 
   // Awaiting runs the task in the awaiting chain's cancellation state;
   // `cancel_override`, when given, runs it in another (a child state made
@@ -167,22 +167,22 @@ class [[nodiscard]] task {
     T await_resume() { return handle.promise().take(); }
   };
 
-  awaiter operator co_await() & noexcept { return awaiter{handle_}; }
-  awaiter operator co_await() && noexcept { return awaiter{handle_}; }
+  awaiter operator co_await() & noexcept { return awaiter{_handle}; }
+  awaiter operator co_await() && noexcept { return awaiter{_handle}; }
   // Awaits this task with its own cancellation state `state`.
-  awaiter with_cancel(cancel_state* state) noexcept { return awaiter{handle_, state}; }
+  awaiter with_cancel(cancel_state* state) noexcept { return awaiter{_handle, state}; }
 
   // Hands the coroutine to a runner that will own it (used by the loop).
-  handle_type release() { return std::exchange(handle_, {}); }
+  handle_type release() { return std::exchange(_handle, {}); }
 
  private:
   void destroy() {
-    if (!handle_) return;
-    FATA_ASSERT(!handle_.promise().started || handle_.done());
-    handle_.destroy();
-    handle_ = {};
+    if (!_handle) return;
+    FATA_ASSERT(!_handle.promise().started || _handle.done());
+    _handle.destroy();
+    _handle = {};
   }
-  handle_type handle_;
+  handle_type _handle;
 };
 
 // `co_await current_cancel_state()` gives the awaiting chain's cancellation
