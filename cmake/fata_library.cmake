@@ -6,7 +6,7 @@
 # has a CMakeLists.txt, in sorted order, so new libraries plug in without
 # editing a shared list.
 function(fata_add_subdirectories dir)
-  file(GLOB children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/${dir}
+  file(GLOB children LIST_DIRECTORIES true CONFIGURE_DEPENDS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/${dir}
        ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*)
   list(SORT children)
   foreach(child IN LISTS children)
