@@ -1,0 +1,110 @@
+// The IPv4 layer (RFC 791, host requirements of RFC 1122 §3.2.1): static
+// configuration, routing between the local network and a gateway,
+// fragmentation on send, bounded reassembly on receive, and dispatch to
+// the transports registered per protocol number. It implements
+// `ipv4_output` for them (net/transport.hpp), so TCP, UDP and ICMP plug in
+// without knowing this type.
+//
+// Receive policy (each drop counted by reason): the header must parse
+// (version, lengths, checksum); the source may not be broadcast,
+// multicast, or our own address; the destination must be our address, the
+// limited broadcast or our subnet's broadcast (a host does not forward).
+// Fragments go through the reassembler (see ipv4_reassembly.hpp).
+//
+// Send: the source is our address; the next hop is the destination on our
+// subnet (or for a broadcast) and the gateway otherwise (no gateway:
+// ip_error::no_route). Datagrams larger than the link MTU are fragmented
+// into pieces of a multiple of 8 bytes; more than 65535 bytes in all is
+// ip_error::too_big. Sending to our own address is not supported
+// (ip_error::no_route).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <fata/core/addr.hpp>
+#include <fata/core/bytes.hpp>
+#include <fata/core/result.hpp>
+#include <fata/core/time.hpp>
+#include <fata/net/ethernet.hpp>
+#include <fata/net/ipv4_reassembly.hpp>
+#include <fata/net/transport.hpp>
+
+namespace fata::net {
+
+struct ipv4_config {
+  // Our address and subnet; 0.0.0.0/0 leaves the layer unconfigured (it
+  // then only receives broadcasts).
+  ipv4_prefix address{ipv4_addr::any(), 0};
+  // The router for destinations outside the subnet; any(): none.
+  ipv4_addr gateway = ipv4_addr::any();
+  std::uint8_t ttl = 64;
+  reassembly_config reassembly;
+};
+
+struct ipv4_stats {
+  std::uint64_t rx_packets = 0;
+  std::uint64_t rx_delivered = 0;
+  std::uint64_t rx_truncated = 0;
+  std::uint64_t rx_malformed = 0;
+  std::uint64_t rx_bad_checksum = 0;
+  std::uint64_t rx_bad_source = 0;       // broadcast, multicast or our own
+  std::uint64_t rx_not_for_us = 0;
+  std::uint64_t rx_unknown_protocol = 0;
+  std::uint64_t rx_fragments = 0;
+  std::uint64_t tx_packets = 0;          // datagrams
+  std::uint64_t tx_fragments = 0;        // fragments of larger datagrams
+  std::uint64_t tx_no_route = 0;
+  std::uint64_t tx_too_big = 0;
+  std::uint64_t tx_failed = 0;           // the link refused (busy, unresolved)
+};
+
+class ipv4_layer final : public ipv4_output {
+ public:
+  ipv4_layer(ipv4_link& link, ipv4_config cfg);
+  ipv4_layer(const ipv4_layer&) = delete;
+  ipv4_layer& operator=(const ipv4_layer&) = delete;
+
+  // Registers the transport for `protocol` (nullptr unregisters).
+  void attach(std::uint8_t protocol, ipv4_input* input) { _inputs[protocol] = input; }
+
+  // One received IPv4 packet (the payload of an Ethernet frame).
+  void input(bytes packet, mono_time now);
+
+  // The header of the datagram being delivered (valid during a transport's
+  // receive()), for ICMP error messages that must quote it. For a
+  // reassembled datagram, a re-emitted 20-byte header.
+  bytes current_header() const { return _current_header; }
+
+  // ipv4_output
+  result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+                              std::span<const bytes> parts) override;
+  ipv4_addr source_for(ipv4_addr destination) const override;
+  std::size_t mtu_for(ipv4_addr destination) const override;
+
+  void poll(mono_time now) { _reassembly.poll(now); }
+  mono_time poll_at() const { return _reassembly.poll_at(); }
+
+  const ipv4_config& config() const { return _cfg; }
+  ipv4_addr address() const { return _cfg.address.address; }
+  bool is_local(ipv4_addr destination) const;
+  const ipv4_stats& stats() const { return _stats; }
+  const ipv4_reassembler& reassembler() const { return _reassembly; }
+
+ private:
+  void deliver(const ipv4_meta& meta, bytes header, bytes payload, mono_time now);
+  result<void, ip_error> transmit_one(ipv4_addr next_hop, const wire::ipv4_repr& header,
+                                      std::span<const bytes> parts);
+
+  ipv4_link* _link;
+  ipv4_config _cfg;
+  std::array<ipv4_input*, 256> _inputs{};
+  ipv4_reassembler _reassembly;
+  std::uint16_t _next_ident = 1;
+  bytes _current_header;
+  ipv4_stats _stats;
+};
+
+}  // namespace fata::net

@@ -1,0 +1,169 @@
+#include <fata/net/ipv4.hpp>
+
+#include <fata/net/wire/ipv4.hpp>
+
+namespace fata::net {
+
+using wire::ipv4_packet;
+using wire::ipv4_repr;
+
+ipv4_layer::ipv4_layer(ipv4_link& link, ipv4_config cfg)
+    : _link(&link), _cfg(cfg), _reassembly(cfg.reassembly) {}
+
+bool ipv4_layer::is_local(ipv4_addr destination) const {
+  if (destination.is_broadcast()) return true;
+  if (_cfg.address.address.is_any()) return false;
+  if (destination == _cfg.address.address) return true;
+  // The subnet's broadcast address (not for /31 and /32, RFC 3021).
+  return _cfg.address.length < 31 && destination == _cfg.address.broadcast();
+}
+
+void ipv4_layer::input(bytes data, mono_time now) {
+  ++_stats.rx_packets;
+  auto p = ipv4_packet::parse(data);
+  if (!p) {
+    switch (p.error()) {
+      case wire::parse_error::truncated: ++_stats.rx_truncated; break;
+      case wire::parse_error::bad_checksum: ++_stats.rx_bad_checksum; break;
+      default: ++_stats.rx_malformed; break;
+    }
+    return;
+  }
+  const ipv4_addr src = p->source();
+  // RFC 1122 §3.2.1.3: a source that is broadcast or multicast is bogus;
+  // our own address coming back in is a loop or a spoof.
+  if (src.is_broadcast() || src.is_multicast() ||
+      (!_cfg.address.address.is_any() && src == _cfg.address.address) ||
+      (_cfg.address.length < 31 && !_cfg.address.address.is_any() &&
+       src == _cfg.address.broadcast())) {
+    ++_stats.rx_bad_source;
+    return;
+  }
+  if (!is_local(p->destination())) {
+    ++_stats.rx_not_for_us;
+    return;
+  }
+  ipv4_meta meta;
+  meta.source = src;
+  meta.destination = p->destination();
+  meta.protocol = p->protocol();
+  meta.ttl = p->ttl();
+  meta.tos = p->tos();
+  if (p->is_fragment()) {
+    ++_stats.rx_fragments;
+    auto whole = _reassembly.input(*p, now);
+    if (!whole) return;
+    std::array<std::byte, ipv4_packet::min_header_len> header;
+    ipv4_repr h = whole->header;
+    // The quoted header of a reassembled datagram: as it was, whole.
+    if (h.total_len() <= ipv4_packet::max_total_len) {
+      h.emit(mut_bytes(header.data(), header.size()));
+    } else {
+      std::fill(header.begin(), header.end(), std::byte{0});
+    }
+    deliver(meta, bytes(header.data(), header.size()), whole->payload, now);
+    return;
+  }
+  deliver(meta, p->header(), p->payload(), now);
+}
+
+void ipv4_layer::deliver(const ipv4_meta& meta, bytes header, bytes payload, mono_time now) {
+  ipv4_input* in = _inputs[meta.protocol];
+  if (!in) {
+    ++_stats.rx_unknown_protocol;
+    return;
+  }
+  ++_stats.rx_delivered;
+  _current_header = header;
+  in->receive(meta, payload, now);
+  _current_header = {};
+}
+
+ipv4_addr ipv4_layer::source_for(ipv4_addr) const { return _cfg.address.address; }
+
+std::size_t ipv4_layer::mtu_for(ipv4_addr) const {
+  return _link->mtu() - ipv4_packet::min_header_len;
+}
+
+result<void, ip_error> ipv4_layer::transmit_one(ipv4_addr next_hop, const ipv4_repr& header,
+                                                std::span<const bytes> parts) {
+  std::array<std::byte, ipv4_packet::min_header_len> h;
+  header.emit(mut_bytes(h.data(), h.size()));
+  std::array<bytes, 33> all;
+  FATA_ASSERT(parts.size() < all.size());
+  all[0] = bytes(h.data(), h.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) all[i + 1] = parts[i];
+  auto r = _link->transmit(next_hop, std::span<const bytes>(all.data(), parts.size() + 1));
+  if (!r) ++_stats.tx_failed;
+  return r;
+}
+
+result<void, ip_error> ipv4_layer::send(ipv4_addr source, ipv4_addr destination,
+                                        std::uint8_t protocol, std::span<const bytes> parts) {
+  // Routing (RFC 1122 §3.3.1): on-link destinations directly, the rest
+  // through the gateway.
+  ipv4_addr next_hop;
+  if (destination.is_broadcast() ||
+      (!_cfg.address.address.is_any() && _cfg.address.contains(destination) &&
+       destination != _cfg.address.address)) {
+    next_hop = destination;
+  } else if (!_cfg.gateway.is_any() && destination != _cfg.address.address &&
+             !destination.is_any()) {
+    next_hop = _cfg.gateway;
+  } else {
+    ++_stats.tx_no_route;
+    return unexpected(ip_error::no_route);
+  }
+  std::size_t size = 0;
+  for (bytes p : parts) size += p.size();
+  if (size + ipv4_packet::min_header_len > ipv4_packet::max_total_len) {
+    ++_stats.tx_too_big;
+    return unexpected(ip_error::too_big);
+  }
+  ipv4_repr h;
+  h.source = source.is_any() ? _cfg.address.address : source;
+  h.destination = destination;
+  h.protocol = protocol;
+  h.ttl = _cfg.ttl;
+  h.ident = _next_ident++;
+  h.payload_len = size;
+  ++_stats.tx_packets;
+  const std::size_t mtu = _link->mtu();
+  if (size + ipv4_packet::min_header_len <= mtu) return transmit_one(next_hop, h, parts);
+
+  // RFC 791 §3.2 fragmentation: every fragment but the last carries a
+  // multiple of 8 bytes; each slices the caller's parts without copying.
+  const std::size_t per_fragment = (mtu - ipv4_packet::min_header_len) & ~std::size_t(7);
+  if (per_fragment == 0) return unexpected(ip_error::too_big);
+  std::size_t part = 0;
+  std::size_t part_offset = 0;
+  for (std::size_t offset = 0; offset < size; offset += per_fragment) {
+    const std::size_t n = std::min(per_fragment, size - offset);
+    std::array<bytes, 32> slices;
+    std::size_t count = 0;
+    std::size_t need = n;
+    while (need > 0) {
+      FATA_ASSERT(part < parts.size() && count < slices.size());
+      const std::size_t avail = parts[part].size() - part_offset;
+      const std::size_t take = std::min(avail, need);
+      if (take > 0) slices[count++] = parts[part].sub(part_offset, take);
+      need -= take;
+      part_offset += take;
+      if (part_offset == parts[part].size()) {
+        ++part;
+        part_offset = 0;
+      }
+    }
+    ipv4_repr f = h;
+    f.fragment_offset = static_cast<std::uint16_t>(offset);
+    f.more_fragments = offset + n < size;
+    f.payload_len = n;
+    ++_stats.tx_fragments;
+    auto r = transmit_one(next_hop, f, std::span<const bytes>(slices.data(), count));
+    // A fragment queued behind ARP is a copy; the rest follow it there.
+    if (!r) return r;
+  }
+  return {};
+}
+
+}  // namespace fata::net
