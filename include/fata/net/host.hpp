@@ -1,0 +1,85 @@
+// One IPv4 host on one Ethernet link: the layers below TCP composed
+// (Ethernet with ARP, IPv4 with reassembly, ICMPv4, UDP), still without
+// I/O. The `direct` stack (net/direct.hpp) wraps it with the coroutine glue
+// and a network interface; tests and the simulator drive it directly.
+//
+// `output()` is the IPv4 output the transports above (TCP) send through:
+// it forwards to the IPv4 layer and notes when the layers' timers may have
+// moved, so the glue re-arms its one timer (`timers_changed()`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <fata/core/fmt.hpp>
+#include <fata/core/time.hpp>
+#include <fata/net/arp.hpp>
+#include <fata/net/ethernet.hpp>
+#include <fata/net/icmpv4.hpp>
+#include <fata/net/ipv4.hpp>
+#include <fata/net/transport.hpp>
+#include <fata/net/udp.hpp>
+
+namespace fata::net {
+
+struct host_config {
+  ipv4_config ip;
+  arp_config arp;
+  icmpv4_config icmp;
+  udp_config udp;
+};
+
+class host {
+ public:
+  host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host_config cfg);
+  host(const host&) = delete;
+  host& operator=(const host&) = delete;
+
+  // Configures the address, announces it and attaches the transports.
+  void start();
+
+  // One received Ethernet frame.
+  void input(bytes frame, mono_time now);
+  // Timers of ARP and reassembly due at `now`.
+  void poll(mono_time now);
+  mono_time poll_at() const;
+  // True (once) when a send or a frame may have created an earlier timer.
+  bool timers_changed();
+
+  ipv4_output& output() { return _output; }
+  ethernet_link& link() { return _link; }
+  ipv4_layer& ip() { return _ip; }
+  icmpv4_layer& icmp() { return _icmp; }
+  udp_layer& udp() { return _udp; }
+  const ethernet_link& link() const { return _link; }
+  const ipv4_layer& ip() const { return _ip; }
+  const icmpv4_layer& icmp() const { return _icmp; }
+  const udp_layer& udp() const { return _udp; }
+
+  // Every layer's counters as "layer.counter value" lines.
+  void format_stats(format_sink& out) const;
+
+ private:
+  class tracked_output final : public ipv4_output {
+   public:
+    explicit tracked_output(host& h) : _host(&h) {}
+    result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+                                std::span<const bytes> parts) override;
+    ipv4_addr source_for(ipv4_addr destination) const override;
+    std::size_t mtu_for(ipv4_addr destination) const override;
+
+   private:
+    host* _host;
+  };
+
+  std::uint64_t timer_signature() const;
+
+  ethernet_link _link;
+  ipv4_layer _ip;
+  icmpv4_layer _icmp;
+  udp_layer _udp;
+  tracked_output _output{*this};
+  std::uint64_t _signature = 0;
+};
+
+}  // namespace fata::net
