@@ -1,0 +1,140 @@
+// Running one service on either network stack of the hosted target,
+// chosen at boot (MirageOS's --net=direct|socket):
+//
+//   struct echo { template <fata::sig::stackv4 S> fata::task<int> operator()(S& s) const; };
+//   extern "C" int fata_app_main(const fata::platform::start_info* info) {
+//     return fata::runtime::start(*info, {"echo", "UDP echo"},
+//                                 [] { return fata::net::hosted::run(echo{}); });
+//   }
+//
+// Keys (group NETWORK): --net=direct|socket; --ipv4=ADDR/PREFIX and
+// --ipv4-gateway=ADDR configure the direct stack (and --ipv4's address is
+// what the socket stack binds to, 0.0.0.0 by default); --interface=TAP
+// names the TAP device of the direct stack; --net-stats prints every
+// layer's counters at exit; --run-for=DURATION stops the service after a
+// while (0: never), so tests and benchmarks end cleanly and print them.
+//
+// The service is instantiated for both stacks, so it is checked against
+// sig::stackv4 twice, and runs unchanged on each.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fata/core/join.hpp>
+#include <fata/core/keys.hpp>
+#include <fata/core/log.hpp>
+#include <fata/core/loop.hpp>
+#include <fata/devices/netif.hpp>
+#include <fata/net/direct.hpp>
+#include <fata/net/socket/stack.hpp>
+#include <fata/net/tcp_default.hpp>
+#include <fata/platform/abi.hpp>
+
+namespace fata::net::hosted {
+
+enum class stack_kind : std::uint8_t { direct, socket };
+
+constexpr std::string_view describe(stack_kind k) noexcept {
+  return k == stack_kind::direct ? "direct" : "socket";
+}
+constexpr std::array<stack_kind, 2> enum_values(stack_kind) {
+  return {stack_kind::direct, stack_kind::socket};
+}
+
+// The keys, declared once per image by including this header in its main.
+struct keys {
+  key<stack_kind> net{"net", stack_kind::direct,
+                      "Network stack: direct (fata's TCP/IP over a TAP device) or socket (the "
+                      "host kernel's sockets)",
+                      "NETWORK"};
+  key<ipv4_prefix> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
+                        "IPv4 address and prefix of the direct stack (socket: the address to "
+                        "bind, 0.0.0.0/0 for every one)",
+                        "NETWORK"};
+  key<ipv4_addr> gateway{"ipv4-gateway", ipv4_addr::any(),
+                         "IPv4 gateway of the direct stack (0.0.0.0: none)", "NETWORK"};
+  key<std::string> interface{"interface", "tap0", "TAP device of the direct stack", "NETWORK"};
+  key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
+  key<duration> run_for{"run-for", duration::zero(),
+                        "Stop the service after this long (0: run until stopped)", "NETWORK"};
+};
+
+// Registered at static initialisation, before the runtime parses the boot
+// arguments (an inline variable: one instance per image).
+inline keys keys_instance;
+inline keys& the_keys() { return keys_instance; }
+
+namespace detail {
+
+inline log::source& hosted_net_log() {
+  static log::source s{"net.hosted", "Choosing and starting the network stack"};
+  return s;
+}
+
+inline void print_line(void*, std::string_view text) { platform::console_write(text); }
+
+template <class Service, class Stack>
+task<int> run_bounded(Service service, Stack* stack) {
+  const duration limit = *the_keys().run_for;
+  if (limit == duration::zero()) co_return co_await service(*stack);
+  auto r = co_await with_timeout(limit, service(*stack));
+  co_return r ? *r : 0;
+}
+
+template <class Service>
+task<int> run_direct(Service service) {
+  keys& k = the_keys();
+  auto nic = devices::netif::open("service", *k.interface);
+  if (!nic) {
+    hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
+    co_return 1;
+  }
+  host_config cfg;
+  cfg.ip.address = *k.ipv4;
+  cfg.ip.gateway = *k.gateway;
+  using stack_type = direct_stack<devices::netif, default_tcp>;
+  auto s = stack_type::open(std::move(*nic), cfg);
+  if (!s) co_return 1;
+  hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
+                        s->netif().mac(), s->netif().mtu());
+  const int status = co_await run_bounded(service, &*s);
+  if (*k.stats) {
+    format_sink out(&print_line, nullptr);
+    s->layers().format_stats(out);
+  }
+  co_return status;
+}
+
+template <class Service>
+task<int> run_socket(Service service) {
+  keys& k = the_keys();
+  auto s = socket::stack::open({.bind = k.ipv4->address});
+  if (!s) {
+    hosted_net_log().error("cannot open the socket stack: {}", s.error());
+    co_return 1;
+  }
+  hosted_net_log().info("socket stack bound to {}", k.ipv4->address);
+  const int status = co_await run_bounded(service, &*s);
+  if (*k.stats) {
+    const socket::stats& st = s->stats();
+    platform::console_write(format("socket.tcp_accepted {}\nsocket.tcp_connected {}\n"
+                                   "socket.udp_sent {}\nsocket.udp_received {}\n",
+                                   st.tcp_accepted, st.tcp_connected, st.udp_sent,
+                                   st.udp_received));
+  }
+  co_return status;
+}
+
+}  // namespace detail
+
+// Runs `service` on the stack the --net key names.
+template <class Service>
+task<int> run(Service service) {
+  if (*the_keys().net == stack_kind::socket) co_return co_await detail::run_socket(service);
+  co_return co_await detail::run_direct(service);
+}
+
+}  // namespace fata::net::hosted
