@@ -1,0 +1,448 @@
+// The platform ABI's devices on virtio: network interfaces (virtio-net),
+// disks (virtio-blk) and entropy (RDSEED/RDRAND, else virtio-rng), plus
+// yield, which halts the CPU until a device interrupt or the LAPIC timer.
+#include <fata/platform/abi.hpp>
+
+#include <cstring>
+
+#include "arch.hpp"
+#include "kernel.hpp"
+#include "pci.hpp"
+#include "virtio.hpp"
+
+namespace fata::virtio {
+
+namespace {
+
+using platform::status;
+
+// --- Handles ---------------------------------------------------------------------
+
+constexpr std::size_t max_handles = 16;
+constexpr std::size_t max_name = 32;
+
+struct net_device;
+struct block_device;
+
+struct handle_slot {
+  net_device* net = nullptr;
+  block_device* block = nullptr;
+  char name[max_name] = {};
+};
+handle_slot handles[max_handles];
+std::size_t handle_count = 0;
+
+bool name_taken(std::string_view name, bool net) {
+  for (std::size_t i = 0; i < handle_count; ++i)
+    if ((net ? handles[i].net != nullptr : handles[i].block != nullptr) && std::string_view(handles[i].name) == name)
+      return true;
+  return false;
+}
+
+// Picks the device of `type` that `resource` names: empty for the next
+// unclaimed one, a decimal index among devices of that type, or (`mac`
+// given) a MAC address checked by the caller.
+transport* pick(device_type type, std::string_view resource) {
+  std::size_t index = 0;
+  bool by_index = !resource.empty();
+  for (char c : resource) {
+    if (c < '0' || c > '9') {
+      by_index = false;
+      break;
+    }
+    index = index * 10 + static_cast<std::size_t>(c - '0');
+  }
+  std::size_t seen = 0;
+  for (transport& t : virtio_devices()) {
+    if (t.type != type) continue;
+    if (resource.empty() && !t.claimed) return &t;
+    if (by_index && seen == index) return t.claimed ? nullptr : &t;
+    ++seen;
+  }
+  return nullptr;
+}
+
+bool parse_mac(std::string_view s, std::uint8_t mac[6]) {
+  if (s.size() != 17) return false;
+  for (int i = 0; i < 6; ++i) {
+    std::uint8_t v = 0;
+    for (int j = 0; j < 2; ++j) {
+      const char c = s[static_cast<std::size_t>(3 * i + j)];
+      v = static_cast<std::uint8_t>(v << 4);
+      if (c >= '0' && c <= '9') v |= static_cast<std::uint8_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint8_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint8_t>(c - 'A' + 10);
+      else return false;
+    }
+    if (i < 5 && s[static_cast<std::size_t>(3 * i + 2)] != ':') return false;
+    mac[i] = v;
+  }
+  return true;
+}
+
+platform::handle add_handle(std::string_view name, net_device* n, block_device* b) {
+  handle_slot& s = handles[handle_count];
+  s.net = n;
+  s.block = b;
+  const std::size_t len = name.size() < max_name - 1 ? name.size() : max_name - 1;
+  std::memcpy(s.name, name.data(), len);
+  return static_cast<platform::handle>(handle_count++);
+}
+
+bool random_hw(std::span<std::byte> out);
+
+// --- virtio-net (virtio 1.2 section 5.1) ---------------------------------------
+
+constexpr std::uint64_t net_f_mtu = 1ull << 3, net_f_mac = 1ull << 5;
+constexpr std::size_t net_buffer = 2048;
+constexpr std::uint16_t net_queue_max = 256;
+
+struct net_device {
+  transport* t = nullptr;
+  virtqueue rx, tx;
+  std::uint8_t* rx_buffers = nullptr;
+  std::uint8_t* tx_buffers = nullptr;
+  std::uint16_t* tx_free = nullptr;
+  std::uint16_t tx_free_count = 0;
+  std::size_t header = 12;  // virtio_net_hdr; 10 bytes on a legacy device
+  bool interrupts = false;
+  platform::net_info info{};
+};
+
+void net_reclaim(net_device& d) {
+  std::uint16_t head;
+  std::uint32_t len;
+  while (d.tx.take_used(&head, &len)) d.tx_free[d.tx_free_count++] = head;
+}
+
+status net_open(transport& t, const std::uint8_t* want_mac, net_device** out) {
+  auto* d = new (heap_alloc(sizeof(net_device), 16)) net_device;
+  if (!d) return status::error;
+  bool ok;
+  const std::uint64_t f = t.begin(net_f_mac | net_f_mtu, &ok);
+  if (!ok) return status::error;
+  d->t = &t;
+  d->header = t.modern ? 12 : 10;
+  if (f & net_f_mac) {
+    for (std::uint32_t i = 0; i < 6; ++i) d->info.mac[i] = t.config8(i);
+  } else {
+    std::byte r[6];
+    if (!random_hw(r)) {
+      const std::uint64_t tsc = arch::rdtsc();
+      std::memcpy(r, &tsc, 6);
+    }
+    std::memcpy(d->info.mac, r, 6);
+    d->info.mac[0] = static_cast<std::uint8_t>((d->info.mac[0] & 0xfe) | 0x02);
+  }
+  if (want_mac && std::memcmp(want_mac, d->info.mac, 6) != 0) {
+    t.fail();
+    return status::unavailable;
+  }
+  d->info.mtu = (f & net_f_mtu) ? t.config16(10) : 1500;
+  if (d->info.mtu > net_buffer - 64) d->info.mtu = net_buffer - 64;
+  d->interrupts = t.enable_interrupts();
+  if (!d->rx.init(t, 0, net_queue_max, true) || !d->tx.init(t, 1, net_queue_max, false)) {
+    t.fail();
+    return status::error;
+  }
+  const std::uint16_t nrx = d->rx.size(), ntx = d->tx.size();
+  d->rx_buffers = static_cast<std::uint8_t*>(heap_alloc(std::size_t(nrx) * net_buffer, 4096));
+  d->tx_buffers = static_cast<std::uint8_t*>(heap_alloc(std::size_t(ntx) * net_buffer, 4096));
+  d->tx_free = static_cast<std::uint16_t*>(heap_alloc(sizeof(std::uint16_t) * ntx, 16));
+  if (!d->rx_buffers || !d->tx_buffers || !d->tx_free) {
+    t.fail();
+    return status::error;
+  }
+  for (std::uint16_t i = 0; i < nrx; ++i) {
+    virtq_desc& desc = d->rx.desc(i);
+    desc.addr = reinterpret_cast<std::uint64_t>(d->rx_buffers + std::size_t(i) * net_buffer);
+    desc.len = net_buffer;
+    desc.flags = desc_write;
+    d->rx.add(i);
+  }
+  for (std::uint16_t i = 0; i < ntx; ++i) {
+    d->tx.desc(i).addr = reinterpret_cast<std::uint64_t>(d->tx_buffers + std::size_t(i) * net_buffer);
+    d->tx_free[d->tx_free_count++] = i;
+  }
+  t.driver_ok();
+  d->rx.kick();
+  t.claimed = true;
+  *out = d;
+  return status::ok;
+}
+
+// --- virtio-blk (virtio 1.2 section 5.2) ---------------------------------------
+
+constexpr std::uint64_t blk_f_ro = 1ull << 5, blk_f_blk_size = 1ull << 6;
+constexpr std::uint32_t blk_in = 0, blk_out = 1;
+constexpr std::size_t blk_chunk = 1 << 20;
+
+struct block_device {
+  transport* t = nullptr;
+  virtqueue q;
+  std::uint8_t* request = nullptr;  // 16-byte header, then the status byte
+  platform::block_info info{};
+};
+
+status block_open(transport& t, block_device** out) {
+  auto* d = new (heap_alloc(sizeof(block_device), 16)) block_device;
+  if (!d) return status::error;
+  bool ok;
+  const std::uint64_t f = t.begin(blk_f_ro | blk_f_blk_size, &ok);
+  if (!ok) return status::error;
+  d->t = &t;
+  d->info.capacity = t.config64(0) * 512;
+  d->info.block_size = (f & blk_f_blk_size) ? t.config32(20) : 512;
+  if (d->info.block_size < 512 || (d->info.block_size & (d->info.block_size - 1))) d->info.block_size = 512;
+  d->info.capacity = d->info.capacity / d->info.block_size * d->info.block_size;
+  d->info.read_only = (f & blk_f_ro) != 0;
+  d->request = static_cast<std::uint8_t*>(heap_alloc(32, 16));
+  // Requests are synchronous and polled: no interrupts.
+  if (!d->request || !d->q.init(t, 0, 16, false)) {
+    t.fail();
+    return status::error;
+  }
+  t.driver_ok();
+  t.claimed = true;
+  *out = d;
+  return status::ok;
+}
+
+status block_io(block_device& d, std::uint32_t type, std::uint64_t offset, std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    const std::size_t n = size < blk_chunk ? size : blk_chunk;
+    const std::uint64_t sector = offset / 512;
+    std::memcpy(d.request, &type, 4);
+    std::memset(d.request + 4, 0, 4);
+    std::memcpy(d.request + 8, &sector, 8);
+    d.request[16] = 0xff;
+    virtq_desc& h = d.q.desc(0);
+    h = {reinterpret_cast<std::uint64_t>(d.request), 16, desc_next, 1};
+    virtq_desc& b = d.q.desc(1);
+    b = {reinterpret_cast<std::uint64_t>(data), static_cast<std::uint32_t>(n),
+         static_cast<std::uint16_t>(desc_next | (type == blk_in ? desc_write : 0)), 2};
+    virtq_desc& s = d.q.desc(2);
+    s = {reinterpret_cast<std::uint64_t>(d.request + 16), 1, desc_write, 0};
+    d.q.submit(0);
+    std::uint16_t head;
+    std::uint32_t len;
+    while (!d.q.take_used(&head, &len)) arch::pause();
+    arch::barrier();
+    if (d.request[16] != 0) return status::error;
+    data += n;
+    offset += n;
+    size -= n;
+  }
+  return status::ok;
+}
+
+bool block_range_ok(const block_device& d, std::uint64_t offset, std::size_t size) {
+  const std::uint64_t bs = d.info.block_size;
+  return offset % bs == 0 && size % bs == 0 && offset <= d.info.capacity && size <= d.info.capacity - offset;
+}
+
+// --- Entropy -------------------------------------------------------------------
+
+bool rdseed64(std::uint64_t* v) {
+  for (int i = 0; i < 100; ++i) {
+    unsigned char ok;
+    asm volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+    if (ok) return true;
+    arch::pause();
+  }
+  return false;
+}
+
+bool rdrand64(std::uint64_t* v) {
+  for (int i = 0; i < 10; ++i) {
+    unsigned char ok;
+    asm volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+    if (ok) return true;
+  }
+  return false;
+}
+
+bool random_hw(std::span<std::byte> out) {
+  const bool has_rdseed = arch::cpuid(0).eax >= 7 && (arch::cpuid(7).ebx & (1u << 18));
+  const bool has_rdrand = arch::cpuid(1).ecx & (1u << 30);
+  if (!has_rdseed && !has_rdrand) return false;
+  for (std::size_t i = 0; i < out.size(); i += 8) {
+    std::uint64_t v;
+    if (!(has_rdseed && rdseed64(&v)) && !(has_rdrand && rdrand64(&v))) return false;
+    const std::size_t n = out.size() - i < 8 ? out.size() - i : 8;
+    std::memcpy(out.data() + i, &v, n);
+  }
+  return true;
+}
+
+struct rng_device {
+  transport* t = nullptr;
+  virtqueue q;
+  bool failed = false;
+};
+rng_device rng;
+
+bool random_virtio(std::span<std::byte> out) {
+  if (rng.failed) return false;
+  if (!rng.t) {
+    transport* t = pick(device_type::entropy, "");
+    bool ok = t != nullptr;
+    if (ok) t->begin(0, &ok);
+    if (!ok || !rng.q.init(*t, 0, 4, false)) {
+      if (t) t->fail();
+      rng.failed = true;
+      return false;
+    }
+    t->driver_ok();
+    t->claimed = true;
+    rng.t = t;
+  }
+  std::size_t done = 0;
+  while (done < out.size()) {
+    rng.q.desc(0) = {reinterpret_cast<std::uint64_t>(out.data() + done),
+                     static_cast<std::uint32_t>(out.size() - done), desc_write, 0};
+    rng.q.submit(0);
+    std::uint16_t head;
+    std::uint32_t len = 0;
+    const std::int64_t give_up = platform::monotonic_ns() + 1'000'000'000;
+    while (!rng.q.take_used(&head, &len)) {
+      if (platform::monotonic_ns() > give_up) return false;
+      arch::pause();
+    }
+    done += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+}  // namespace fata::virtio
+
+namespace fata::platform {
+
+using namespace fata::virtio;
+
+status net_acquire(std::string_view name, std::string_view resource, handle* h, net_info* info) {
+  if (!h || !info || handle_count == max_handles || name_taken(name, true)) return status::invalid;
+  std::uint8_t mac[6];
+  const bool by_mac = parse_mac(resource, mac);
+  net_device* d = nullptr;
+  if (by_mac) {
+    // Try each unclaimed device until one has this MAC.
+    status s = status::unavailable;
+    for (transport& t : virtio_devices()) {
+      if (t.type != device_type::net || t.claimed) continue;
+      s = net_open(t, mac, &d);
+      if (s == status::ok) break;
+    }
+    if (s != status::ok) return s == status::unavailable ? s : status::error;
+  } else {
+    transport* t = pick(device_type::net, resource);
+    if (!t) return status::unavailable;
+    const status s = net_open(*t, nullptr, &d);
+    if (s != status::ok) return s;
+  }
+  *info = d->info;
+  *h = add_handle(name, d, nullptr);
+  return status::ok;
+}
+
+status net_write(handle h, std::span<const std::byte> frame) {
+  if (h >= handle_count || !handles[h].net) return status::invalid;
+  net_device& d = *handles[h].net;
+  if (frame.size() + d.header > net_buffer || frame.size() < 14) return status::invalid;
+  net_reclaim(d);
+  if (d.tx_free_count == 0) return status::again;
+  const std::uint16_t i = d.tx_free[--d.tx_free_count];
+  std::uint8_t* buffer = d.tx_buffers + std::size_t(i) * net_buffer;
+  std::memset(buffer, 0, d.header);  // no offloads
+  std::memcpy(buffer + d.header, frame.data(), frame.size());
+  virtq_desc& desc = d.tx.desc(i);
+  desc.len = static_cast<std::uint32_t>(d.header + frame.size());
+  desc.flags = 0;
+  d.tx.submit(i);
+  return status::ok;
+}
+
+status net_read(handle h, std::span<std::byte> buffer, std::size_t* size) {
+  if (h >= handle_count || !handles[h].net || !size) return status::invalid;
+  net_device& d = *handles[h].net;
+  std::uint16_t head;
+  std::uint32_t len;
+  if (!d.rx.take_used(&head, &len)) return status::again;
+  const std::uint8_t* frame = d.rx_buffers + std::size_t(head) * net_buffer + d.header;
+  const std::size_t n = len > d.header ? len - d.header : 0;
+  status s = status::ok;
+  if (n > buffer.size()) {
+    s = status::invalid;  // the caller's buffer is smaller than the ABI asks; frame dropped
+  } else {
+    std::memcpy(buffer.data(), frame, n);
+    *size = n;
+  }
+  d.rx.desc(head).len = net_buffer;
+  d.rx.desc(head).flags = desc_write;
+  d.rx.submit(head);
+  return s;
+}
+
+status block_acquire(std::string_view name, std::string_view resource, handle* h, block_info* info) {
+  if (!h || !info || handle_count == max_handles || name_taken(name, false)) return status::invalid;
+  transport* t = pick(device_type::block, resource);
+  if (!t) return status::unavailable;
+  block_device* d = nullptr;
+  const status s = block_open(*t, &d);
+  if (s != status::ok) return s;
+  *info = d->info;
+  *h = add_handle(name, nullptr, d);
+  return status::ok;
+}
+
+status block_write(handle h, std::uint64_t offset, std::span<const std::byte> data) {
+  if (h >= handle_count || !handles[h].block) return status::invalid;
+  block_device& d = *handles[h].block;
+  if (d.info.read_only || !block_range_ok(d, offset, data.size())) return status::invalid;
+  return block_io(d, blk_out, offset,
+                  const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(data.data())), data.size());
+}
+
+status block_read(handle h, std::uint64_t offset, std::span<std::byte> data) {
+  if (h >= handle_count || !handles[h].block) return status::invalid;
+  block_device& d = *handles[h].block;
+  if (!block_range_ok(d, offset, data.size())) return status::invalid;
+  return block_io(d, blk_in, offset, reinterpret_cast<std::uint8_t*>(data.data()), data.size());
+}
+
+status random_bytes(std::span<std::byte> out) {
+  if (random_hw(out) || random_virtio(out)) return status::ok;
+  return status::unavailable;
+}
+
+int yield(std::int64_t deadline_ns, std::span<handle> ready) {
+  std::size_t nets = 0;
+  bool polled_device = false;
+  for (std::size_t i = 0; i < handle_count; ++i)
+    if (handles[i].net) {
+      ++nets;
+      polled_device = polled_device || !handles[i].net->interrupts;
+    }
+  if (deadline_ns == INT64_MAX && nets == 0) return -1;
+  for (;;) {
+    int n = 0;
+    for (std::size_t i = 0; i < handle_count && static_cast<std::size_t>(n) < ready.size(); ++i)
+      if (handles[i].net && handles[i].net->rx.has_used()) ready[static_cast<std::size_t>(n++)] = static_cast<handle>(i);
+    if (n > 0) return n;
+    const std::int64_t now = monotonic_ns();
+    if (now >= deadline_ns) return 0;
+    std::int64_t wait = deadline_ns == INT64_MAX ? INT64_MAX : deadline_ns - now;
+    // A device without interrupts is polled every millisecond.
+    if (polled_device && wait > 1'000'000) wait = 1'000'000;
+    if (!lapic_present()) {
+      arch::pause();  // no timer to wake us: poll
+      continue;
+    }
+    if (wait != INT64_MAX) lapic_arm(wait);
+    arch::sti_hlt_cli();
+  }
+}
+
+}  // namespace fata::platform
