@@ -113,6 +113,9 @@ extern "C" [[noreturn]] void fata_virtio_boot(std::uint32_t start_info) {
   paging_init();
   tls_init(make_canary());
   clock_init();
+  // Page tables for devices mapped later (PCI BARs, ACPI tables) come from
+  // this reserve; the heap takes the rest.
+  early_seal(128 * 1024);
   heap_init(std::span<const memory_region>(b.ram, b.ram_count));
   for (init_fn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
 
@@ -126,6 +129,7 @@ extern "C" [[noreturn]] void fata_virtio_boot(std::uint32_t start_info) {
       info.heap_start = b.ram[i].start;
       info.heap_size = b.ram[i].size;
     }
+  if (option_set("cmdline")) out() << "fata: command line: " << b.command_line << '\n';
   b.main_tsc = arch::rdtsc();
   if (option_set("boot-time"))
     out().dec(static_cast<std::uint64_t>(tsc_to_ns(b.main_tsc - b.boot_tsc) / 1000))

@@ -91,9 +91,29 @@ void scan_bus(std::uint8_t bus, int depth) {
   }
 }
 
+// microvm's transports when the command line does not list them: 24 slots
+// from 0xfeb00000 wired to GSI 24 + i with the second IOAPIC, else 8 slots
+// at GSI 5 + i. QEMU fills them from the highest slot down, so scanning
+// downwards keeps the devices in command-line order.
+std::size_t probe_microvm_slots(mmio_slot* out, std::size_t max) {
+  if (!map_device(0xfec10000, 4096)) return 0;
+  arch::mmio_write<std::uint32_t>(0xfec10000, 1);
+  const bool ioapic2 = arch::mmio_read<std::uint32_t>(0xfec10010) != 0xffffffffu;
+  const std::uint32_t count = ioapic2 ? 24 : 8, gsi_base = ioapic2 ? 24 : 5;
+  std::size_t n = 0;
+  for (std::uint32_t i = count; i-- > 0 && n < max;)
+    out[n++] = {0xfeb00000ull + 0x200ull * i, 0x200, gsi_base + i};
+  return n;
+}
+
 void scan_mmio() {
   constexpr std::uint32_t magic = 0x74726976;  // "virt"
-  for (const mmio_slot& s : mmio_slots()) {
+  std::span<const mmio_slot> listed = mmio_slots();
+  mmio_slot probed[24];
+  // Only where there is no PCI: microvm.
+  if (listed.empty() && (pci_read32(0, 0) & 0xffff) == 0xffff)
+    listed = std::span<const mmio_slot>(probed, probe_microvm_slots(probed, 24));
+  for (const mmio_slot& s : listed) {
     if (device_count == max_devices || !map_device(s.base, s.size < 0x200 ? 0x200 : s.size)) continue;
     if (arch::mmio_read<std::uint32_t>(s.base) != magic) continue;
     const std::uint32_t version = arch::mmio_read<std::uint32_t>(s.base + 4);

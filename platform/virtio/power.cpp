@@ -126,6 +126,11 @@ void power_off(int status) {
   arch::cli();
   if (status != 0) arch::outl(debug_exit_port, static_cast<std::uint32_t>(status));
   acpi_power_off();
+  // The hypervisor acts on the power-off request asynchronously: give it a
+  // second before falling back.
+  const std::uint64_t start = arch::rdtsc();
+  const std::uint64_t second = tsc_hz() ? tsc_hz() : 1'000'000'000;
+  while (arch::rdtsc() - start < second) arch::pause();
   arch::outl(debug_exit_port, static_cast<std::uint32_t>(status));
   out() << "fata: could not power off; halting\n";
   arch::halt_forever();

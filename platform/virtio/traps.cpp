@@ -43,7 +43,7 @@ bool in_text(std::uint64_t a) {
 void backtrace(std::uint64_t rip, std::uint64_t rbp) {
   out o;
   o << "backtrace:\n";
-  o << "  #0  ";
+  o << "  #00 ";
   o.hex(rip) << '\n';
   for (int depth = 1; depth < 32; ++depth) {
     // Each frame: [rbp] = caller's rbp, [rbp + 8] = return address. Stop at
