@@ -1,0 +1,99 @@
+#include <fata/net/tcp/secret.hpp>
+
+#include <bearssl.h>
+
+#include <cstring>
+
+namespace fata::net::tcp {
+
+namespace {
+
+br_hmac_key_context* key_of(std::byte* storage) {
+  return reinterpret_cast<br_hmac_key_context*>(storage);
+}
+const br_hmac_key_context* key_of(const std::byte* storage) {
+  return reinterpret_cast<const br_hmac_key_context*>(storage);
+}
+
+enum domain : std::uint8_t { isn_domain = 1, timestamp_domain = 2, cookie_domain = 3 };
+
+}  // namespace
+
+secret_hash::secret_hash(std::span<const std::byte, key_size> key) {
+  static_assert(sizeof(br_hmac_key_context) <= sizeof(_key));
+  static_assert(alignof(br_hmac_key_context) <= 8);
+  br_hmac_key_init(key_of(_key), &br_sha256_vtable, key.data(), key.size());
+}
+
+secret_hash::~secret_hash() {
+  // Keep the key out of freed memory.
+  volatile std::byte* p = _key;
+  for (std::size_t i = 0; i < sizeof(_key); ++i) p[i] = std::byte{0};
+}
+
+std::uint64_t secret_hash::hash(std::uint8_t domain, const four_tuple& t,
+                                std::uint32_t extra) const {
+  std::uint8_t msg[17];
+  msg[0] = domain;
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    msg[at] = std::uint8_t(v >> 24);
+    msg[at + 1] = std::uint8_t(v >> 16);
+    msg[at + 2] = std::uint8_t(v >> 8);
+    msg[at + 3] = std::uint8_t(v);
+  };
+  put32(1, t.local.address.value);
+  put32(5, t.remote.address.value);
+  put32(9, std::uint32_t(t.local.number.value) << 16 | t.remote.number.value);
+  put32(13, extra);
+  br_hmac_context ctx;
+  br_hmac_init(&ctx, key_of(_key), 8);
+  br_hmac_update(&ctx, msg, sizeof msg);
+  std::uint8_t out[8];
+  br_hmac_out(&ctx, out);
+  std::uint64_t v = 0;
+  for (std::uint8_t b : out) v = v << 8 | b;
+  return v;
+}
+
+seq_number secret_hash::initial_sequence(const four_tuple& t, mono_time now) const {
+  const auto m = static_cast<std::uint32_t>(to_ns(now) / 4000);  // 4 us ticks
+  return seq_number(m + static_cast<std::uint32_t>(hash(isn_domain, t)));
+}
+
+std::uint32_t secret_hash::timestamp_offset(const four_tuple& t) const {
+  return static_cast<std::uint32_t>(hash(timestamp_domain, t));
+}
+
+std::uint8_t secret_hash::cookie_mss_index(std::uint16_t mss) {
+  std::uint8_t best = 0;
+  for (std::uint8_t i = 0; i < cookie_mss.size(); ++i)
+    if (cookie_mss[i] <= mss) best = i;
+  return best;
+}
+
+std::uint32_t secret_hash::cookie_hash(const four_tuple& t, seq_number client_isn,
+                                       std::uint32_t counter) const {
+  const std::uint64_t h = hash(cookie_domain, t, client_isn.value ^ (counter * 0x9e3779b9u));
+  return static_cast<std::uint32_t>(h) & 0xffffff;
+}
+
+seq_number secret_hash::make_cookie(const four_tuple& t, seq_number client_isn, mono_time now,
+                                    std::uint8_t mss_index) const {
+  const auto counter = static_cast<std::uint32_t>(to_ns(now) / to_ns(duration(cookie_period)));
+  return seq_number((counter & 31) << 27 | std::uint32_t(mss_index & 7) << 24 |
+                    cookie_hash(t, client_isn, counter));
+}
+
+std::optional<std::uint8_t> secret_hash::check_cookie(const four_tuple& t, seq_number client_isn,
+                                                      seq_number cookie, mono_time now) const {
+  const auto counter = static_cast<std::uint32_t>(to_ns(now) / to_ns(duration(cookie_period)));
+  const std::uint32_t c = cookie.value;
+  for (std::uint32_t age = 0; age < 2; ++age) {
+    const std::uint32_t made = counter - age;
+    if ((c >> 27) != (made & 31)) continue;
+    if ((c & 0xffffff) == cookie_hash(t, client_isn, made)) return std::uint8_t((c >> 24) & 7);
+  }
+  return std::nullopt;
+}
+
+}  // namespace fata::net::tcp
