@@ -13,6 +13,7 @@ extern std::uint64_t fata_boot_tsc;
 using init_fn = void (*)();
 extern init_fn __init_array_start[], __init_array_end[];
 [[noreturn]] void fata_virtio_boot(std::uint32_t start_info);
+extern const char* const fata_program_name;  // program.cpp, one per image
 }
 
 namespace fata::virtio {
@@ -121,7 +122,6 @@ extern "C" [[noreturn]] void fata_virtio_boot(std::uint32_t start_info) {
 
   fata::platform::start_info info{};
   cmdline_init(b.command_line, &info.argc, &info.argv);
-  extern const char* const fata_program_name;
   info.program = fata_program_name;
   // The largest region, for the record (the heap spans all of them).
   for (std::size_t i = 0; i < b.ram_count; ++i)

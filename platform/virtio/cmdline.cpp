@@ -10,9 +10,6 @@
 
 #include "kernel.hpp"
 
-// The image's name for usage messages; the build may define a strong one.
-extern "C" [[gnu::weak]] const char* const fata_program_name = "fata";
-
 namespace fata::virtio {
 
 namespace {

@@ -17,6 +17,10 @@ using fata::virtio::heap_usable_size;
 
 extern "C" {
 
+// glibc's flag that libstdc++ reads to skip atomic reference counts
+// (shared_ptr): an image has one thread.
+char __libc_single_threaded = 1;
+
 void* memcpy(void* __restrict dst, const void* __restrict src, std::size_t n) {
   void* d = dst;
   asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");

@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 
 fata::key<std::string> fault_key{"fault", "", "Provoke a fault: null, write-text, exec-data, divide, ud2, overflow"};
 fata::key<fata::duration> sleep_key{"sleep", fata::duration(0), "Sleep this long, then exit 0"};
+fata::key<bool> nics_key{"nics", false, "Acquire network devices by order, MAC and index, and print them"};
 fata::key<std::string> echo_key{"echo", "", "A word to print back (boot arguments)"};
 
 int failures = 0;
@@ -54,6 +55,26 @@ volatile int limit = -1;
   big[0] = static_cast<char>(depth);
   if (depth == limit) return 0;
   return recurse(depth + 1) + big[0];
+}
+
+// Two virtio-net devices (MACs ...:56 and ...:57): the first unused one,
+// one by MAC, and a claimed index that must be refused.
+int acquire_nics() {
+  fata::platform::handle h;
+  fata::platform::net_info info;
+  const std::string_view resources[] = {"", "52:54:00:12:34:57", "0", "5"};
+  const std::string_view names[] = {"first", "by-mac", "claimed", "absent"};
+  for (int i = 0; i < 4; ++i) {
+    const auto s = fata::platform::net_acquire(names[i], resources[i], &h, &info);
+    if (s != fata::platform::status::ok) {
+      fata::platform::console_write(fata::format("nic {}: refused ({})\n", names[i], static_cast<int>(s)));
+      continue;
+    }
+    fata::platform::console_write(fata::format("nic {}: handle {} mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} mtu {}\n",
+                                               names[i], h, info.mac[0], info.mac[1], info.mac[2],
+                                               info.mac[3], info.mac[4], info.mac[5], info.mtu));
+  }
+  return 0;
 }
 
 int provoke(std::string_view kind) {
@@ -156,6 +177,7 @@ void check_crypto() {
 
 fata::task<int> run() {
   if (!fault_key->empty()) co_return provoke(*fault_key);
+  if (*nics_key) co_return acquire_nics();
   if (*sleep_key > fata::duration(0)) {
     auto r = co_await fata::sleep(*sleep_key);
     co_return r ? 0 : 1;

@@ -1,0 +1,106 @@
+// Running one service on the network stack of the virtio target: fata's
+// `direct` TCP/IP over a virtio-net interface.
+//
+// The same interface as the hosted target's header of this name (see
+// platform/hosted/net/include/fata/net/hosted_stacks.hpp), so that one
+// example source builds for both targets: fata::net::hosted::run(service)
+// and the same keys (group NETWORK). Differences on virtio: --net accepts
+// only `direct` (there are no host sockets in a VM; --net=socket is a
+// usage error); --interface names a virtio-net device by index or MAC
+// address, empty (the default) for the first unused one.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fata/core/join.hpp>
+#include <fata/core/keys.hpp>
+#include <fata/core/log.hpp>
+#include <fata/core/loop.hpp>
+#include <fata/devices/netif.hpp>
+#include <fata/net/direct.hpp>
+#include <fata/net/tcp_default.hpp>
+#include <fata/platform/abi.hpp>
+
+namespace fata::net::hosted {
+
+enum class stack_kind : std::uint8_t { direct, socket };
+
+constexpr std::string_view describe(stack_kind k) noexcept {
+  return k == stack_kind::direct ? "direct" : "socket";
+}
+constexpr std::array<stack_kind, 2> enum_values(stack_kind) {
+  return {stack_kind::direct, stack_kind::socket};
+}
+
+struct keys {
+  key<stack_kind> net{"net", stack_kind::direct,
+                      "Network stack: direct (fata's TCP/IP over virtio-net; the only one in a VM)",
+                      "NETWORK"};
+  key<ipv4_prefix> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
+                        "IPv4 address and prefix of the direct stack", "NETWORK"};
+  key<ipv4_addr> gateway{"ipv4-gateway", ipv4_addr::any(),
+                         "IPv4 gateway of the direct stack (0.0.0.0: none)", "NETWORK"};
+  key<std::string> interface{"interface", "",
+                             "virtio-net device of the direct stack: an index or a MAC address "
+                             "(empty: the first unused one)",
+                             "NETWORK"};
+  key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
+  key<duration> run_for{"run-for", duration::zero(),
+                        "Stop the service after this long (0: run until stopped)", "NETWORK"};
+};
+
+inline keys keys_instance;
+inline keys& the_keys() { return keys_instance; }
+
+namespace detail {
+
+inline log::source& virtio_net_log() {
+  static log::source s{"net.virtio", "Starting the network stack"};
+  return s;
+}
+
+inline void print_line(void*, std::string_view text) { platform::console_write(text); }
+
+template <class Service, class Stack>
+task<int> run_bounded(Service service, Stack* stack) {
+  const duration limit = *the_keys().run_for;
+  if (limit == duration::zero()) co_return co_await service(*stack);
+  auto r = co_await with_timeout(limit, service(*stack));
+  co_return r ? *r : 0;
+}
+
+}  // namespace detail
+
+// Runs `service` on the direct stack over a virtio-net interface.
+template <class Service>
+task<int> run(Service service) {
+  keys& k = the_keys();
+  if (*k.net != stack_kind::direct) {
+    detail::virtio_net_log().error("--net=socket: there is no socket stack on virtio");
+    co_return usage_exit_status;
+  }
+  auto nic = devices::netif::open("service", *k.interface);
+  if (!nic) {
+    detail::virtio_net_log().error("cannot open virtio-net device '{}': {}", *k.interface, nic.error());
+    co_return 1;
+  }
+  host_config cfg;
+  cfg.ip.address = *k.ipv4;
+  cfg.ip.gateway = *k.gateway;
+  using stack_type = direct_stack<devices::netif, default_tcp>;
+  auto s = stack_type::open(std::move(*nic), cfg);
+  if (!s) co_return 1;
+  detail::virtio_net_log().info("direct stack on virtio-net as {} (MAC {}, MTU {})", *k.ipv4,
+                                s->netif().mac(), s->netif().mtu());
+  const int status = co_await detail::run_bounded(service, &*s);
+  if (*k.stats) {
+    format_sink out(&detail::print_line, nullptr);
+    s->layers().format_stats(out);
+  }
+  co_return status;
+}
+
+}  // namespace fata::net::hosted
