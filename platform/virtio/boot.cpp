@@ -111,14 +111,19 @@ extern "C" [[noreturn]] void fata_virtio_boot(std::uint32_t start_info) {
   serial_init();
   cpu_init();
   read_start_info(start_info);
+  b.phase_tsc[0] = arch::rdtsc();
   paging_init();
+  b.phase_tsc[1] = arch::rdtsc();
   tls_init(make_canary());
   clock_init();
+  b.phase_tsc[2] = arch::rdtsc();
   // Page tables for devices mapped later (PCI BARs, ACPI tables) come from
   // this reserve; the heap takes the rest.
   early_seal(128 * 1024);
   heap_init(std::span<const memory_region>(b.ram, b.ram_count));
+  b.phase_tsc[3] = arch::rdtsc();
   for (init_fn* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+  b.phase_tsc[4] = arch::rdtsc();
 
   fata::platform::start_info info{};
   cmdline_init(b.command_line, &info.argc, &info.argv);
@@ -131,9 +136,18 @@ extern "C" [[noreturn]] void fata_virtio_boot(std::uint32_t start_info) {
     }
   if (option_set("cmdline")) out() << "fata: command line: " << b.command_line << '\n';
   b.main_tsc = arch::rdtsc();
-  if (option_set("boot-time"))
-    out().dec(static_cast<std::uint64_t>(tsc_to_ns(b.main_tsc - b.boot_tsc) / 1000))
-        << " us from the first instruction to main (fata: boot)\n";
+  if (option_set("boot-time")) {
+    auto us = [&](std::uint64_t from, std::uint64_t to) {
+      return static_cast<std::uint64_t>(tsc_to_ns(to - from) / 1000);
+    };
+    out().dec(us(b.boot_tsc, b.main_tsc)) << " us from the first instruction to main (fata: boot; start info ";
+    out().dec(us(b.boot_tsc, b.phase_tsc[0])) << ", page tables ";
+    out().dec(us(b.phase_tsc[0], b.phase_tsc[1])) << ", clocks ";
+    out().dec(us(b.phase_tsc[1], b.phase_tsc[2])) << ", heap ";
+    out().dec(us(b.phase_tsc[2], b.phase_tsc[3])) << ", constructors ";
+    out().dec(us(b.phase_tsc[3], b.phase_tsc[4])) << ", arguments ";
+    out().dec(us(b.phase_tsc[4], b.main_tsc)) << ")\n";
+  }
   const int status = fata_app_main(&info);
   fata::platform::exit(status);
 }

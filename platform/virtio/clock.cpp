@@ -134,7 +134,8 @@ void clock_init() {
     if (c.eax) tsc_frequency = std::uint64_t(c.eax) * 1000;
     if (c.ebx) lapic_hz = std::uint64_t(c.ebx) * 1000 / 16;
   }
-  if (!tsc_frequency || (lapic_base && !lapic_hz)) calibrate(1193 * 2);  // 2 ms
+  // 1 ms: the PIT count quantises to 1/1193 (0.08%).
+  if (!tsc_frequency || (lapic_base && !lapic_hz)) calibrate(1193);
   if (!tsc_frequency) tsc_frequency = 1'000'000'000;  // no PIT either: a guess
   ns_mult = static_cast<std::uint64_t>((static_cast<unsigned __int128>(1'000'000'000) << 32) / tsc_frequency);
   tsc_origin = boot().boot_tsc;

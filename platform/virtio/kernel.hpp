@@ -60,6 +60,8 @@ struct boot_info {
   std::size_t ram_count = 0;
   std::uint64_t boot_tsc = 0;
   std::uint64_t main_tsc = 0;
+  // TSC after each boot phase, for fata.boot-time.
+  std::uint64_t phase_tsc[8] = {};
 };
 boot_info& boot();
 
