@@ -1,0 +1,131 @@
+// The hosted target: the image is a Linux process, built with the fata
+// build the tool belongs to. Everything the tool knows about hosted is
+// here: where its libraries are, how its image is linked and run, and the
+// devices that exist only on it or whose resource is a host file or
+// interface.
+#include <unistd.h>
+
+#include <fata/core/fmt.hpp>
+
+#include "../configuration.hpp"
+#include "../files.hpp"
+#include "../process.hpp"
+#include "../registry.hpp"
+
+namespace fata::tool {
+namespace {
+
+namespace fs = std::filesystem;
+
+class hosted final : public target {
+ public:
+  std::string_view name() const override { return "hosted"; }
+  std::string_view summary() const override { return "a Linux process (development, debugging)"; }
+
+  result<fs::path, std::string> library_build(const installation& inst) const override {
+    const fs::path config = inst.build_dir / "fata-config.cmake";
+    auto text = read_file(config);
+    if (!text)
+      return unexpected(fata::format("no fata build at {} (build fata first: cmake --preset default && cmake --build --preset default)",
+                                     inst.build_dir.string()));
+    if (text->find("set(FATA_TARGET \"hosted\")") == std::string::npos)
+      return unexpected(fata::format("{} is not a hosted build of fata", inst.build_dir.string()));
+    return inst.build_dir;
+  }
+
+  std::vector<std::string> cmake_arguments(const installation& inst) const override {
+    std::vector<std::string> args{"-DCMAKE_CXX_COMPILER=" + inst.cxx_compiler};
+    if (!inst.c_compiler.empty()) {
+      args.push_back("-DCMAKE_C_COMPILER=" + inst.c_compiler);
+      args.push_back("-DCMAKE_ASM_COMPILER=" + inst.c_compiler);
+    }
+    return args;
+  }
+
+  std::vector<std::string> base_libraries() const override { return {"fata::runtime", "fata::entry"}; }
+
+  std::string image_rule(const image_rule_input& in) const override {
+    return fata::format(
+        "add_executable({} {})\n"
+        "target_link_libraries({} PRIVATE {})\n"
+        "set_target_properties({} PROPERTIES OUTPUT_NAME {})\n",
+        in.cmake_target, in.sources, in.cmake_target, in.libraries, in.cmake_target,
+        cmake_string(in.program));
+  }
+
+  int run(const configuration& c, const std::vector<std::string>& args) const override {
+    std::vector<std::string> argv{image_file(c).string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string failure = exec_process(argv, {});
+    std::fprintf(stderr, "fata: %s\n", failure.c_str());
+    return 1;
+  }
+};
+
+void register_hosted() {
+  register_target(std::make_unique<hosted>());
+
+  // A host directory, read at run time.
+  device_impl dir{
+      .combinator = "direct_kv_ro",
+      .choice = "dir",
+      .summary = "the host directory, read at run time",
+      .targets = {"hosted"},
+      .default_for = {"hosted"},
+      .type = "fata::hosted::kv_dir",
+      .headers = {"fata/devices/hosted/kv_dir.hpp"},
+      .libraries = {"fata::hosted_devices"},
+      .keys = {{.label = "dir",
+                .name = "kv_ro:{name}",
+                .type_name = "DIR",
+                .default_value = "{path:directory}",
+                .doc = "Host directory served by the read-only store {name}"}},
+      .make = "fata::hosted::kv_dir::open({key:dir})",
+      .fallible = true,
+  };
+  register_device(dir);
+  dir.combinator = "generic_kv_ro";
+  dir.choice_key = "kv_ro";
+  register_device(dir);
+
+  register_device({
+      .combinator = "block",
+      .choice = "file",
+      .summary = "a host file (PATH, or PATH:ro for read-only)",
+      .targets = {"hosted"},
+      .default_for = {"hosted"},
+      .type = "fata::devices::block",
+      .headers = {"fata/devices/block.hpp"},
+      .libraries = {"fata::devices"},
+      .keys = {{.label = "file",
+                .name = "block:{name}",
+                .type_name = "FILE",
+                .default_value = "{path:file}",
+                .doc = "File backing the block device {name} (FILE or FILE:ro)"}},
+      .make = "fata::devices::block::open({cpp:name}, {key:file})",
+      .fallible = true,
+  });
+
+  register_device({
+      .combinator = "default_network",
+      .choice = "tap",
+      .summary = "a TAP interface of the host",
+      .targets = {"hosted"},
+      .default_for = {"hosted"},
+      .type = "fata::devices::netif",
+      .headers = {"fata/devices/netif.hpp"},
+      .libraries = {"fata::devices"},
+      .keys = {{.label = "interface",
+                .name = "net:{name}",
+                .type_name = "TAP",
+                .default_value = "tap0",
+                .doc = "TAP interface of the network device {name}"}},
+      .make = "fata::devices::netif::open({cpp:name}, {key:interface})",
+      .fallible = true,
+  });
+}
+
+const registrar registration(&register_hosted);
+
+}  // namespace
+}  // namespace fata::tool
