@@ -334,10 +334,13 @@ std::optional<stored_state> load_state(const session& s) {
 }
 
 // True if config.cpp or anything it includes changed since the last
-// configure.
+// configure, or the tool itself did (it generates differently).
 bool description_changed(const session& s) {
   std::vector<fs::path> inputs = depfile_inputs(s.description_dir() / "describe.d", s.dir);
   inputs.push_back(s.dir / "config.cpp");
+  for (const auto& lib : s.inst.description_libraries) inputs.push_back(lib);
+  std::error_code ec;
+  if (fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) inputs.push_back(self);
   return stale(s.output_dir() / "description.txt", inputs);
 }
 
@@ -398,7 +401,7 @@ result<configuration, int> configured(const session& s, bool reconfigure_if_chan
     return unexpected(1);
   }
   if (reconfigure_if_changed && description_changed(s)) {
-    say("config.cpp changed since fata configure: configuring again");
+    say("the description or the tool changed since fata configure: configuring again");
     if (int status = configure_with(s, st->assignments); status != 0) return unexpected(status);
     st = load_state(s);
     if (!st) return unexpected(1);

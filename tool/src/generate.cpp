@@ -63,8 +63,12 @@ std::string generate_main(const configuration& c) {
                         n.position.text());
     if (dev.impl->fallible) {
       fata::format_append(out, "  auto {}_made = {};\n", dev.variable, dev.make);
-      fata::format_append(out, "  if (!{}_made)\n    co_return fata::wiring::device_failed({}, {}, {}_made.error());\n",
-                          dev.variable, cpp_string(n.label()), cpp_string(n.position.text()), dev.variable);
+      std::string keys;
+      for (auto k : dev.keys) keys += (keys.empty() ? "&" : ", &") + c.keys[k].variable;
+      fata::format_append(out,
+                          "  if (!{}_made)\n    co_return fata::wiring::device_failed({}, {}, {{{}}}, {}_made.error());\n",
+                          dev.variable, cpp_string(n.label()), cpp_string(n.position.text()), keys,
+                          dev.variable);
       fata::format_append(out, "  auto& {} = *{}_made;\n", dev.variable, dev.variable);
     } else {
       fata::format_append(out, "  auto {} = {};\n", dev.variable, dev.make);

@@ -8,6 +8,8 @@
 // allocates beyond what logging does.
 #pragma once
 
+#include <initializer_list>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -34,14 +36,20 @@ T default_value(std::string_view text) {
   return std::move(*v);
 }
 
-// Reports that the device `label` (declared at `where`) could not be made,
-// and returns the exit status for it.
+// Reports that the device `label` (declared at `where`, made from the
+// runtime keys `keys`) could not be made, and returns the exit status for
+// it.
 template <class E>
-int device_failed(std::string_view label, std::string_view where, const E& error) {
+int device_failed(std::string_view label, std::string_view where,
+                  std::initializer_list<const key_base*> keys, const E& error) {
+  std::string from;
+  for (const key_base* k : keys) format_append(from, " --{}={}", k->name(), k->value_text());
   if constexpr (error_enum<E>) {
-    wiring_log().error("cannot make {} (declared at {}): {}", label, where, describe(error));
+    wiring_log().error("cannot make {} (declared at {}){}{}: {}", label, where,
+                       from.empty() ? "" : " from", from, describe(error));
   } else {
-    wiring_log().error("cannot make {} (declared at {})", label, where);
+    wiring_log().error("cannot make {} (declared at {}){}{}", label, where,
+                       from.empty() ? "" : " from", from);
   }
   return 1;
 }
