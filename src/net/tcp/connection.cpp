@@ -14,13 +14,14 @@ constexpr std::size_t default_peer_mss = 536;
 // RFC 7323 §5.5: TS.Recent older than 24 days is invalid.
 constexpr duration paws_idle_limit = hours(24 * 24);
 
-std::uint8_t window_shift_for(std::size_t buffer) {
+}  // namespace
+
+std::uint8_t receive_window_shift(const config& cfg) {
+  if (!cfg.window_scaling) return 0;
   std::uint8_t shift = 0;
-  while (shift < 14 && (buffer >> shift) > 65535) ++shift;
+  while (shift < 14 && (cfg.receive_buffer >> shift) > 65535) ++shift;
   return shift;
 }
-
-}  // namespace
 
 connection::connection(environment env, four_tuple tuple, std::size_t local_mss,
                        std::uint32_t ts_offset)
@@ -36,7 +37,7 @@ connection::connection(environment env, four_tuple tuple, std::size_t local_mss,
       _cc(env.cfg->congestion, default_peer_mss < _local_mss ? default_peer_mss : _local_mss),
       _scoreboard(env.cfg->max_sack_ranges),
       _nodelay(env.cfg->nodelay) {
-  if (_cfg.window_scaling) _rcv_wscale = window_shift_for(_cfg.receive_buffer);
+  _rcv_wscale = receive_window_shift(_cfg);
 }
 
 // --- opening --------------------------------------------------------------

@@ -120,6 +120,11 @@ struct rst_reply {
   bool with_ack = false;
 };
 
+// The window-scale shift announced for a receive buffer of
+// config::receive_buffer bytes (RFC 7323 §2.3): the smallest that makes
+// the buffer fit the 16-bit window field; 0 without window scaling.
+std::uint8_t receive_window_shift(const config& cfg);
+
 // What a connection shares with the layer that owns it.
 struct environment {
   const config* cfg = nullptr;

@@ -75,6 +75,7 @@ class byte_ring {
   // Copies out up to out.size() bytes and consumes them.
   std::size_t read(mut_bytes out) {
     const std::size_t n = out.size() < _len ? out.size() : _len;
+    if (n == 0) return 0;
     auto parts = peek(0, n);
     std::memcpy(out.data(), parts[0].data(), parts[0].size());
     if (!parts[1].empty()) std::memcpy(out.data() + parts[0].size(), parts[1].data(), parts[1].size());

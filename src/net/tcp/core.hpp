@@ -1,0 +1,133 @@
+// The TCP layer's shared state, private to src/net/tcp: the connection
+// table, listeners, and what handles and timers share.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+#include <fata/core/loop.hpp>
+#include <fata/net/tcp/layer.hpp>
+
+namespace fata::net::tcp::detail {
+
+struct tuple_hash {
+  std::uint64_t seed = 0;
+  std::size_t operator()(const four_tuple& t) const {
+    // A keyed mix (SplitMix64's finaliser) so that a peer cannot aim many
+    // tuples at one bucket without knowing the seed.
+    std::uint64_t x = seed ^ (std::uint64_t(t.remote.address.value) << 32 | t.local.address.value);
+    x ^= std::uint64_t(t.remote.number.value) << 16 ^ t.local.number.value;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    x += seed >> 7;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    return static_cast<std::size_t>(x ^ (x >> 31));
+  }
+};
+
+// One connection in the table.
+struct entry {
+  entry(core* owner, environment env, four_tuple t, std::size_t mss, std::uint32_t ts_offset);
+
+  core* owner;
+  connection conn;
+  timer tick;
+  wait_queue readers;
+  wait_queue writers;
+  wait_queue opened;
+  // References: the user's flow handle, each running operation, and the
+  // accept queue. The entry is freed when none is left and it has left
+  // the table.
+  std::uint32_t refs = 0;
+  bool in_table = true;
+  bool handle_closed = false;  // the user called close() or dropped the flow
+  bool read_shut = false;      // the user shut down reading
+  bool unreachable = false;    // the IPv4 layer had no route for the SYN
+  listener_state* listener = nullptr;  // until accepted
+  bool queued = false;                 // in the listener's accept queue
+};
+
+struct listener_state {
+  port number;
+  bool open = true;
+  std::size_t half_open = 0;  // SYN-RECEIVED connections of this listener
+  std::deque<entry*> ready;   // established, waiting for accept()
+  wait_queue acceptors;
+};
+
+struct core : std::enable_shared_from_this<core> {
+  core(ipv4_output& ip, std::span<const std::byte, secret_hash::key_size> secret, const config& c);
+  ~core();
+
+  ipv4_output* ip;
+  config cfg;
+  stats counters;
+  challenge_limiter limiter;
+  secret_hash secret;
+  std::unordered_map<four_tuple, entry*, tuple_hash> table;
+  std::unordered_map<std::uint16_t, std::shared_ptr<listener_state>> listeners;
+  std::uint32_t ephemeral_next = 0;
+  std::uint64_t hash_seed = 0;
+
+  // Stops the timers when the loop shuts down (see layer.hpp).
+  wait_queue watch;
+  bool watching = false;
+  bool timers_suspended = false;
+  bool alive = true;
+
+  environment env() { return {&cfg, &counters, &limiter}; }
+
+  // Input.
+  void input(const ipv4_meta& meta, bytes payload, mono_time now);
+  void listen_input(listener_state& l, const four_tuple& t, const repr& seg, mono_time now);
+  void send_cookie(const four_tuple& t, const repr& syn, mono_time now);
+  void accept_cookie(listener_state& l, const four_tuple& t, const repr& ack, mono_time now);
+
+  // Output and bookkeeping after anything happened to a connection.
+  void flush(entry* e, mono_time now);
+  bool emit(entry* e, const four_tuple& t, segment_out& out);
+  void send_reset(const four_tuple& t, seq_number seq, seq_number ack, bool with_ack);
+  void send_raw(const four_tuple& t, const repr& h, std::span<const bytes> payload);
+
+  // Connections.
+  entry* create(const four_tuple& t, mono_time now);
+  std::size_t mss_for(ipv4_addr remote) const;
+  void unlink(entry* e);
+  void release(entry* e);
+  void drop_from_listener(entry* e);
+  std::optional<port> pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote);
+  std::uint32_t ts_clock(const four_tuple& t, mono_time now) const;
+
+  // Timers.
+  void rearm(entry* e, mono_time now);
+  void ensure_watcher();
+  void suspend_timers();
+  void shut_down();
+  static void on_tick(void* e);
+};
+
+// RAII: one reference to an entry for the duration of an operation.
+class entry_ref {
+ public:
+  entry_ref(core* c, entry* e) : _core(c), _entry(e) {
+    if (_entry) ++_entry->refs;
+  }
+  entry_ref(const entry_ref&) = delete;
+  entry_ref& operator=(const entry_ref&) = delete;
+  ~entry_ref() {
+    if (_entry) _core->release(_entry);
+  }
+
+ private:
+  core* _core;
+  entry* _entry;
+};
+
+sig::flow_error error_of(const connection& c);
+
+}  // namespace fata::net::tcp::detail

@@ -1,0 +1,93 @@
+// The runtime keys of the TCP layer (group TCP). They live in the layer's
+// library, so every image with fata's TCP has them in its --help.
+#include <fata/core/keys.hpp>
+#include <fata/net/tcp/config.hpp>
+
+namespace fata::net::tcp {
+
+namespace {
+
+struct tcp_keys {
+  key<std::size_t> mss{"tcp-mss", 0, "TCP MSS to announce (0: the interface MTU - 40)", "TCP"};
+  key<std::size_t> send_buffer{"tcp-send-buffer", config{}.send_buffer,
+                               "Bytes a TCP connection queues for sending", "TCP"};
+  key<std::size_t> receive_buffer{"tcp-receive-buffer", config{}.receive_buffer,
+                                  "Bytes a TCP connection holds for reading (its window)", "TCP"};
+  key<congestion_algorithm> congestion{"tcp-congestion", config{}.congestion,
+                                       "TCP congestion control", "TCP"};
+  key<bool> window_scaling{"tcp-window-scaling", true, "TCP window scaling (RFC 7323)", "TCP"};
+  key<bool> timestamps{"tcp-timestamps", true, "TCP timestamps (RFC 7323)", "TCP"};
+  key<bool> sack{"tcp-sack", true, "TCP selective acknowledgements (RFC 2018)", "TCP"};
+  key<bool> nodelay{"tcp-nodelay", false, "Disable Nagle's algorithm on new connections", "TCP"};
+  key<duration> delayed_ack{"tcp-delayed-ack", config{}.delayed_ack,
+                            "Longest delay of a TCP acknowledgement", "TCP"};
+  key<duration> time_wait{"tcp-time-wait", config{}.time_wait, "TCP TIME-WAIT duration (2 MSL)",
+                          "TCP"};
+  key<duration> fin_wait_2{"tcp-fin-wait-2-timeout", config{}.fin_wait_2_timeout,
+                           "How long a closed connection waits for the peer's FIN", "TCP"};
+  key<bool> keepalive{"tcp-keepalive", false, "Probe idle TCP connections", "TCP"};
+  key<duration> keepalive_idle{"tcp-keepalive-idle", config{}.keepalive_idle,
+                               "Idle time before the first keepalive probe", "TCP"};
+  key<duration> keepalive_interval{"tcp-keepalive-interval", config{}.keepalive_interval,
+                                   "Time between keepalive probes", "TCP"};
+  key<std::uint32_t> keepalive_probes{"tcp-keepalive-probes", config{}.keepalive_probes,
+                                      "Unanswered keepalive probes before the connection fails",
+                                      "TCP"};
+  key<duration> rto_min{"tcp-rto-min", config{}.rto_min, "Smallest retransmission timeout", "TCP"};
+  key<duration> rto_max{"tcp-rto-max", config{}.rto_max, "Largest retransmission timeout", "TCP"};
+  key<std::uint32_t> syn_retries{"tcp-syn-retries", config{}.syn_retries,
+                                 "SYN retransmissions before connect fails", "TCP"};
+  key<std::uint32_t> max_retransmissions{"tcp-max-retransmissions", config{}.max_retransmissions,
+                                         "Retransmissions before a connection fails", "TCP"};
+  key<std::size_t> max_connections{"tcp-max-connections", config{}.max_connections,
+                                   "TCP connections at most, every state included", "TCP"};
+  key<std::size_t> syn_backlog{"tcp-syn-backlog", config{}.syn_backlog,
+                               "Half-open connections per listener", "TCP"};
+  key<std::size_t> accept_backlog{"tcp-accept-backlog", config{}.accept_backlog,
+                                  "Established connections waiting for accept, per listener",
+                                  "TCP"};
+  key<bool> syn_cookies{"tcp-syn-cookies", true, "Answer with SYN cookies when the backlog is full",
+                        "TCP"};
+  key<std::uint32_t> challenge_ack_limit{"tcp-challenge-ack-limit", config{}.challenge_ack_limit,
+                                         "RFC 5961 challenge ACKs per second", "TCP"};
+};
+
+tcp_keys keys_instance;
+
+template <class T, class U>
+void take(const key<T>& k, U& field) {
+  if (k.given()) field = *k;
+}
+
+}  // namespace
+
+config config_from_keys(config base) {
+  const tcp_keys& k = keys_instance;
+  take(k.mss, base.mss);
+  take(k.send_buffer, base.send_buffer);
+  take(k.receive_buffer, base.receive_buffer);
+  take(k.congestion, base.congestion);
+  take(k.window_scaling, base.window_scaling);
+  take(k.timestamps, base.timestamps);
+  take(k.sack, base.sack);
+  take(k.nodelay, base.nodelay);
+  take(k.delayed_ack, base.delayed_ack);
+  take(k.time_wait, base.time_wait);
+  take(k.fin_wait_2, base.fin_wait_2_timeout);
+  take(k.keepalive, base.keepalive);
+  take(k.keepalive_idle, base.keepalive_idle);
+  take(k.keepalive_interval, base.keepalive_interval);
+  take(k.keepalive_probes, base.keepalive_probes);
+  take(k.rto_min, base.rto_min);
+  take(k.rto_max, base.rto_max);
+  take(k.syn_retries, base.syn_retries);
+  take(k.max_retransmissions, base.max_retransmissions);
+  take(k.max_connections, base.max_connections);
+  take(k.syn_backlog, base.syn_backlog);
+  take(k.accept_backlog, base.accept_backlog);
+  take(k.syn_cookies, base.syn_cookies);
+  take(k.challenge_ack_limit, base.challenge_ack_limit);
+  return base;
+}
+
+}  // namespace fata::net::tcp
