@@ -1,0 +1,479 @@
+// TLS over any flow: `accept` and `connect` run the handshake over a flow
+// (a TCP connection of either stack, a test pipe...) and return a
+// tls::flow, which is itself a sig::flow (and a sig::tcp_flow when the
+// flow under it is one), the way lwIP's altcp puts TLS under an unchanged
+// TCP API.
+//
+//   auto tls = co_await fata::tls::accept(std::move(tcp), server_ctx, rng);
+//   if (!tls) log.warn("handshake: {}", tls.error());
+//   else co_await http.serve_connection(*tls, {tcp_remote, true});
+//
+// BearSSL's engine does the protocol and does no I/O; this is the glue
+// that moves records between the engine and the flow below:
+// - entropy for each handshake comes from the random device (`Random`,
+//   sig::random) only: BearSSL's own system seeding is turned off;
+// - the client validates the server's chain at the time of a wall clock
+//   (`Clock`, sig::pclock) and checks the host name; each failure is its
+//   own tls_error;
+// - the handshake is bounded by the context's handshake_timeout; reads by
+//   its idle_timeout when set;
+// - close() sends close_notify (RFC 5246 §7.2.1) before closing the flow
+//   below; a received close_notify is the end of stream (read returns 0);
+//   a flow that ends without one is `truncated`, an error (read fails with
+//   flow_error::protocol);
+// - one reader and one writer may use a tls::flow at the same time (the
+//   records they cause to be sent are written in turn);
+// - TLS 1.2 has no half-close: shutdown(write) sends close_notify, after
+//   which the peer answers with its own and what it still sends is
+//   discarded (RFC 5246 §7.2.1).
+// Failures of TLS itself surface through sig::flow as flow_error::protocol;
+// last_error() says which. Errors are sticky.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include <fata/core/bytes.hpp>
+#include <fata/core/fmt.hpp>
+#include <fata/core/join.hpp>
+#include <fata/core/loop.hpp>
+#include <fata/core/result.hpp>
+#include <fata/core/task.hpp>
+#include <fata/sig/clock.hpp>
+#include <fata/sig/flow.hpp>
+#include <fata/sig/random.hpp>
+#include <fata/sig/stack.hpp>
+#include <fata/tls/context.hpp>
+#include <fata/tls/error.hpp>
+
+namespace fata::tls {
+
+namespace detail {
+
+// The engine of one connection and the bookkeeping of its glue: BearSSL's
+// contexts and I/O buffer, heap-allocated (they point at themselves).
+class session {
+ public:
+  // Engine states (BearSSL's BR_SSL_* bits).
+  static constexpr unsigned closed_bit = 0x0001;
+  static constexpr unsigned sendrec_bit = 0x0002;
+  static constexpr unsigned recvrec_bit = 0x0004;
+  static constexpr unsigned sendapp_bit = 0x0008;
+  static constexpr unsigned recvapp_bit = 0x0010;
+
+  static constexpr std::size_t entropy_size = 32;
+
+  // A server session; nullptr if the server has no certificate or the
+  // entropy is missing (`why` says which).
+  static std::unique_ptr<session> server(server_shared& shared, bytes entropy, tls_error* why);
+  // A client session for `host` (SNI and name check), validating at `now`.
+  static std::unique_ptr<session> client(client_shared& shared, std::string_view host,
+                                         wall_time now, bytes entropy, tls_error* why);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  unsigned state() const;
+  // Records to write to the transport, and how many were written.
+  bytes records_out() const;
+  void records_sent(std::size_t n);
+  // Room for bytes from the transport, and how many arrived.
+  mut_bytes records_room();
+  void records_received(std::size_t n);
+  // Decrypted application data, and how much was consumed.
+  bytes app_in() const;
+  void app_consumed(std::size_t n);
+  // Room for application data to send, and how much was put there.
+  mut_bytes app_room();
+  void app_put(std::size_t n);
+  // Seals buffered application data into a record.
+  void flush_app();
+  // Starts the closing handshake (close_notify).
+  void close_notify();
+
+  // True once the peer's close_notify has arrived.
+  bool peer_closed() const;
+  // Why the engine stopped (after closed_bit), or what the transport did.
+  tls_error error() const;
+  bool closed_cleanly() const;
+  void fail(tls_error e);
+  // Called when the handshake has completed: records the session for
+  // resumption (clients).
+  void handshake_done();
+
+  // What was negotiated.
+  std::string_view alpn() const;
+  std::string_view server_name() const;
+  cipher_suite suite() const;
+  bool resumed() const { return _resumed; }
+  const server_options* server_opts() const;
+  const client_options* client_opts() const;
+
+  // Glue state.
+  bool send_busy = false;
+  wait_queue send_idle;
+  bool reading = false;
+  wait_queue progress;
+  bool write_shut = false;
+  bool flow_closed = false;
+  bool clean_eof = false;
+  bool resumption_hit = false;
+
+  struct engine;
+
+ private:
+  session();
+  std::unique_ptr<engine> _e;
+  tls_error _failure{};
+  bool _resumed = false;
+  friend struct engine;
+};
+
+sig::flow_error to_flow_error(tls_error e);
+tls_error from_flow_error(sig::flow_error e);
+void log_handshake_failure(bool server, tls_error e, std::string_view peer);
+
+}  // namespace detail
+
+template <sig::flow Inner>
+class flow {
+ public:
+  flow(flow&&) noexcept = default;
+  flow& operator=(flow&&) noexcept = default;
+  flow(const flow&) = delete;
+  flow& operator=(const flow&) = delete;
+  // Dropping a flow that was not closed drops the flow below without
+  // close_notify (for TCP: a reset).
+  ~flow() = default;
+
+  // sig::flow
+  task<result<std::size_t, sig::flow_error>> read(mut_bytes out);
+  task<result<void, sig::flow_error>> write(bytes data);
+  task<result<void, sig::flow_error>> writev(std::span<const bytes> parts);
+  task<result<void, sig::flow_error>> shutdown(sig::shutdown_mode how);
+  task<void> close();
+
+  // sig::tcp_flow, when the flow below is one.
+  sig::ipv4_endpoint local() const
+    requires sig::tcp_flow<Inner>
+  {
+    return _inner.local();
+  }
+  sig::ipv4_endpoint remote() const
+    requires sig::tcp_flow<Inner>
+  {
+    return _inner.remote();
+  }
+  void set_nodelay(bool on)
+    requires sig::tcp_flow<Inner>
+  {
+    _inner.set_nodelay(on);
+  }
+
+  // The protocol ALPN chose ("" if none), the SNI name, the suite, and
+  // whether the session was resumed.
+  std::string_view alpn() const { return _s->alpn(); }
+  std::string_view server_name() const { return _s->server_name(); }
+  cipher_suite suite() const { return _s->suite(); }
+  bool resumed() const { return _s->resumed(); }
+  // Why the flow failed (meaningful after an error).
+  tls_error last_error() const { return _s->error(); }
+  Inner& inner() { return _inner; }
+
+  // Runs the handshake (used by accept and connect).
+  task<result<void, tls_error>> handshake();
+
+  flow(Inner inner, std::unique_ptr<detail::session> s)
+      : _inner(std::move(inner)), _s(std::move(s)) {}
+
+ private:
+  task<result<void, tls_error>> flush_records();
+  task<result<void, tls_error>> receive_records(duration timeout);
+
+  Inner _inner;
+  std::unique_ptr<detail::session> _s;
+};
+
+// Runs a server handshake over `inner`. On failure the flow below is
+// closed and the error returned.
+template <sig::flow Inner, sig::random Random>
+task<result<flow<Inner>, tls_error>> accept(Inner inner, server_context& ctx, Random& rng);
+
+// Runs a client handshake for `host` over `inner`, validating the server
+// at `clock`'s time.
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
+                                            std::string_view host, Clock& clock, Random& rng);
+
+// ---------------------------------------------------------------------------
+
+template <sig::flow Inner>
+task<result<void, tls_error>> flow<Inner>::flush_records() {
+  // One writer of records at a time: their bytes must not interleave.
+  while (_s->send_busy) {
+    auto w = co_await _s->send_idle.wait();
+    if (!w) co_return unexpected(tls_error::cancelled);
+  }
+  _s->send_busy = true;
+  result<void, tls_error> out;
+  for (;;) {
+    const bytes rec = _s->records_out();
+    if (rec.empty()) break;
+    auto w = co_await _inner.write(rec);
+    if (!w) {
+      out = unexpected(detail::from_flow_error(w.error()));
+      _s->fail(out.error());
+      break;
+    }
+    _s->records_sent(rec.size());
+  }
+  _s->send_busy = false;
+  _s->send_idle.notify_one();
+  _s->progress.notify_all();
+  co_return out;
+}
+
+template <sig::flow Inner>
+task<result<void, tls_error>> flow<Inner>::receive_records(duration timeout) {
+  const mut_bytes room = _s->records_room();
+  if (room.empty()) co_return unexpected(tls_error::internal);
+  _s->reading = true;
+  result<std::size_t, sig::flow_error> n = unexpected(sig::flow_error::io);
+  if (timeout > duration::zero()) {
+    auto t = co_await with_timeout(timeout, _inner.read(room));
+    n = t ? std::move(*t) : result<std::size_t, sig::flow_error>(unexpected(sig::flow_error::timed_out));
+  } else {
+    n = co_await _inner.read(room);
+  }
+  _s->reading = false;
+  if (!n) {
+    const tls_error e = detail::from_flow_error(n.error());
+    if (e != tls_error::cancelled) _s->fail(e);
+    _s->progress.notify_all();
+    co_return unexpected(e);
+  }
+  if (*n == 0) {
+    _s->fail(tls_error::truncated);
+    _s->progress.notify_all();
+    co_return unexpected(tls_error::truncated);
+  }
+  _s->records_received(*n);
+  _s->progress.notify_all();
+  co_return result<void, tls_error>{};
+}
+
+template <sig::flow Inner>
+task<result<void, tls_error>> flow<Inner>::handshake() {
+  for (;;) {
+    const unsigned st = _s->state();
+    if (st & detail::session::closed_bit) co_return unexpected(_s->error());
+    if (st & detail::session::sendrec_bit) {
+      auto f = co_await flush_records();
+      if (!f) co_return f;
+      continue;
+    }
+    if (st & detail::session::sendapp_bit) {
+      _s->handshake_done();
+      co_return result<void, tls_error>{};
+    }
+    if (st & detail::session::recvrec_bit) {
+      auto r = co_await receive_records(duration::zero());
+      if (!r) {
+        // A transport that ends mid-handshake is not a truncation attack.
+        co_return unexpected(r.error() == tls_error::truncated ? tls_error::closed : r.error());
+      }
+      continue;
+    }
+    co_return unexpected(tls_error::internal);
+  }
+}
+
+template <sig::flow Inner>
+task<result<std::size_t, sig::flow_error>> flow<Inner>::read(mut_bytes out) {
+  if (_s->flow_closed) co_return unexpected(sig::flow_error::closed);
+  if (_s->clean_eof) co_return std::size_t(0);
+  const duration idle = _s->server_opts() ? _s->server_opts()->idle_timeout
+                                          : _s->client_opts()->idle_timeout;
+  for (;;) {
+    const unsigned st = _s->state();
+    if (st & detail::session::recvapp_bit) {
+      const bytes in = _s->app_in();
+      const std::size_t n = std::min(in.size(), out.size());
+      out.copy_from(0, in.first(n));
+      _s->app_consumed(n);
+      co_return n;
+    }
+    if (st & detail::session::closed_bit) {
+      if (_s->closed_cleanly()) co_return std::size_t(0);
+      co_return unexpected(detail::to_flow_error(_s->error()));
+    }
+    // Records to send are the writer's job while it is sending; a reader
+    // that waited for it could deadlock against a peer that only reads
+    // once we read.
+    if ((st & detail::session::sendrec_bit) && !_s->send_busy) {
+      // An alert or our close_notify in answer to the peer's.
+      auto f = co_await flush_records();
+      if (!f) {
+        // The peer closed cleanly and went away before our answering
+        // close_notify reached it: the stream still ended properly.
+        if (_s->peer_closed()) {
+          _s->clean_eof = true;
+          co_return std::size_t(0);
+        }
+        co_return unexpected(detail::to_flow_error(f.error()));
+      }
+      continue;
+    }
+    if (st & detail::session::recvrec_bit) {
+      auto r = co_await receive_records(idle);
+      if (!r) co_return unexpected(detail::to_flow_error(r.error()));
+      continue;
+    }
+    if (_s->send_busy) {
+      auto w = co_await _s->progress.wait();
+      if (!w) co_return unexpected(sig::flow_error::cancelled);
+      continue;
+    }
+    co_return unexpected(sig::flow_error::protocol);
+  }
+}
+
+template <sig::flow Inner>
+task<result<void, sig::flow_error>> flow<Inner>::writev(std::span<const bytes> parts) {
+  if (_s->flow_closed || _s->write_shut) co_return unexpected(sig::flow_error::closed);
+  for (bytes data : parts) {
+    while (!data.empty()) {
+      const unsigned st = _s->state();
+      if (st & detail::session::closed_bit)
+        co_return unexpected(detail::to_flow_error(_s->error()));
+      if (st & detail::session::sendapp_bit) {
+        const mut_bytes room = _s->app_room();
+        const std::size_t n = std::min(room.size(), data.size());
+        room.copy_from(0, data.first(n));
+        _s->app_put(n);
+        data = data.skip(n);
+        continue;
+      }
+      if (st & detail::session::sendrec_bit) {
+        auto f = co_await flush_records();
+        if (!f) co_return unexpected(detail::to_flow_error(f.error()));
+        continue;
+      }
+      // The engine waits for input before it takes more data.
+      if (_s->reading) {
+        auto w = co_await _s->progress.wait();
+        if (!w) co_return unexpected(sig::flow_error::cancelled);
+      } else {
+        auto r = co_await receive_records(duration::zero());
+        if (!r) co_return unexpected(detail::to_flow_error(r.error()));
+      }
+    }
+  }
+  _s->flush_app();
+  auto f = co_await flush_records();
+  if (!f) co_return unexpected(detail::to_flow_error(f.error()));
+  co_return result<void, sig::flow_error>{};
+}
+
+template <sig::flow Inner>
+task<result<void, sig::flow_error>> flow<Inner>::write(bytes data) {
+  co_return co_await writev(std::span<const bytes>(&data, 1));
+}
+
+template <sig::flow Inner>
+task<result<void, sig::flow_error>> flow<Inner>::shutdown(sig::shutdown_mode how) {
+  if (_s->flow_closed) co_return unexpected(sig::flow_error::closed);
+  if (how != sig::shutdown_mode::read && !_s->write_shut) {
+    // TLS has no half-close: close_notify ends our sending side and the
+    // peer answers with its own (RFC 5246 §7.2.1).
+    _s->write_shut = true;
+    _s->flush_app();
+    _s->close_notify();
+    auto f = co_await flush_records();
+    if (!f) co_return unexpected(detail::to_flow_error(f.error()));
+  }
+  if (how != sig::shutdown_mode::write) {
+    auto r = co_await _inner.shutdown(sig::shutdown_mode::read);
+    if (!r) co_return r;
+  }
+  co_return result<void, sig::flow_error>{};
+}
+
+template <sig::flow Inner>
+task<void> flow<Inner>::close() {
+  if (_s->flow_closed) co_return;
+  if (!(_s->state() & detail::session::closed_bit)) {
+    if (!_s->write_shut) {
+      _s->write_shut = true;
+      _s->flush_app();
+      _s->close_notify();
+    }
+    // Bounded: a peer that does not read must not hold the close.
+    (void)co_await with_timeout(1s, flush_records());
+  }
+  _s->flow_closed = true;
+  co_await _inner.close();
+}
+
+template <sig::flow Inner, sig::random Random>
+task<result<flow<Inner>, tls_error>> accept(Inner inner, server_context& ctx, Random& rng) {
+  std::byte seed[detail::session::entropy_size];
+  tls_error why{};
+  std::unique_ptr<detail::session> s;
+  if (rng.fill(mut_bytes(seed, sizeof seed))) {
+    s = detail::session::server(*ctx.shared(), bytes(seed, sizeof seed), &why);
+  } else {
+    why = tls_error::no_entropy;
+  }
+  mut_bytes(seed, sizeof seed).fill(std::byte{0});
+  if (!s) {
+    co_await inner.close();
+    co_return unexpected(why);
+  }
+  flow<Inner> f(std::move(inner), std::move(s));
+  auto h = co_await with_timeout(ctx.options().handshake_timeout, f.handshake());
+  const tls_error e = !h ? tls_error::timed_out : (!*h ? h->error() : tls_error{});
+  if (e != tls_error{}) {
+    std::string_view peer;
+    char buf[32];
+    if constexpr (sig::tcp_flow<Inner>) peer = format_into(buf, "{}", f.inner().remote());
+    detail::log_handshake_failure(true, e, peer);
+    co_await f.inner().close();
+    co_return unexpected(e);
+  }
+  co_return std::move(f);
+}
+
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
+                                            std::string_view host, Clock& clock, Random& rng) {
+  std::byte seed[detail::session::entropy_size];
+  tls_error why{};
+  std::unique_ptr<detail::session> s;
+  if (rng.fill(mut_bytes(seed, sizeof seed))) {
+    s = detail::session::client(*ctx.shared(), host, clock.now(), bytes(seed, sizeof seed), &why);
+  } else {
+    why = tls_error::no_entropy;
+  }
+  mut_bytes(seed, sizeof seed).fill(std::byte{0});
+  if (!s) {
+    co_await inner.close();
+    co_return unexpected(why);
+  }
+  flow<Inner> f(std::move(inner), std::move(s));
+  auto h = co_await with_timeout(ctx.options().handshake_timeout, f.handshake());
+  const tls_error e = !h ? tls_error::timed_out : (!*h ? h->error() : tls_error{});
+  if (e != tls_error{}) {
+    detail::log_handshake_failure(false, e, host);
+    co_await f.inner().close();
+    co_return unexpected(e);
+  }
+  co_return std::move(f);
+}
+
+}  // namespace fata::tls
