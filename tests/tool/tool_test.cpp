@@ -234,3 +234,29 @@ TEST(tool_generate, main_makes_each_device_and_calls_start_in_order) {
 
 }  // namespace
 }  // namespace fata::tool
+
+namespace fata::tool {
+namespace {
+
+TEST(tool_resolve, a_device_key_value_of_the_wrong_type_is_a_usage_error) {
+  static bool registered = [] {
+    register_device({.combinator = "test_timer",
+                     .choice = "only",
+                     .default_for = {"*"},
+                     .type = "int",
+                     .keys = {{.label = "period", .name = "period:{name}", .cpp_type = "fata::duration",
+                               .type_name = "DURATION", .default_value = "1s", .doc = "Period"}},
+                     .make = "{key:period}.count()"});
+    return true;
+  }();
+  ASSERT_TRUE(registered);
+  auto d = make_description({{"test_timer", "tick"}});
+  d.options.emplace_back("period:tick", "soon");
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().status, usage_status);
+  EXPECT_NE(c.error().messages[0].find("invalid value 'soon' for key 'period:tick'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fata::tool

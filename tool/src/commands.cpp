@@ -190,12 +190,46 @@ std::string joined(const std::vector<std::string>& words) {
   return out;
 }
 
+// The location of the first "required from here" in g++'s output.
+std::string where_required(std::string_view diagnostics) {
+  constexpr std::string_view here = ":   required from here";
+  const std::size_t h = diagnostics.find(here);
+  if (h == std::string_view::npos) return "config.cpp";
+  const std::size_t nl = diagnostics.rfind('\n', h);
+  const std::size_t start = nl == std::string_view::npos ? 0 : nl + 1;
+  return std::string(diagnostics.substr(start, h - start));
+}
+
+// The text between `open` and the next `close` after `at`.
+std::string_view between(std::string_view text, std::size_t at, std::string_view close) {
+  const std::size_t end = text.find(close, at);
+  return end == std::string_view::npos ? std::string_view() : text.substr(at, end - at);
+}
+
 // When main<> rejects a device, a one-line summary of the compiler's
 // message: which argument, what it is, which concept the unikernel needs.
 std::optional<std::string> wrong_device_summary(std::string_view diagnostics) {
   constexpr std::string_view marker = "wrong_device_at_argument<";
   const std::size_t at = diagnostics.find(marker);
-  if (at == std::string_view::npos) return std::nullopt;
+  if (at == std::string_view::npos) {
+    // Several wrong devices: g++ names the first constraint that failed,
+    // and the archetype given there.
+    constexpr std::string_view satisfaction = "required for the satisfaction of ";
+    const std::size_t s = diagnostics.find(satisfaction);
+    if (s == std::string_view::npos) return std::nullopt;
+    std::string_view rest = diagnostics.substr(s + satisfaction.size());
+    // Skip the opening quote (' or the UTF-8 left single quote).
+    while (!rest.empty() && !((rest[0] >= 'a' && rest[0] <= 'z') || rest[0] == '_')) rest.remove_prefix(1);
+    const std::string_view concept_name = rest.substr(0, rest.find('<'));
+    constexpr std::string_view archetype = "= fata::config::archetypes::";
+    const std::size_t a = rest.find(archetype);
+    const std::string_view given = a == std::string_view::npos ? std::string_view()
+                                                               : between(rest, a + archetype.size(), "]");
+    if (concept_name.empty() || given.empty()) return std::nullopt;
+    return fata::format("{}: error: main<>: the unikernel's template needs a fata::sig::{} where a "
+                        "{} device is given (and more devices are out of place)",
+                        where_required(diagnostics), concept_name, given);
+  }
   std::string_view rest = diagnostics.substr(at + marker.size());
   rest = rest.substr(0, rest.find('>'));
   std::vector<std::string_view> parts;
@@ -209,18 +243,9 @@ std::optional<std::string> wrong_device_summary(std::string_view diagnostics) {
     rest = rest.substr(comma + 1);
   }
   if (parts.size() != 3) return std::nullopt;
-  std::string where = "config.cpp";
-  constexpr std::string_view here = ":   required from here";
-  if (const std::size_t h = diagnostics.find(here); h != std::string_view::npos) {
-    const std::size_t start = diagnostics.rfind('\n', h);
-    where = std::string(diagnostics.substr(start == std::string_view::npos ? 0 : start + 1,
-                                           h - (start == std::string_view::npos ? 0 : start + 1)));
-  }
-  std::string part1(parts[1]);
-  std::string needed(parts[2]);
   return fata::format("{}: error: main<>: argument {} is a {} device, but the unikernel's template "
                       "needs a fata::sig::{} there",
-                      where, parts[0], part1, needed);
+                      where_required(diagnostics), parts[0], parts[1], parts[2]);
 }
 
 result<fs::path, int> build_description_program(const session& s) {

@@ -5,7 +5,9 @@
 #include <optional>
 #include <set>
 
+#include <fata/core/addr.hpp>
 #include <fata/core/fmt.hpp>
+#include <fata/core/keys.hpp>
 
 #include "files.hpp"
 
@@ -66,6 +68,33 @@ std::optional<std::string> placeholder(std::string_view what, const configuratio
 // defaults and docs, which are known at configure time).
 std::string expand_text(std::string_view text, const configuration& c, const resolved_device& d) {
   return expand(text, c, d);
+}
+
+template <class T>
+std::optional<std::string> parse_error(std::string_view text) {
+  auto v = key_codec<T>::parse(text);
+  if (v) return std::nullopt;
+  return v.error();
+}
+
+// Why `text` is not a value of the C++ type `cpp_type` (for the types a
+// device key may have); nullopt if it is, or if the type is not known here
+// (the image checks it when it starts).
+std::optional<std::string> invalid_value(std::string_view cpp_type, std::string_view text) {
+  if (cpp_type == "bool") return parse_error<bool>(text);
+  if (cpp_type == "int") return parse_error<int>(text);
+  if (cpp_type == "unsigned int") return parse_error<unsigned>(text);
+  if (cpp_type == "std::uint16_t") return parse_error<std::uint16_t>(text);
+  if (cpp_type == "std::uint32_t") return parse_error<std::uint32_t>(text);
+  if (cpp_type == "std::uint64_t" || cpp_type == "std::size_t") return parse_error<std::uint64_t>(text);
+  if (cpp_type == "fata::duration") return parse_error<duration>(text);
+  if (cpp_type == "fata::port") return parse_error<port>(text);
+  if (cpp_type == "fata::ipv4_addr") return parse_error<ipv4_addr>(text);
+  if (cpp_type == "fata::ipv4_prefix") return parse_error<ipv4_prefix>(text);
+  if (cpp_type == "fata::ipv6_addr") return parse_error<ipv6_addr>(text);
+  if (cpp_type == "fata::ipv6_prefix") return parse_error<ipv6_prefix>(text);
+  if (cpp_type == "fata::mac_addr") return parse_error<mac_addr>(text);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -259,6 +288,11 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     bool found = false;
     for (auto& k : c.keys) {
       if (k.name != options[o].first || k.from_description) continue;
+      if (auto why = invalid_value(k.cpp_type, options[o].second)) {
+        failure.status = 64;
+        failure.messages.push_back(fata::format("fata: invalid value '{}' for key '{}' ({}): {}",
+                                                options[o].second, k.name, k.declared_by, *why));
+      }
       k.default_text = options[o].second;
       k.configured = true;
       found = true;
