@@ -39,9 +39,10 @@ bool name_taken(std::string_view name, bool net) {
   return false;
 }
 
-// Picks the device of `type` that `resource` names: empty for the next
-// unclaimed one, a decimal index among devices of that type, or (`mac`
-// given) a MAC address checked by the caller.
+// Picks the device of `type` that `resource` names: a decimal index among
+// devices of that type; anything else (empty, or a host-side name such as
+// the disk file or TAP interface `fata run` was given) the next unclaimed
+// one. MAC addresses are matched by the caller.
 transport* pick(device_type type, std::string_view resource) {
   std::size_t index = 0;
   bool by_index = !resource.empty();
@@ -55,7 +56,7 @@ transport* pick(device_type type, std::string_view resource) {
   std::size_t seen = 0;
   for (transport& t : virtio_devices()) {
     if (t.type != type) continue;
-    if (resource.empty() && !t.claimed) return &t;
+    if (!by_index && !t.claimed) return &t;
     if (by_index && seen == index) return t.claimed ? nullptr : &t;
     ++seen;
   }
