@@ -1,8 +1,8 @@
 // The C++ runtime support an image needs without libsupc++'s exception
 // machinery: operator new and delete in every form, static-initialisation
 // guards, atexit registration, pure virtual calls, and the std::__throw_*
-// functions that libstdc++'s headers call where they would throw (with
-// -fno-exceptions a throw is a panic that names it).
+// functions that libstdc++'s headers call to raise an exception (with
+// -fno-exceptions each one is a panic naming the exception).
 #include <bits/functexcept.h>
 #include <memory>
 
