@@ -33,6 +33,9 @@ struct tuple_hash {
 // One connection in the table.
 struct entry {
   entry(core* owner, environment env, four_tuple t, std::size_t mss, std::uint32_t ts_offset);
+  ~entry();
+  entry(const entry&) = delete;
+  entry& operator=(const entry&) = delete;
 
   core* owner;
   connection conn;
@@ -73,6 +76,7 @@ struct core : std::enable_shared_from_this<core> {
   std::unordered_map<std::uint16_t, std::shared_ptr<listener_state>> listeners;
   std::uint32_t ephemeral_next = 0;
   std::uint64_t hash_seed = 0;
+  std::size_t entries_alive = 0;  // in the table or held by handles
 
   // Stops the timers when the loop shuts down (see layer.hpp).
   wait_queue watch;

@@ -35,7 +35,11 @@ task<void> watch_loop(std::shared_ptr<core> c) {
 }  // namespace
 
 entry::entry(core* o, environment env, four_tuple t, std::size_t mss, std::uint32_t ts_offset)
-    : owner(o), conn(env, t, mss, ts_offset), tick(&core::on_tick, this) {}
+    : owner(o), conn(env, t, mss, ts_offset), tick(&core::on_tick, this) {
+  ++owner->entries_alive;
+}
+
+entry::~entry() { --owner->entries_alive; }
 
 core::core(ipv4_output& out, std::span<const std::byte, secret_hash::key_size> key,
            const config& c)
@@ -489,6 +493,7 @@ result<listener, sig::stack_error> layer::listen(port p) {
 const stats& layer::counters() const { return _core->counters; }
 const config& layer::configuration() const { return _core->cfg; }
 std::size_t layer::connections() const { return _core->table.size(); }
+std::size_t layer::connection_objects() const { return _core->entries_alive; }
 
 std::array<std::size_t, state_count> layer::connections_by_state() const {
   std::array<std::size_t, state_count> n{};

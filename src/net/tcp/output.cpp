@@ -40,10 +40,11 @@ duration connection::persist_interval() const {
 }
 
 bool connection::in_persist() const {
-  // RFC 9293 §3.8.6.1: the peer's window is zero, data waits, and at most
-  // the one-byte probe is outstanding.
-  return can_send_data() && _snd_wnd == 0 && _snd_una < data_end() &&
-         seq_distance(_snd_una, _snd_max) <= 1;
+  // RFC 9293 §3.8.6.1: the peer's window is zero and something waits to
+  // be sent or acknowledged. Probes then replace retransmissions, so a
+  // window update that was lost cannot leave both sides waiting, and
+  // they never time out while the peer answers them (as Linux does).
+  return can_send_data() && _snd_wnd == 0 && _snd_una < send_end();
 }
 
 void connection::update_timers(mono_time now) {

@@ -677,6 +677,25 @@ TEST_F(tcp_conn, a_window_opening_resumes_sending) {
   EXPECT_EQ(c->persist_deadline(), mono_never);
 }
 
+TEST_F(tcp_conn, a_window_closing_with_data_in_flight_is_probed_not_abandoned) {
+  establish_active(with_mss(1000), 65535, 100ms);
+  c->send(bytes::of(pattern(3000)));
+  EXPECT_EQ(drain().size(), 3u);
+  // The peer took the first segment and closed its window; the update
+  // that reopens it will be lost.
+  feed(ack_of(seq_number(our_iss + 1001), 0));
+  EXPECT_EQ(c->retransmit_deadline(), mono_never);
+  advance_to_deadline();
+  const sent probe = drain_one();
+  EXPECT_EQ(probe.h.seq, seq_number(our_iss + 1001));
+  EXPECT_EQ(probe.data.size(), 1u);
+  // Its answer carries the open window: sending resumes.
+  feed(ack_of(seq_number(our_iss + 1001), 65535));
+  advance_to_deadline();
+  EXPECT_FALSE(drain().empty());
+  EXPECT_EQ(c->state(), state::established);
+}
+
 TEST_F(tcp_conn, answered_probes_never_time_out) {
   cfg.max_retransmissions = 2;
   establish_active(with_mss(1000), 0);

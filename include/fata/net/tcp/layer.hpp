@@ -167,6 +167,9 @@ class layer final : public ipv4_input {
   // Connections in the table by state (index: tcp::state).
   std::array<std::size_t, state_count> connections_by_state() const;
   std::size_t connections() const;
+  // Connection objects alive: in the table, or closed but still held by a
+  // handle. For leak checks.
+  std::size_t connection_objects() const;
   // Heap bytes held by every connection's buffers.
   std::size_t buffer_storage() const;
   // Counters and connections by state as "tcp.name value" lines.
