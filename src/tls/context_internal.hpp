@@ -8,7 +8,7 @@
 #include <vector>
 
 #include <fata/tls/context.hpp>
-#include <fata/tls/flow.hpp>
+#include <fata/tls/engine.hpp>
 
 #include "keys_internal.hpp"
 

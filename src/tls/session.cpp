@@ -2,13 +2,12 @@
 // 1.2, ECDHE, AEAD suites), with the two pieces of policy fata adds: an
 // SNI-aware certificate policy for servers and a validating X.509 engine
 // for clients that tells its failures apart.
-#include <fata/tls/flow.hpp>
+#include <fata/tls/engine.hpp>
 
 #include <bearssl.h>
 
 #include <cstring>
 
-#include <fata/core/log.hpp>
 
 #include "context_internal.hpp"
 
@@ -21,8 +20,6 @@ static_assert(session::sendapp_bit == BR_SSL_SENDAPP);
 static_assert(session::recvapp_bit == BR_SSL_RECVAPP);
 
 namespace {
-
-log::source tls_log{"tls", "TLS handshakes"};
 
 // Days from 0000-01-01 to 1970-01-01 in the proleptic Gregorian calendar,
 // the origin of BearSSL's validation time.
@@ -480,39 +477,6 @@ const server_options* session::server_opts() const {
 
 const client_options* session::client_opts() const {
   return _e->is_server ? nullptr : &_e->cshared->options;
-}
-
-sig::flow_error to_flow_error(tls_error e) {
-  switch (e) {
-    case tls_error::closed: return sig::flow_error::closed;
-    case tls_error::reset: return sig::flow_error::reset;
-    case tls_error::timed_out: return sig::flow_error::timed_out;
-    case tls_error::cancelled: return sig::flow_error::cancelled;
-    case tls_error::io: return sig::flow_error::io;
-    default: return sig::flow_error::protocol;
-  }
-}
-
-tls_error from_flow_error(sig::flow_error e) {
-  switch (e) {
-    case sig::flow_error::reset: return tls_error::reset;
-    case sig::flow_error::timed_out: return tls_error::timed_out;
-    case sig::flow_error::closed: return tls_error::closed;
-    case sig::flow_error::cancelled: return tls_error::cancelled;
-    case sig::flow_error::protocol: return tls_error::protocol;
-    case sig::flow_error::refused:
-    case sig::flow_error::unreachable:
-    case sig::flow_error::io: return tls_error::io;
-  }
-  return tls_error::io;
-}
-
-void log_handshake_failure(bool server, tls_error e, std::string_view peer) {
-  if (server) {
-    tls_log.info("handshake with {} failed: {}", peer.empty() ? "peer" : peer, e);
-  } else {
-    tls_log.warn("handshake with {} failed: {}", peer, e);
-  }
 }
 
 }  // namespace fata::tls::detail

@@ -49,72 +49,16 @@
 #include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 #include <fata/tls/context.hpp>
+#include <fata/tls/engine.hpp>
 #include <fata/tls/error.hpp>
 
 namespace fata::tls {
 
 namespace detail {
 
-// The engine of one connection and the bookkeeping of its glue: BearSSL's
-// contexts and I/O buffer, heap-allocated (they point at themselves).
-class session {
- public:
-  // Engine states (BearSSL's BR_SSL_* bits).
-  static constexpr unsigned closed_bit = 0x0001;
-  static constexpr unsigned sendrec_bit = 0x0002;
-  static constexpr unsigned recvrec_bit = 0x0004;
-  static constexpr unsigned sendapp_bit = 0x0008;
-  static constexpr unsigned recvapp_bit = 0x0010;
-
-  static constexpr std::size_t entropy_size = 32;
-
-  // A server session; nullptr if the server has no certificate or the
-  // entropy is missing (`why` says which).
-  static std::unique_ptr<session> server(server_shared& shared, bytes entropy, tls_error* why);
-  // A client session for `host` (SNI and name check), validating at `now`.
-  static std::unique_ptr<session> client(client_shared& shared, std::string_view host,
-                                         wall_time now, bytes entropy, tls_error* why);
-  ~session();
-  session(const session&) = delete;
-  session& operator=(const session&) = delete;
-
-  unsigned state() const;
-  // Records to write to the transport, and how many were written.
-  bytes records_out() const;
-  void records_sent(std::size_t n);
-  // Room for bytes from the transport, and how many arrived.
-  mut_bytes records_room();
-  void records_received(std::size_t n);
-  // Decrypted application data, and how much was consumed.
-  bytes app_in() const;
-  void app_consumed(std::size_t n);
-  // Room for application data to send, and how much was put there.
-  mut_bytes app_room();
-  void app_put(std::size_t n);
-  // Seals buffered application data into a record.
-  void flush_app();
-  // Starts the closing handshake (close_notify).
-  void close_notify();
-
-  // True once the peer's close_notify has arrived.
-  bool peer_closed() const;
-  // Why the engine stopped (after closed_bit), or what the transport did.
-  tls_error error() const;
-  bool closed_cleanly() const;
-  void fail(tls_error e);
-  // Called when the handshake has completed: records the session for
-  // resumption (clients).
-  void handshake_done();
-
-  // What was negotiated.
-  std::string_view alpn() const;
-  std::string_view server_name() const;
-  cipher_suite suite() const;
-  bool resumed() const { return _resumed; }
-  const server_options* server_opts() const;
-  const client_options* client_opts() const;
-
-  // Glue state.
+// The glue's own state: who is writing records, and who waits for the
+// engine to make progress.
+struct glue {
   bool send_busy = false;
   wait_queue send_idle;
   bool reading = false;
@@ -122,16 +66,6 @@ class session {
   bool write_shut = false;
   bool flow_closed = false;
   bool clean_eof = false;
-  bool resumption_hit = false;
-
-  struct engine;
-
- private:
-  session();
-  std::unique_ptr<engine> _e;
-  tls_error _failure{};
-  bool _resumed = false;
-  friend struct engine;
 };
 
 sig::flow_error to_flow_error(tls_error e);
@@ -189,7 +123,7 @@ class flow {
   task<result<void, tls_error>> handshake();
 
   flow(Inner inner, std::unique_ptr<detail::session> s)
-      : _inner(std::move(inner)), _s(std::move(s)) {}
+      : _inner(std::move(inner)), _s(std::move(s)), _g(std::make_unique<detail::glue>()) {}
 
  private:
   task<result<void, tls_error>> flush_records();
@@ -197,6 +131,7 @@ class flow {
 
   Inner _inner;
   std::unique_ptr<detail::session> _s;
+  std::unique_ptr<detail::glue> _g;
 };
 
 // Runs a server handshake over `inner`. On failure the flow below is
@@ -215,11 +150,11 @@ task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
 template <sig::flow Inner>
 task<result<void, tls_error>> flow<Inner>::flush_records() {
   // One writer of records at a time: their bytes must not interleave.
-  while (_s->send_busy) {
-    auto w = co_await _s->send_idle.wait();
+  while (_g->send_busy) {
+    auto w = co_await _g->send_idle.wait();
     if (!w) co_return unexpected(tls_error::cancelled);
   }
-  _s->send_busy = true;
+  _g->send_busy = true;
   result<void, tls_error> out;
   for (;;) {
     const bytes rec = _s->records_out();
@@ -232,9 +167,9 @@ task<result<void, tls_error>> flow<Inner>::flush_records() {
     }
     _s->records_sent(rec.size());
   }
-  _s->send_busy = false;
-  _s->send_idle.notify_one();
-  _s->progress.notify_all();
+  _g->send_busy = false;
+  _g->send_idle.notify_one();
+  _g->progress.notify_all();
   co_return out;
 }
 
@@ -242,7 +177,7 @@ template <sig::flow Inner>
 task<result<void, tls_error>> flow<Inner>::receive_records(duration timeout) {
   const mut_bytes room = _s->records_room();
   if (room.empty()) co_return unexpected(tls_error::internal);
-  _s->reading = true;
+  _g->reading = true;
   result<std::size_t, sig::flow_error> n = unexpected(sig::flow_error::io);
   if (timeout > duration::zero()) {
     auto t = co_await with_timeout(timeout, _inner.read(room));
@@ -250,20 +185,20 @@ task<result<void, tls_error>> flow<Inner>::receive_records(duration timeout) {
   } else {
     n = co_await _inner.read(room);
   }
-  _s->reading = false;
+  _g->reading = false;
   if (!n) {
     const tls_error e = detail::from_flow_error(n.error());
     if (e != tls_error::cancelled) _s->fail(e);
-    _s->progress.notify_all();
+    _g->progress.notify_all();
     co_return unexpected(e);
   }
   if (*n == 0) {
     _s->fail(tls_error::truncated);
-    _s->progress.notify_all();
+    _g->progress.notify_all();
     co_return unexpected(tls_error::truncated);
   }
   _s->records_received(*n);
-  _s->progress.notify_all();
+  _g->progress.notify_all();
   co_return result<void, tls_error>{};
 }
 
@@ -295,8 +230,8 @@ task<result<void, tls_error>> flow<Inner>::handshake() {
 
 template <sig::flow Inner>
 task<result<std::size_t, sig::flow_error>> flow<Inner>::read(mut_bytes out) {
-  if (_s->flow_closed) co_return unexpected(sig::flow_error::closed);
-  if (_s->clean_eof) co_return std::size_t(0);
+  if (_g->flow_closed) co_return unexpected(sig::flow_error::closed);
+  if (_g->clean_eof) co_return std::size_t(0);
   const duration idle = _s->server_opts() ? _s->server_opts()->idle_timeout
                                           : _s->client_opts()->idle_timeout;
   for (;;) {
@@ -315,14 +250,14 @@ task<result<std::size_t, sig::flow_error>> flow<Inner>::read(mut_bytes out) {
     // Records to send are the writer's job while it is sending; a reader
     // that waited for it could deadlock against a peer that only reads
     // once we read.
-    if ((st & detail::session::sendrec_bit) && !_s->send_busy) {
+    if ((st & detail::session::sendrec_bit) && !_g->send_busy) {
       // An alert or our close_notify in answer to the peer's.
       auto f = co_await flush_records();
       if (!f) {
         // The peer closed cleanly and went away before our answering
         // close_notify reached it: the stream still ended properly.
         if (_s->peer_closed()) {
-          _s->clean_eof = true;
+          _g->clean_eof = true;
           co_return std::size_t(0);
         }
         co_return unexpected(detail::to_flow_error(f.error()));
@@ -334,8 +269,8 @@ task<result<std::size_t, sig::flow_error>> flow<Inner>::read(mut_bytes out) {
       if (!r) co_return unexpected(detail::to_flow_error(r.error()));
       continue;
     }
-    if (_s->send_busy) {
-      auto w = co_await _s->progress.wait();
+    if (_g->send_busy) {
+      auto w = co_await _g->progress.wait();
       if (!w) co_return unexpected(sig::flow_error::cancelled);
       continue;
     }
@@ -345,7 +280,7 @@ task<result<std::size_t, sig::flow_error>> flow<Inner>::read(mut_bytes out) {
 
 template <sig::flow Inner>
 task<result<void, sig::flow_error>> flow<Inner>::writev(std::span<const bytes> parts) {
-  if (_s->flow_closed || _s->write_shut) co_return unexpected(sig::flow_error::closed);
+  if (_g->flow_closed || _g->write_shut) co_return unexpected(sig::flow_error::closed);
   for (bytes data : parts) {
     while (!data.empty()) {
       const unsigned st = _s->state();
@@ -365,8 +300,8 @@ task<result<void, sig::flow_error>> flow<Inner>::writev(std::span<const bytes> p
         continue;
       }
       // The engine waits for input before it takes more data.
-      if (_s->reading) {
-        auto w = co_await _s->progress.wait();
+      if (_g->reading) {
+        auto w = co_await _g->progress.wait();
         if (!w) co_return unexpected(sig::flow_error::cancelled);
       } else {
         auto r = co_await receive_records(duration::zero());
@@ -387,11 +322,11 @@ task<result<void, sig::flow_error>> flow<Inner>::write(bytes data) {
 
 template <sig::flow Inner>
 task<result<void, sig::flow_error>> flow<Inner>::shutdown(sig::shutdown_mode how) {
-  if (_s->flow_closed) co_return unexpected(sig::flow_error::closed);
-  if (how != sig::shutdown_mode::read && !_s->write_shut) {
+  if (_g->flow_closed) co_return unexpected(sig::flow_error::closed);
+  if (how != sig::shutdown_mode::read && !_g->write_shut) {
     // TLS has no half-close: close_notify ends our sending side and the
     // peer answers with its own (RFC 5246 §7.2.1).
-    _s->write_shut = true;
+    _g->write_shut = true;
     _s->flush_app();
     _s->close_notify();
     auto f = co_await flush_records();
@@ -406,17 +341,17 @@ task<result<void, sig::flow_error>> flow<Inner>::shutdown(sig::shutdown_mode how
 
 template <sig::flow Inner>
 task<void> flow<Inner>::close() {
-  if (_s->flow_closed) co_return;
+  if (_g->flow_closed) co_return;
   if (!(_s->state() & detail::session::closed_bit)) {
-    if (!_s->write_shut) {
-      _s->write_shut = true;
+    if (!_g->write_shut) {
+      _g->write_shut = true;
       _s->flush_app();
       _s->close_notify();
     }
     // Bounded: a peer that does not read must not hold the close.
     (void)co_await with_timeout(1s, flush_records());
   }
-  _s->flow_closed = true;
+  _g->flow_closed = true;
   co_await _inner.close();
 }
 
