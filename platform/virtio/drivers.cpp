@@ -116,9 +116,26 @@ void net_reclaim(net_device& d) {
   while (d.tx.take_used(&head, &len)) d.tx_free[d.tx_free_count++] = head;
 }
 
+status net_setup(transport& t, const std::uint8_t* want_mac, net_device* d);
+
+// Opens the device, or frees what it took and says why not.
 status net_open(transport& t, const std::uint8_t* want_mac, net_device** out) {
-  auto* d = new (heap_alloc(sizeof(net_device), 16)) net_device;
-  if (!d) return status::error;
+  void* memory = heap_alloc(sizeof(net_device), 16);
+  if (!memory) return status::error;
+  auto* d = new (memory) net_device;
+  const status s = net_setup(t, want_mac, d);
+  if (s != status::ok) {
+    heap_free(d->rx_buffers);
+    heap_free(d->tx_buffers);
+    heap_free(d->tx_free);
+    heap_free(d);
+    return s;
+  }
+  *out = d;
+  return status::ok;
+}
+
+status net_setup(transport& t, const std::uint8_t* want_mac, net_device* d) {
   bool ok;
   const std::uint64_t f = t.begin(net_f_mac | net_f_mtu, &ok);
   if (!ok) return status::error;
@@ -168,7 +185,6 @@ status net_open(transport& t, const std::uint8_t* want_mac, net_device** out) {
   t.driver_ok();
   d->rx.kick();
   t.claimed = true;
-  *out = d;
   return status::ok;
 }
 

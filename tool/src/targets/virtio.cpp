@@ -151,12 +151,10 @@ class virtio final : public target {
     const std::string bus = mmio ? "device" : "pci";
 
     std::vector<std::string> cmd{std::string(qemu), "-M", vm.machine, "-m", vm.memory + "M", "-cpu", vm.cpu,
-                                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+                                 "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                                  "-serial", "stdio", "-monitor", "none",
                                  "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                                  "-kernel", image_file(c).string()};
-    // SeaBIOS (q35, pc) would print its banner on the serial console.
-    if (!mmio) cmd.insert(cmd.end(), {"-fw_cfg", "name=etc/sercon-port,string=0"});
     cmd.insert(cmd.end(), {"-device", "virtio-rng-" + bus});
 
     // Network and block devices, in the description's order.
