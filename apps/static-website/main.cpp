@@ -1,0 +1,85 @@
+// The static website as a hosted process built in the fata tree (the tests
+// and benchmarks run this one; `config.cpp` is the same unikernel for the
+// fata tool). The site is the folder --htdocs read at run time, or, in the
+// `static-website-crunched` build, crunched into the executable; the
+// certificates come from the folder --tls-dir (or inline PEM).
+//
+//   static-website --net=socket --http-port=8080 --https-port=8443
+#include <fata/devices/clock.hpp>
+#include <fata/devices/hosted/kv_dir.hpp>
+#include <fata/devices/random.hpp>
+#include <fata/net/hosted_stacks.hpp>
+#include <fata/runtime/runtime.hpp>
+
+#if FATA_WEBSITE_CRUNCHED
+#include <fata/crunched/htdocs.hpp>
+#include <fata/devices/kv_crunch.hpp>
+#endif
+
+#include "unikernel.hpp"
+
+namespace {
+
+fata::key<std::string> htdocs_key{"htdocs", FATA_WEBSITE_HTDOCS, "Folder of the site (hosted)"};
+fata::key<std::string> tls_dir_key{"tls-dir", FATA_WEBSITE_TLS_DIR,
+                                   "Folder holding the certificates and keys named by --tls-cert and --tls-key"};
+fata::key<fata::port> http_port_key{"http-port", fata::port(8080), "TCP port for HTTP"};
+fata::key<fata::port> https_port_key{"https-port", fata::port(8443), "TCP port for HTTPS (0: no HTTPS)"};
+fata::key<bool> redirect_key{"redirect-https", false, "Answer HTTP with a redirect to HTTPS"};
+fata::key<std::vector<std::string>> cert_key{"tls-cert", std::vector<std::string>{"server.pem"},
+                                             "Certificate chains (keys of the TLS store, or inline PEM), the default first"};
+fata::key<std::vector<std::string>> key_key{"tls-key", std::vector<std::string>{"server.key"},
+                                            "Private keys, one per --tls-cert"};
+fata::key<fata::duration> header_timeout_key{"http-header-timeout", fata::duration(std::chrono::seconds(10)),
+                                             "Time a client has to send a request head (then 408)"};
+fata::key<fata::duration> idle_timeout_key{"http-idle-timeout", fata::duration(std::chrono::seconds(30)),
+                                           "Time a kept-alive connection may wait for its next request"};
+fata::key<fata::duration> handshake_timeout_key{"tls-handshake-timeout", fata::duration(std::chrono::seconds(10)),
+                                                "Time a client has to complete the TLS handshake"};
+
+struct service {
+  template <fata::sig::stackv4 Stack>
+  fata::task<int> operator()(Stack& stack) const {
+#if FATA_WEBSITE_CRUNCHED
+    fata::devices::kv_crunch site(fata::crunched::htdocs);
+#else
+    auto opened = fata::hosted::kv_dir::open(*htdocs_key);
+    if (!opened) {
+      website::site_log.error("--htdocs={}: {}", *htdocs_key, opened.error());
+      co_return 1;
+    }
+    auto& site = *opened;
+#endif
+    auto certs = fata::hosted::kv_dir::open(*tls_dir_key);
+    if (!certs) {
+      website::site_log.error("--tls-dir={}: {}", *tls_dir_key, certs.error());
+      co_return 1;
+    }
+    auto rng = fata::devices::random::create();
+    if (!rng) {
+      website::site_log.error("random device: {}", rng.error());
+      co_return 1;
+    }
+    fata::devices::pclock clock;
+    using site_type = std::remove_reference_t<decltype(site)>;
+    website::website<Stack, site_type, fata::hosted::kv_dir, fata::devices::pclock,
+                     fata::devices::random>
+        app;
+    website::tuning t;
+    t.header_timeout = *header_timeout_key;
+    t.idle_timeout = *idle_timeout_key;
+    t.handshake_timeout = *handshake_timeout_key;
+    app.tune(t);
+    co_return co_await app.start(stack, site, *certs, clock, *rng, *http_port_key, *https_port_key,
+                                 *redirect_key, *cert_key, *key_key);
+  }
+};
+
+fata::task<int> start() { return fata::net::hosted::run(service{}); }
+
+}  // namespace
+
+extern "C" int fata_app_main(const fata::platform::start_info* info) {
+  return fata::runtime::start(*info, {"static-website", "Serves a static website over HTTP and HTTPS."},
+                              &start);
+}

@@ -1,0 +1,69 @@
+// http-fetch as a hosted process built in the fata tree, on either stack
+// (--net=socket|direct):
+//
+//   http-fetch --net=socket --ipv4=0.0.0.0/0 --url=https://localhost:8443/ --ca=ca.pem
+#include <fata/devices/clock.hpp>
+#include <fata/devices/hosted/kv_dir.hpp>
+#include <fata/devices/random.hpp>
+#include <fata/net/hosted_stacks.hpp>
+#include <fata/runtime/runtime.hpp>
+
+#include "unikernel.hpp"
+
+namespace {
+
+fata::key<std::string> url_key{"url", fata::required, "The http:// or https:// URL to fetch"};
+fata::key<std::string> ca_key{"ca", "", "PEM file of the CA certificates to trust for HTTPS"};
+fata::key<bool> insecure_key{"insecure", false, "Accept any server certificate (testing only)"};
+fata::key<std::string> connect_key{"connect-to", "",
+                                   "IPv4 address to connect to instead of resolving the URL's host"};
+fata::key<std::string> method_key{"method", "GET", "Request method"};
+fata::key<std::string> data_key{"data", "", "Request body"};
+
+struct service {
+  template <fata::sig::stackv4 Stack>
+  fata::task<int> operator()(Stack& stack) const {
+    example::fetch_request r;
+    r.url = *url_key;
+    r.insecure = *insecure_key;
+    r.method = *method_key;
+    r.data = *data_key;
+    if (!connect_key->empty()) {
+      r.connect_to = fata::ipv4_addr::parse(*connect_key);
+      if (!r.connect_to) {
+        example::fetch_log.error("--connect-to={}: not an IPv4 address", *connect_key);
+        co_return fata::usage_exit_status;
+      }
+    }
+    if (!ca_key->empty()) {
+      // The CA file is read through a key-value store over its folder.
+      const std::string path = *ca_key;
+      const auto slash = path.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+      const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+      auto store = fata::hosted::kv_dir::open(dir);
+      if (!store) {
+        example::fetch_log.error("--ca={}: {}", path, store.error());
+        co_return 1;
+      }
+      auto pem = co_await store->get(name);
+      if (!pem) {
+        example::fetch_log.error("--ca={}: {}", path, pem.error());
+        co_return 1;
+      }
+      r.ca_pem = std::move(*pem);
+    }
+    auto rng = fata::devices::random::create();
+    if (!rng) co_return 1;
+    fata::devices::pclock clock;
+    co_return co_await example::fetch_and_hash(stack, clock, *rng, r);
+  }
+};
+
+fata::task<int> start() { return fata::net::hosted::run(service{}); }
+
+}  // namespace
+
+extern "C" int fata_app_main(const fata::platform::start_info* info) {
+  return fata::runtime::start(*info, {"http-fetch", "Downloads a URL and prints its SHA-256."}, &start);
+}

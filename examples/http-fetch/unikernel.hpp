@@ -1,0 +1,78 @@
+// http-fetch: downloads a URL over HTTP or HTTPS and prints the SHA-256 of
+// its body (what `curl -s URL | sha256sum` says), following redirects.
+// HTTPS validates the server against the CA certificates given (or, with
+// --insecure, accepts any), and each validation failure says why.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <fata/core/fmt.hpp>
+#include <fata/core/log.hpp>
+#include <fata/core/task.hpp>
+#include <fata/http/fetch.hpp>
+#include <fata/kv/digest.hpp>
+#include <fata/platform/abi.hpp>
+#include <fata/sig/clock.hpp>
+#include <fata/sig/random.hpp>
+#include <fata/sig/stack.hpp>
+#include <fata/tls/context.hpp>
+
+namespace example {
+
+inline fata::log::source fetch_log{"http-fetch", "The http-fetch example"};
+
+struct fetch_request {
+  std::string url;
+  std::string ca_pem;  // trust anchors (PEM); empty with insecure
+  bool insecure = false;
+  std::optional<fata::ipv4_addr> connect_to;  // instead of resolving the host
+  std::string method = "GET";
+  std::string data;
+};
+
+struct hashing_sink {
+  fata::kv::sha256 hash;
+  void operator()(fata::bytes piece) { hash.update(piece); }
+};
+
+template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random>
+fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, const fetch_request& r) {
+  std::optional<fata::tls::client_context> tls;
+  if (r.insecure) {
+    fetch_log.warn("--insecure: the server's certificate is not checked");
+    tls.emplace(fata::tls::client_context::insecure());
+  } else if (!r.ca_pem.empty()) {
+    auto anchors = fata::tls::trust_anchors::parse(fata::bytes::of(r.ca_pem));
+    if (!anchors) {
+      fetch_log.error("CA certificates: {}", anchors.error());
+      co_return 1;
+    }
+    tls.emplace(std::move(*anchors));
+  }
+  fata::http::resolver resolve = &fata::http::literal_resolver;
+  if (r.connect_to) {
+    const fata::ipv4_addr a = *r.connect_to;
+    resolve = [a](std::string_view) { return std::optional<fata::ipv4_addr>(a); };
+  }
+  fata::http::fetcher fetcher(stack, tls ? &*tls : nullptr, rng, clock, resolve);
+  fata::http::fetch_options options;
+  options.verb = fata::http::parse_method(r.method);
+  options.body = r.data;
+  hashing_sink sink;
+  auto got = co_await fetcher.fetch(r.url, sink, options);
+  if (!got) {
+    fata::platform::console_write(fata::format("fetch {}: {}\n", r.url, got.error().message()));
+    co_return 1;
+  }
+  const auto digest = sink.hash.finish();
+  std::string hex;
+  for (auto b : digest) hex += fata::format("{:02x}", unsigned(b));
+  fata::platform::console_write(fata::format("{} {} bytes sha256 {}{}\n", got->status,
+                                             got->body_bytes, hex,
+                                             got->redirects ? fata::format(" (from {})", got->url)
+                                                            : std::string()));
+  co_return got->status >= 200 && got->status < 300 ? 0 : 2;
+}
+
+}  // namespace example
