@@ -35,9 +35,12 @@ namespace website {
 inline fata::log::source site_log{"website", "The static website"};
 
 // Answers every request with a redirect to the same target over HTTPS.
+// (A member template, so that the description, which includes this header
+// without linking the HTTP library, compiles nothing of it.)
 struct https_redirect {
   fata::port https_port;
-  fata::task<void> handle(const fata::http::request& req, fata::http::response& res) {
+  template <class Response = fata::http::response>
+  fata::task<void> handle(const fata::http::request& req, Response& res) {
     std::string_view host = req.head.host;
     if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
     std::string location = "https://";
