@@ -74,8 +74,9 @@ task<int> run_bounded(Service service, Stack* stack) {
 
 }  // namespace detail
 
-// Runs `service` on the direct stack over a virtio-net interface.
-template <class Service>
+// Runs `service` on the direct stack over a virtio-net interface. `Tcp` is
+// the stack's TCP provider (net/transport.hpp).
+template <class Service, class Tcp = default_tcp>
 task<int> run(Service service) {
   keys& k = the_keys();
   if (*k.net != stack_kind::direct) {
@@ -90,7 +91,7 @@ task<int> run(Service service) {
   host_config cfg;
   cfg.ip.address = *k.ipv4;
   cfg.ip.gateway = *k.gateway;
-  using stack_type = direct_stack<devices::netif, default_tcp>;
+  using stack_type = direct_stack<devices::netif, Tcp>;
   auto s = stack_type::open(std::move(*nic), cfg);
   if (!s) co_return 1;
   detail::virtio_net_log().info("direct stack on virtio-net as {} (MAC {}, MTU {})", *k.ipv4,
