@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -116,7 +117,7 @@ device_id add_device(std::string_view signature, device_spec spec, const std::so
   for (device_id dep : spec.dependencies) {
     if (dep >= s.devices.size()) s.error(where, fata::format("{}: unknown dependency", label));
   }
-  s.devices.push_back(device_node{id, std::string(signature), std::move(spec), where});
+  s.devices.push_back(device_node{id, std::string(signature), std::move(spec), where, false});
   return id;
 }
 
@@ -140,6 +141,28 @@ key_id add_key(key_spec spec, const std::source_location& where) {
   }
   s.keys.push_back(key_node{id, std::move(spec), where, false});
   return id;
+}
+
+device_id match_target(const std::vector<std::pair<std::string_view, device_id>>& cases,
+                       device_id otherwise, const std::source_location& where) {
+  auto& s = state();
+  std::optional<device_id> chosen;
+  for (const auto& [name, id] : cases) {
+    bool known = false;
+    std::string list;
+    for (const auto& t : s.targets) {
+      known = known || t == name;
+      list += (list.empty() ? "" : ", ") + t;
+    }
+    if (!known)
+      s.error(where, fata::format("match_target: unknown target '{}' (targets: {})", name, list));
+    if (!chosen && name == s.target) chosen = id;
+  }
+  const device_id result = chosen.value_or(otherwise);
+  for (const auto& [name, id] : cases)
+    if (id != result && id < s.devices.size()) s.devices[id].alternative = true;
+  if (otherwise != result && otherwise < s.devices.size()) s.devices[otherwise].alternative = true;
+  return result;
 }
 
 void register_job(std::string_view name, std::string_view summary, job_spec job,

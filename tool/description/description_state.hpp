@@ -15,6 +15,7 @@ struct device_node {
   std::string signature;
   device_spec spec;
   std::source_location where;
+  bool alternative = false;  // a case match_target did not choose
 };
 
 struct key_node {
@@ -27,6 +28,7 @@ struct key_node {
 struct description_state {
   std::string target;
   std::string source_dir;
+  std::vector<std::string> targets;  // every target of the tool
   std::vector<device_node> devices;
   std::vector<key_node> keys;
   std::string name;

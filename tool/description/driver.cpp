@@ -54,7 +54,7 @@ void warn_unused() {
     for (auto dep : s.devices[id].spec.dependencies) pending.push_back(dep);
   }
   for (const auto& d : s.devices) {
-    if (!used_devices.contains(d.id))
+    if (!used_devices.contains(d.id) && !d.alternative)
       s.warning(d.where, fata::format("{} \"{}\" is not used by the unikernel", d.spec.combinator,
                                       d.spec.name));
   }
@@ -75,6 +75,16 @@ int main(int argc, char** argv) {
     std::string_view a = argv[i];
     if ((a == "--target" || a == "--source-dir") && i + 1 < argc) {
       (a == "--target" ? s.target : s.source_dir) = argv[++i];
+      continue;
+    }
+    if (a == "--targets" && i + 1 < argc) {
+      std::string_view list = argv[++i];
+      while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        s.targets.emplace_back(list.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        list = list.substr(comma + 1);
+      }
       continue;
     }
     const std::size_t eq = a.find('=');

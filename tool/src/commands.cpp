@@ -294,8 +294,10 @@ struct description_output {
 result<description_output, int> run_description(const session& s, const std::vector<std::string>& assignments) {
   auto exe = build_description_program(s);
   if (!exe) return unexpected(exe.error());
+  std::string all_targets;
+  for (const auto& t : targets()) all_targets += (all_targets.empty() ? "" : ",") + std::string(t->name());
   std::vector<std::string> cmd{exe->string(), "--target", std::string(s.tgt->name()),
-                               "--source-dir", s.dir.string()};
+                               "--source-dir", s.dir.string(), "--targets", all_targets};
   cmd.insert(cmd.end(), assignments.begin(), assignments.end());
   if (s.args.verbose) say(joined(cmd));
   auto r = run_process(cmd, s.dir, output_mode::capture, output_mode::capture);

@@ -151,6 +151,7 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     if (!impl.choice_key.empty()) choice_keys.insert(std::string(impl.choice_key));
 
   c.devices.resize(c.desc.devices.size());
+  std::vector<std::pair<std::size_t, std::string>> missing;
   for (std::size_t i = 0; i < c.desc.devices.size(); ++i) {
     const device_node& n = c.desc.devices[i];
     resolved_device& d = c.devices[i];
@@ -168,7 +169,8 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
       }
     }
     if (candidates.empty()) {
-      failure.messages.push_back(fata::format(
+      // An error only if the image needs the device (see below).
+      missing.emplace_back(i, fata::format(
           "{}: error: {}: {}", n.position.text(), n.label(),
           exists_elsewhere ? fata::format("not available on target '{}'", target_name)
                            : fata::format("no implementation of {} in the device table",
@@ -225,7 +227,8 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
   }
   if (!failure.messages.empty()) return unexpected(std::move(failure));
 
-  // What the job needs.
+  // What the job needs. A device the image does not need may lack an
+  // implementation on this target (an alternative for another target).
   std::vector<std::uint32_t> pending;
   for (const auto& a : c.desc.arguments)
     if (!a.is_key) pending.push_back(a.id);
@@ -234,9 +237,13 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     pending.pop_back();
     if (c.devices[id].used) continue;
     c.devices[id].used = true;
+    if (!c.devices[id].impl) continue;
     if (c.devices[id].impl->uses_dependencies)
       for (auto dep : c.desc.devices[id].dependencies) pending.push_back(dep);
   }
+  for (const auto& [id, message] : missing)
+    if (c.devices[id].used) failure.messages.push_back(message);
+  if (!failure.messages.empty()) return unexpected(std::move(failure));
 
   // Runtime keys: the description's, then the devices'.
   for (const auto& k : c.desc.keys) {

@@ -12,6 +12,7 @@ namespace {
 
 std::string device_line(const resolved_device& d) {
   const auto& n = *d.node;
+  if (!d.impl) return fata::format("{}: no implementation on this target", n.label());
   return fata::format("{}: {} ({}{})", n.label(), d.impl->type, d.impl->choice,
                       d.choices.size() > 1 ? fata::format(", {}", d.chosen_by) : std::string());
 }
@@ -89,9 +90,11 @@ std::string describe_dot(const configuration& c) {
                       dot_id(fata::format("{}\n{}\n{}", d.name, d.unikernel, d.header)));
   for (std::size_t i = 0; i < c.devices.size(); ++i) {
     const auto& dev = c.devices[i];
-    fata::format_append(out, "  device_{} [label={}{}];\n", i,
-                        dot_id(fata::format("{}\n{} -> {}\n{}", dev.node->label(),
-                                            dev.node->signature, dev.impl->choice, dev.impl->type)),
+    const std::string label =
+        dev.impl ? fata::format("{}\n{} -> {}\n{}", dev.node->label(), dev.node->signature,
+                                dev.impl->choice, dev.impl->type)
+                 : fata::format("{}\n{}", dev.node->label(), dev.node->signature);
+    fata::format_append(out, "  device_{} [label={}{}];\n", i, dot_id(label),
                         dev.used ? "" : ", style=dashed");
     for (auto dep : dev.node->dependencies)
       fata::format_append(out, "  device_{} -> device_{}{};\n", dep, i,

@@ -38,6 +38,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <cstdint>
 #include <source_location>
 #include <string>
@@ -124,6 +125,10 @@ struct job_spec {
 };
 
 device_id add_device(std::string_view signature, device_spec spec, const std::source_location& where);
+// The device of match_target: the case for the current target, else
+// `otherwise`; every case's target must exist.
+device_id match_target(const std::vector<std::pair<std::string_view, device_id>>& cases,
+                       device_id otherwise, const std::source_location& where);
 key_id add_key(key_spec spec, const std::source_location& where);
 void register_job(std::string_view name, std::string_view summary, job_spec job,
                   const std::source_location& where);
@@ -550,6 +555,24 @@ device<kinds::stackv4> generic_stackv4(device<K> net,
   spec.name = "stackv4";
   spec.dependencies.push_back(net.id());
   return make_device<kinds::stackv4>(std::move(spec), where);
+}
+
+// The device for the target being configured (MirageOS's match_impl):
+//
+//   auto store = match_target({{"hosted", direct_kv_ro("data", "data-dir")}},
+//                             crunch("data", "data-crunched"));
+//
+// The first case naming the target, else `otherwise`. A case naming a
+// target the tool does not have is an error at this line. The devices not
+// chosen are left out of the image (they may have no implementation on
+// this target) and are not reported as unused.
+template <device_kind K>
+device<K> match_target(std::initializer_list<std::pair<std::string_view, device<K>>> cases,
+                       device<K> otherwise,
+                       std::source_location where = std::source_location::current()) {
+  std::vector<std::pair<std::string_view, device_id>> ids;
+  for (const auto& [name, d] : cases) ids.emplace_back(name, d.id());
+  return device<K>(detail::match_target(ids, otherwise.id(), where));
 }
 
 // --- the description's context ----------------------------------------------
