@@ -166,6 +166,8 @@ class website {
 
   static fata::task<void> tls_connection(website* self, typename Stack::tcp_flow flow) {
     const fata::sig::ipv4_endpoint remote = flow.remote();
+    // Handshake flights and responses are written whole (see http::server).
+    flow.set_nodelay(true);
     auto secure = co_await fata::tls::accept(std::move(flow), *self->_tls, *self->_rng);
     if (!secure) co_return;
     co_await self->_secure->serve_connection(*secure, {remote, true});

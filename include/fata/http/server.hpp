@@ -519,7 +519,12 @@ template <handler Handler, sig::pclock Clock>
 template <sig::flow Flow>
 task<void> server<Handler, Clock>::connection_task(server* self, Flow flow) {
   connection_info info;
-  if constexpr (sig::tcp_flow<Flow>) info.remote = flow.remote();
+  if constexpr (sig::tcp_flow<Flow>) {
+    info.remote = flow.remote();
+    // Responses are written whole; Nagle's algorithm would only hold back
+    // the last segment of each until the client's delayed ACK.
+    flow.set_nodelay(true);
+  }
   co_await self->serve_connection(flow, info);
 }
 
