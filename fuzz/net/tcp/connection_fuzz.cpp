@@ -2,7 +2,8 @@
 // time steps decoded from the input. It must never crash, never loop, and
 // keep its bounds: buffers within their limits, out-of-order ranges and
 // the SACK scoreboard within theirs, every segment it sends within the
-// MSS, and a finite burst of output per event.
+// MSS, a finite burst of output per event, and no deadline left in the
+// past once its output is drained.
 #include <fata/net/tcp/connection.hpp>
 
 #include <cstring>
@@ -38,6 +39,9 @@ void drain(connection& c, mono_time now, const config& cfg) {
     FUZZ_CHECK(out.payload_size() <= 65535);
     if (out.payload_size() > 0) FUZZ_CHECK(out.payload_size() <= c.smss() + 40);
   }
+  // Once drained, nothing may be due now: a deadline in the past with
+  // nothing to send would spin the event loop.
+  FUZZ_CHECK(c.poll_at() > now);
   FUZZ_CHECK(c.recv_available() <= cfg.receive_buffer);
   FUZZ_CHECK(c.send_queued() <= cfg.send_buffer);
   FUZZ_CHECK(c.ooo_ranges() <= cfg.max_ooo_ranges);

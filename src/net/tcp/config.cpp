@@ -57,6 +57,7 @@ void format_stats(format_sink& out, const stats& s) {
   FATA_TCP_STAT(syn_cookies_sent);
   FATA_TCP_STAT(syn_cookies_accepted);
   FATA_TCP_STAT(syn_cookies_rejected);
+  FATA_TCP_STAT(timer_spins);
 #undef FATA_TCP_STAT
 }
 

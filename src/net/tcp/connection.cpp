@@ -684,7 +684,6 @@ std::size_t connection::recv(mut_bytes out, mono_time) {
   if (_read_closed) return 0;
   const std::size_t n = _recv_buf.read(out);
   if (n == 0) return 0;
-  if (_recv_buf.empty()) _recv_buf.release();
   // A window update when the reader freed enough that the peer may be
   // waiting on it (RFC 9293 §3.8.6.2.2): the advertised window is below
   // half the buffer and can grow by the receiver-SWS threshold.

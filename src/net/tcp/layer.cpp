@@ -400,7 +400,13 @@ std::optional<port> core::pick_port(ipv4_addr local, const sig::ipv4_endpoint& r
 
 void core::rearm(entry* e, mono_time now) {
   loop* l = loop::current_or_null();
-  const mono_time at = e->conn.poll_at();
+  mono_time at = e->conn.poll_at();
+  // The connection was just drained of output, so nothing is due now; if
+  // it claims so anyway (a bug), wait a millisecond rather than spin.
+  if (at <= now) {
+    ++counters.timer_spins;
+    at = now + 1ms;
+  }
   if (!l || l->root_cancel().requested() || at == mono_never) {
     e->tick.disarm();
     return;

@@ -19,6 +19,17 @@ mono_time connection::keepalive_deadline() const {
                         _cfg.keepalive_idle + _cfg.keepalive_interval * _keepalive_sent);
 }
 
+mono_time connection::trim_deadline() const {
+  // Buffers keep their storage while traffic flows (re-allocating it for
+  // every burst costs more than the copy) and give it back after a quiet
+  // second, so an idle connection holds no buffer memory.
+  const bool idle_storage = (_send_buf.idle() && _send_buf.storage() != 0) ||
+                            (_recv_buf.idle() && _recv_buf.storage() != 0);
+  if (!idle_storage || _state == state::closed) return mono_never;
+  const mono_time last = _last_received < _last_sent ? _last_sent : _last_received;
+  return saturating_add(last, buffer_idle_release);
+}
+
 mono_time connection::poll_at() const {
   if (_rst_pending || _ack_now || _probe_due || _keepalive_due) return mono_time{};
   mono_time t = _rtx_deadline;
@@ -27,6 +38,8 @@ mono_time connection::poll_at() const {
   if (_close_deadline < t) t = _close_deadline;
   const mono_time k = keepalive_deadline();
   if (k < t) t = k;
+  const mono_time r = trim_deadline();
+  if (r < t) t = r;
   return t;
 }
 
@@ -81,6 +94,10 @@ void connection::on_timers(mono_time now) {
     _delack_deadline = mono_never;
     _ack_now = true;
     ++_env.counters->delayed_acks;
+  }
+  if (trim_deadline() <= now) {
+    _send_buf.release();
+    _recv_buf.release();
   }
   if (keepalive_deadline() <= now && !_keepalive_due) {
     // RFC 9293 §3.8.4.

@@ -57,6 +57,8 @@ struct conn_fixture : ::testing::Test {
       out.push_back(x);
       if (out.size() > 10000) break;
     }
+    // Drained: no deadline may be left in the past (it would spin the loop).
+    EXPECT_GT(c->poll_at(), now);
     return out;
   }
   sent drain_one() {

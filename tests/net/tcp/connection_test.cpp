@@ -722,6 +722,20 @@ TEST_F(tcp_conn, unanswered_probes_time_out) {
   EXPECT_EQ(c->reason(), close_reason::timed_out);
 }
 
+TEST_F(tcp_conn, idle_buffers_give_back_their_storage_after_a_quiet_second) {
+  establish_active();
+  c->send(bytes::of("request"));
+  drain();
+  feed(seg(flag::ack, peer_nxt, seq_number(our_iss + 8), "response"));
+  peer_nxt += 8;
+  read_all();
+  EXPECT_GT(c->buffer_storage(), 0u);
+  advance(connection::buffer_idle_release);
+  drain();
+  EXPECT_EQ(c->buffer_storage(), 0u);
+  EXPECT_EQ(c->state(), state::established);
+}
+
 // --- closing ----------------------------------------------------------
 
 TEST_F(tcp_conn, close_sends_fin_after_the_data) {

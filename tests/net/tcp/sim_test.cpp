@@ -29,6 +29,7 @@ struct outcome {
   std::size_t in_flight = 0;
   mono_time transfers_done{};
   link_stats link;
+  std::uint64_t timer_spins = 0;
 };
 
 config sim_config(std::uint64_t seed) {
@@ -70,6 +71,7 @@ task<void> both_ways(sim_pair* p, std::size_t total, std::uint64_t seed, duratio
   o->storage_left = p->a.buffer_storage() + p->b.buffer_storage();
   o->in_flight = p->link.in_flight();
   o->link = p->link.stats();
+  o->timer_spins = p->a.counters().timer_spins + p->b.counters().timer_spins;
 }
 
 void check_direction(const transfer& sent, const transfer& received, std::size_t total) {
@@ -112,6 +114,7 @@ void run_mix(const mix& m, std::uint64_t first_seed, int seeds, std::size_t tota
     EXPECT_EQ(o.objects_left, 0u);
     EXPECT_EQ(o.storage_left, 0u);
     EXPECT_EQ(o.in_flight, 0u);
+    EXPECT_EQ(o.timer_spins, 0u);
     totals.lost += o.link.lost;
     totals.duplicated += o.link.duplicated;
     totals.corrupted += o.link.corrupted;

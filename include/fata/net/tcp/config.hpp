@@ -105,6 +105,7 @@ struct stats {
   std::uint64_t syn_cookies_sent = 0;
   std::uint64_t syn_cookies_accepted = 0;
   std::uint64_t syn_cookies_rejected = 0;
+  std::uint64_t timer_spins = 0;  // a bug guard: a deadline due with nothing to do (must stay 0)
 };
 
 // Every counter as "tcp.name value" lines.

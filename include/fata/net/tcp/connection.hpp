@@ -134,6 +134,9 @@ struct environment {
 
 class connection {
  public:
+  // Empty buffers give their storage back after this long without traffic.
+  static constexpr duration buffer_idle_release = 1s;
+
   // `local_mss`: the MSS to announce and the largest payload the route
   // carries (MTU - 40). `ts_offset`: added to the millisecond clock for
   // this connection's TSval (RFC 7323 §7.1).
@@ -230,6 +233,7 @@ class connection {
   mono_time delayed_ack_deadline() const { return _delack_deadline; }
   mono_time keepalive_deadline() const;
   mono_time close_deadline() const { return _close_deadline; }
+  mono_time trim_deadline() const;
 
  private:
   // Input.

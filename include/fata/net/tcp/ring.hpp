@@ -33,6 +33,8 @@ class byte_ring {
 
   std::size_t size() const { return _len; }
   bool empty() const { return _len == 0; }
+  // Nothing held or written ahead: release() would free the storage.
+  bool idle() const { return _extent == 0; }
   std::size_t limit() const { return _limit; }
   std::size_t free() const { return _limit - _len; }
   // Bytes of storage allocated now.
