@@ -1,11 +1,13 @@
-// The TCP provider the `direct` stack uses by default: fata's TCP once it
-// is integrated (net/tcp), until then `no_tcp` (UDP and ICMP only).
+// The TCP provider the `direct` stack uses by default: fata's TCP
+// (net/tcp). `no_tcp` (net/direct.hpp) remains for images that want UDP
+// and ICMP only.
 #pragma once
 
 #include <fata/net/direct.hpp>
+#include <fata/net/tcp/layer.hpp>
 
 namespace fata::net {
 
-using default_tcp = no_tcp;
+using default_tcp = tcp::layer;
 
 }  // namespace fata::net
