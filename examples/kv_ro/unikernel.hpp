@@ -29,7 +29,7 @@ class kv_ro {
     kv_ro_log.info("/hello.txt says: {}", trimmed(*hello));
     const bool same = co_await compare("");
     if (!same) co_return 1;
-    kv_ro_log.info("the crunched and the host-directory stores agree on {} values in {} dictionaries",
+    kv_ro_log.info("the two stores agree on {} values in {} dictionaries",
                    _values, _dictionaries);
     co_return 0;
   }
