@@ -5,6 +5,9 @@
 // and the host kernel's sockets (`socket`, hosted only). A service written
 // against `stackv4` runs on both unchanged.
 //
+// The layers inside fata's own stack (Ethernet, ARP, IPv4, ICMPv4, UDP,
+// TCP) have signatures of their own: fata/net/signatures.hpp.
+//
 // Ownership: listeners, flows and sockets are move-only handles. Dropping a
 // flow that was not closed aborts the connection (RST); dropping a listener
 // stops listening.
