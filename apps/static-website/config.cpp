@@ -1,5 +1,5 @@
 // The description of the static website for the fata tool: a network
-// stack, the site (the folder htdocs/, crunched into VM images), the
+// stack (`fata configure net=socket|direct` on hosted), the site (the folder htdocs/, crunched into VM images), the
 // certificates (the folder tls/, which scripts/demo fills with a
 // self-signed certificate from make-demo-cert), the wall clock, the random
 // device, and the runtime keys of unikernel.hpp.
@@ -20,6 +20,7 @@ void configure() {
                                             "Certificate chains (keys of the tls store, or inline PEM)");
   auto tls_key = key<std::vector<std::string>>("tls-key", std::vector<std::string>{"server.key"},
                                                "Private keys, one per --tls-cert");
+  libraries({"fata::http", "fata::tls"});
   register_unikernel("static-website", "Serves a static website over HTTP and HTTPS.",
                      main<website::website>("unikernel.hpp", stack, site, certs, pclock(),
                                             default_random(), http_port, https_port, redirect,

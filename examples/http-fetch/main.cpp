@@ -1,5 +1,7 @@
 // http-fetch as a hosted process built in the fata tree, on either stack
-// (--net=socket|direct):
+// (--net=socket|direct): the unikernel of unikernel.hpp, with --ca read from
+// a file (`fata configure` builds the same unikernel from config.cpp, where
+// --ca is the PEM text):
 //
 //   http-fetch --net=socket --ipv4=0.0.0.0/0 --url=https://localhost:8443/ --ca=ca.pem
 #include <fata/devices/clock.hpp>
@@ -23,18 +25,7 @@ fata::key<std::string> data_key{"data", "", "Request body"};
 struct service {
   template <fata::sig::stackv4 Stack>
   fata::task<int> operator()(Stack& stack) const {
-    example::fetch_request r;
-    r.url = *url_key;
-    r.insecure = *insecure_key;
-    r.method = *method_key;
-    r.data = *data_key;
-    if (!connect_key->empty()) {
-      r.connect_to = fata::ipv4_addr::parse(*connect_key);
-      if (!r.connect_to) {
-        example::fetch_log.error("--connect-to={}: not an IPv4 address", *connect_key);
-        co_return fata::usage_exit_status;
-      }
-    }
+    std::string ca_pem;
     if (!ca_key->empty()) {
       // The CA file is read through a key-value store over its folder.
       const std::string path = *ca_key;
@@ -51,12 +42,14 @@ struct service {
         example::fetch_log.error("--ca={}: {}", path, pem.error());
         co_return 1;
       }
-      r.ca_pem = std::move(*pem);
+      ca_pem = std::move(*pem);
     }
     auto rng = fata::devices::random::create();
     if (!rng) co_return 1;
     fata::devices::pclock clock;
-    co_return co_await example::fetch_and_hash(stack, clock, *rng, r);
+    example::http_fetch<Stack, fata::devices::pclock, fata::devices::random> app;
+    co_return co_await app.start(stack, clock, *rng, *url_key, ca_pem, *insecure_key, *connect_key,
+                                 *method_key, *data_key);
   }
 };
 

@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 
+#include <fata/core/addr.hpp>
 #include <fata/core/fmt.hpp>
+#include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/http/fetch.hpp>
@@ -74,5 +76,32 @@ fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, const fe
                                                             : std::string()));
   co_return got->status >= 200 && got->status < 300 ? 0 : 2;
 }
+
+// The unikernel: fetches `url` once and exits with fetch_and_hash's
+// status. `ca` is the PEM text of the CA certificates to trust for HTTPS;
+// `connect_to` an IPv4 address to connect to instead of resolving the
+// URL's host ("" to resolve). config.cpp wires it for the fata tool,
+// main.cpp builds it in the fata tree (reading --ca from a file).
+template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random>
+struct http_fetch {
+  fata::task<int> start(Stack& stack, Clock& clock, Random& rng, const std::string& url,
+                        const std::string& ca, const bool& insecure, const std::string& connect_to,
+                        const std::string& method, const std::string& data) {
+    fetch_request r;
+    r.url = url;
+    r.ca_pem = ca;
+    r.insecure = insecure;
+    r.method = method;
+    r.data = data;
+    if (!connect_to.empty()) {
+      r.connect_to = fata::ipv4_addr::parse(connect_to);
+      if (!r.connect_to) {
+        fetch_log.error("--connect-to={}: not an IPv4 address", connect_to);
+        co_return fata::usage_exit_status;
+      }
+    }
+    co_return co_await fetch_and_hash(stack, clock, rng, r);
+  }
+};
 
 }  // namespace example

@@ -1,25 +1,26 @@
-// Ping responder: a unikernel that does nothing but be on the network.
-// The direct stack answers ARP and ICMP echo requests (large, fragmented
-// ones too); with --net=socket the host kernel does.
+// ping built in the fata tree (tests/net/interop, tests/virtio): the
+// unikernel of unikernel.hpp on the stack --net names (hosted_stacks.hpp).
+// `fata configure` builds the same unikernel from config.cpp.
 //
 //   ping --ipv4=10.0.0.2/24 --interface=tap0 --net-stats --run-for=60s
+#include <fata/devices/clock.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
+#include "unikernel.hpp"
+
 namespace {
 
-struct ping_responder {
+struct service {
   template <fata::sig::stackv4 Stack>
   fata::task<int> operator()(Stack& stack) const {
-    fata::runtime::log_line(fata::format("answering pings at {}", stack.ipv4_address()));
-    for (;;) {
-      auto slept = co_await fata::sleep(fata::hours(24));
-      if (!slept) co_return 0;
-    }
+    fata::devices::sleeper sleeper;
+    example::ping<Stack, fata::devices::sleeper> app;
+    co_return co_await app.start(stack, sleeper);
   }
 };
 
-fata::task<int> start() { return fata::net::hosted::run(ping_responder{}); }
+fata::task<int> start() { return fata::net::hosted::run(service{}); }
 
 }  // namespace
 

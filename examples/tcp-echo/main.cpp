@@ -1,53 +1,26 @@
-// TCP echo server: every connection gets back what it sends, until it
-// half-closes; then the server closes its side.
+// tcp-echo built in the fata tree (tests/net/interop, tests/virtio): the
+// unikernel of unikernel.hpp on the stack --net names (hosted_stacks.hpp).
+// `fata configure` builds the same unikernel from config.cpp.
 //
 //   tcp-echo --port=7 --ipv4=10.0.0.2/24 --interface=tap0
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
-#include <vector>
+#include "unikernel.hpp"
 
 namespace {
 
 fata::key<fata::port> port_key{"port", fata::port(7), "TCP port to serve on"};
 
-template <class Flow>
-fata::task<void> echo_connection(Flow flow) {
-  std::vector<std::byte> buffer(65536);
-  for (;;) {
-    auto n = co_await flow.read(fata::mut_bytes(buffer.data(), buffer.size()));
-    if (!n || *n == 0) break;
-    auto w = co_await flow.write(fata::bytes(buffer.data(), *n));
-    if (!w) break;
-  }
-  co_await flow.close();
-}
-
-struct tcp_echo {
+struct service {
   template <fata::sig::stackv4 Stack>
   fata::task<int> operator()(Stack& stack) const {
-    auto listener = stack.tcp_listen(*port_key);
-    if (!listener) {
-      fata::runtime::log_line(fata::format("cannot listen on port {}: {}", *port_key, listener.error()));
-      co_return 1;
-    }
-    fata::task_group connections;
-    int status = 0;
-    for (;;) {
-      auto flow = co_await listener->accept();
-      if (!flow) {
-        if (flow.error() != fata::sig::flow_error::cancelled) status = 1;
-        break;
-      }
-      connections.spawn(echo_connection(std::move(*flow)));
-    }
-    connections.cancel();
-    co_await connections.join();
-    co_return status;
+    example::tcp_echo<Stack> app;
+    co_return co_await app.start(stack, *port_key);
   }
 };
 
-fata::task<int> start() { return fata::net::hosted::run(tcp_echo{}); }
+fata::task<int> start() { return fata::net::hosted::run(service{}); }
 
 }  // namespace
 

@@ -260,3 +260,112 @@ TEST(tool_resolve, a_device_key_value_of_the_wrong_type_is_a_usage_error) {
 
 }  // namespace
 }  // namespace fata::tool
+
+namespace fata::tool {
+namespace {
+
+// A description with a stack over a network interface: the netif is device
+// 0, the stack device 1 (the job's only argument), as
+// generic_stackv4(default_network()) declares them.
+description stack_description(std::string target) {
+  description d = make_description({{"default_network", "service"}, {"generic_stackv4", "stackv4"}});
+  d.target = std::move(target);
+  d.devices[1].dependencies.push_back(0);
+  d.arguments.erase(d.arguments.begin());
+  return d;
+}
+
+const target& virtio() {
+  const target* t = find_target("virtio");
+  EXPECT_NE(t, nullptr);
+  return *t;
+}
+
+std::vector<std::string> key_names(const configuration& c) {
+  std::vector<std::string> names;
+  for (const auto& k : c.keys) names.push_back(k.name);
+  return names;
+}
+
+TEST(tool_stack, the_socket_stack_is_the_default_on_hosted_and_leaves_the_interface_out) {
+  auto c = resolve(stack_description("hosted"), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->devices[1].impl->choice, "socket");
+  EXPECT_EQ(c->devices[1].chosen_by, "default on hosted");
+  EXPECT_FALSE(c->devices[0].used);
+  EXPECT_EQ(key_names(*c), (std::vector<std::string>{"ipv4", "net-stats"}));
+  EXPECT_EQ(c->keys[0].default_text, "0.0.0.0/0");
+  const std::string main = generate_main(*c);
+  EXPECT_EQ(main.find("netif::open"), std::string::npos);
+  EXPECT_NE(main.find("fata::net::socket::open_bound(*key_0)"), std::string::npos);
+  EXPECT_NE(main.find("demo::app<fata::net::socket::stack> unikernel{};"), std::string::npos);
+  EXPECT_NE(main.find("fata::net::socket::print_stats(device_1, *key_1);"), std::string::npos);
+  EXPECT_NE(std::find(c->libraries.begin(), c->libraries.end(), "fata::net_socket"), c->libraries.end());
+}
+
+TEST(tool_stack, net_direct_runs_fata_tcp_ip_over_the_tap_interface) {
+  auto d = stack_description("hosted");
+  d.options.emplace_back("net", "direct");
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->devices[1].impl->choice, "direct");
+  EXPECT_EQ(c->devices[1].chosen_by, "net=direct");
+  EXPECT_TRUE(c->devices[0].used);
+  EXPECT_EQ(key_names(*c), (std::vector<std::string>{"net:service", "ipv4", "ipv4-gateway", "net-stats"}));
+  const std::string main = generate_main(*c);
+  EXPECT_NE(main.find("fata::devices::netif::open(\"service\", *key_0)"), std::string::npos);
+  EXPECT_NE(main.find("fata::net::open_direct(std::move(device_0), *key_1, *key_2)"), std::string::npos);
+  EXPECT_NE(main.find("fata::net::print_stats(device_1, *key_3);"), std::string::npos);
+  EXPECT_NE(main.find("co_return status;"), std::string::npos);
+}
+
+TEST(tool_stack, the_address_is_a_configure_time_default_and_checked) {
+  auto d = stack_description("hosted");
+  d.options.emplace_back("net", "direct");
+  d.options.emplace_back("ipv4", "10.1.2.3/16");
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->keys[1].default_text, "10.1.2.3/16");
+  auto bad = stack_description("hosted");
+  bad.options.emplace_back("ipv4-gateway", "10.0.0");
+  bad.options.emplace_back("net", "direct");
+  auto refused = resolve(std::move(bad), hosted(), {}, "/out", "/fata");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().status, usage_status);
+}
+
+TEST(tool_stack, an_unknown_stack_is_a_usage_error_listing_the_choices) {
+  auto d = stack_description("hosted");
+  d.options.emplace_back("net", "carrier-pigeon");
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().status, usage_status);
+  EXPECT_NE(c.error().messages[0].find("unknown choice 'carrier-pigeon' for net (on hosted: socket, direct)"),
+            std::string::npos);
+}
+
+TEST(tool_stack, virtio_has_only_the_direct_stack_over_virtio_net) {
+  auto c = resolve(stack_description("virtio"), virtio(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->devices[0].impl->choice, "virtio-net");
+  EXPECT_EQ(c->devices[1].impl->choice, "direct");
+  EXPECT_EQ(c->keys[1].default_text, "10.0.2.15/24");
+  auto d = stack_description("virtio");
+  d.options.emplace_back("net", "socket");
+  auto refused = resolve(std::move(d), virtio(), {}, "/out", "/fata");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().status, usage_status);
+}
+
+TEST(tool_stack, libraries_the_description_names_are_linked_after_the_devices) {
+  auto d = stack_description("hosted");
+  d.libraries = {"fata::http", "fata::tls"};
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  ASSERT_GE(c->libraries.size(), 2u);
+  EXPECT_EQ(c->libraries[c->libraries.size() - 2], "fata::http");
+  EXPECT_EQ(c->libraries.back(), "fata::tls");
+}
+
+}  // namespace
+}  // namespace fata::tool

@@ -297,4 +297,19 @@ void report_error(std::string_view message, std::source_location where) {
   detail::state().error(where, message);
 }
 
+void libraries(std::initializer_list<std::string_view> names, std::source_location where) {
+  auto& s = detail::state();
+  for (std::string_view name : names) {
+    bool ok = name.starts_with("fata::") && name.size() > 6;
+    for (char c : name.substr(6)) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok) {
+      s.error(where, fata::format("libraries: '{}' is not a fata library (fata::NAME, e.g. fata::http)", name));
+      continue;
+    }
+    bool seen = false;
+    for (const auto& [l, w] : s.libraries) seen = seen || l == name;
+    if (!seen) s.libraries.emplace_back(std::string(name), where);
+  }
+}
+
 }  // namespace fata::config

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <source_location>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct description_state {
   std::string name;
   std::string summary;
   std::optional<job_spec> job;
+  std::vector<std::pair<std::string, std::source_location>> libraries;
   std::source_location job_where;
   std::vector<std::string> diagnostics;
   int errors = 0;

@@ -170,6 +170,11 @@ int main(int argc, char** argv) {
     for (const auto& a : j.arguments)
       print(record{"argument", {{"kind", a.is_key ? "key" : "device"}, {"id", fata::format("{}", a.id)}}});
   }
+  for (const auto& [name, where] : s.libraries) {
+    record r{"library", {{"name", name}}};
+    put_location(r, where);
+    print(r);
+  }
   for (const auto& [name, value] : options) print(record{"option", {{"name", name}, {"value", value}}});
   return 0;
 }

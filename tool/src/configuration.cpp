@@ -321,6 +321,7 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     if (!d.used) continue;
     d.make = expand(d.impl->make, c, d);
     d.cmake = expand(d.impl->cmake, c, d);
+    d.at_exit = expand(d.impl->at_exit, c, d);
   }
 
   for (const auto& lib : tgt.base_libraries()) add_unique(c.libraries, lib);
@@ -330,6 +331,7 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     for (auto h : d.impl->headers) add_unique(c.headers, expand(h, c, d));
     for (auto l : d.impl->languages) add_unique(c.languages, l);
   }
+  for (const auto& lib : c.desc.libraries) add_unique(c.libraries, lib);
   return c;
 }
 

@@ -39,6 +39,7 @@ struct resolved_device {
   std::string chosen_by;             // "default on hosted", "kv_ro=crunch"
   std::string make;                  // expanded
   std::string cmake;                 // expanded
+  std::string at_exit;               // expanded
   std::vector<std::size_t> keys;     // indexes into configuration::keys
 };
 

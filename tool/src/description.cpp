@@ -86,6 +86,8 @@ result<description, std::string> parse_description(std::string_view text) {
       if (a.is_key ? a.id >= d.keys.size() : a.id >= d.devices.size())
         return unexpected(std::string("job argument out of range"));
       d.arguments.push_back(a);
+    } else if (r.type == "library") {
+      d.libraries.emplace_back(r.get("name"));
     } else if (r.type == "option") {
       d.options.emplace_back(std::string(r.get("name")), std::string(r.get("value")));
     }

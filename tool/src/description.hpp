@@ -66,6 +66,8 @@ struct description {
   std::string returns;    // int, void or result
   source_position job_position;
   std::vector<job_argument> arguments;
+  // fata libraries the unikernel's code links beyond its devices'.
+  std::vector<std::string> libraries;
   // KEY=VALUE given to configure that the description did not claim.
   std::vector<std::pair<std::string, std::string>> options;
 };

@@ -92,8 +92,18 @@ std::string generate_main(const configuration& c) {
     args += a.is_key ? "*" + c.keys[a.id].variable : c.devices[a.id].variable;
   }
   fata::format_append(out, "  // The unikernel ({}).\n  {} unikernel{{}};\n", d.job_position.text(), type);
-  fata::format_append(out, "  co_return co_await fata::wiring::exit_status(unikernel.start({}));\n}}\n\n",
-                      args);
+  std::string at_exit;
+  for (const auto& dev : c.devices)
+    if (dev.used && !dev.at_exit.empty())
+      fata::format_append(at_exit, "  // {} at exit\n  {}\n", dev.node->label(), dev.at_exit);
+  if (at_exit.empty()) {
+    fata::format_append(out, "  co_return co_await fata::wiring::exit_status(unikernel.start({}));\n}}\n\n",
+                        args);
+  } else {
+    fata::format_append(out, "  const int status = co_await fata::wiring::exit_status(unikernel.start({}));\n",
+                        args);
+    fata::format_append(out, "{}  co_return status;\n}}\n\n", at_exit);
+  }
   out += "}  // namespace\n\n";
   fata::format_append(out,
                       "extern \"C\" int fata_app_main(const fata::platform::start_info* info) {{\n"

@@ -78,6 +78,9 @@ struct device_impl {
   // False if the device does not use the devices it was declared over
   // (they are then left out of the image when nothing else needs them).
   bool uses_dependencies = true;
+  // Statements run after the unikernel's start() returned, before the image
+  // exits (a stack printing its counters); a template like `make`.
+  std::string_view at_exit = {};
   std::string_view cmake = {};                   // extra lines for the generated CMakeLists
   std::vector<std::string_view> languages = {};  // CMake languages the cmake lines need ("ASM")
 };

@@ -575,6 +575,18 @@ device<K> match_target(std::initializer_list<std::pair<std::string_view, device<
   return device<K>(detail::match_target(ids, otherwise.id(), where));
 }
 
+// --- libraries ---------------------------------------------------------------
+
+// fata libraries the unikernel's own code uses beyond what its devices
+// bring (MirageOS's ~packages), as CMake targets of fata's export:
+//
+//   libraries({"fata::http", "fata::tls"});
+//
+// Each must be named `fata::NAME`; the image links them. (The description
+// itself never links them: it only includes the unikernel's header.)
+void libraries(std::initializer_list<std::string_view> names,
+               std::source_location where = std::source_location::current());
+
 // --- the description's context ----------------------------------------------
 
 // The target being configured ("hosted", "virtio"...), for descriptions

@@ -1,0 +1,18 @@
+// The description of tcp-fetch: an IPv4 stack (`fata configure
+// net=socket|direct` on hosted; fata's over virtio-net in a VM), the
+// server and what to send. The SHA-256 is BearSSL's.
+#include <fata/config/description.hpp>
+
+#include "unikernel.hpp"
+
+using namespace fata::config;
+
+void configure() {
+  auto server = key<fata::ipv4_addr>("server", fata::ipv4_addr(10, 0, 0, 1), "Server address");
+  auto server_port = key<fata::port>("server-port", fata::port(7), "Server TCP port");
+  auto send = key<std::uint64_t>("send", 0, "Bytes to send before reading (a fixed pattern)");
+  libraries({"fata::bearssl"});
+  register_unikernel("tcp-fetch", "Fetches from a TCP server and prints a SHA-256.",
+                     main<example::tcp_fetch>("unikernel.hpp", generic_stackv4(default_network()), server,
+                                              server_port, send));
+}
