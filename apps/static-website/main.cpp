@@ -1,12 +1,13 @@
-// The static website as a hosted process built in the fata tree (the tests
-// and benchmarks run this one; `config.cpp` is the same unikernel for the
-// fata tool). The site is the folder --htdocs read at run time, or, in the
+// The static website built in the fata tree (the tests and benchmarks run
+// this one; `config.cpp` is the same unikernel for the fata tool). The site
+// is the folder --htdocs read at run time, or, in the
 // `static-website-crunched` build, crunched into the executable; the
-// certificates come from the folder --tls-dir (or inline PEM).
+// certificates come from the folder --tls-dir (or inline PEM). In the
+// virtio image (FATA_WEBSITE_CERTS_CRUNCHED) both the site and the demo
+// certificate are crunched in and --htdocs/--tls-dir do not exist.
 //
 //   static-website --net=socket --http-port=8080 --https-port=8443
 #include <fata/devices/clock.hpp>
-#include <fata/devices/hosted/kv_dir.hpp>
 #include <fata/devices/random.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
@@ -15,14 +16,24 @@
 #include <fata/crunched/htdocs.hpp>
 #include <fata/devices/kv_crunch.hpp>
 #endif
+#if FATA_WEBSITE_CERTS_CRUNCHED
+#include <fata/crunched/tls.hpp>
+#include <fata/devices/kv_crunch.hpp>
+#else
+#include <fata/devices/hosted/kv_dir.hpp>
+#endif
 
 #include "unikernel.hpp"
 
 namespace {
 
+#if !FATA_WEBSITE_CRUNCHED
 fata::key<std::string> htdocs_key{"htdocs", FATA_WEBSITE_HTDOCS, "Folder of the site (hosted)"};
+#endif
+#if !FATA_WEBSITE_CERTS_CRUNCHED
 fata::key<std::string> tls_dir_key{"tls-dir", FATA_WEBSITE_TLS_DIR,
                                    "Folder holding the certificates and keys named by --tls-cert and --tls-key"};
+#endif
 fata::key<fata::port> http_port_key{"http-port", fata::port(8080), "TCP port for HTTP"};
 fata::key<fata::port> https_port_key{"https-port", fata::port(8443), "TCP port for HTTPS (0: no HTTPS)"};
 fata::key<bool> redirect_key{"redirect-https", false, "Answer HTTP with a redirect to HTTPS"};
@@ -50,11 +61,16 @@ struct service {
     }
     auto& site = *opened;
 #endif
-    auto certs = fata::hosted::kv_dir::open(*tls_dir_key);
-    if (!certs) {
-      website::site_log.error("--tls-dir={}: {}", *tls_dir_key, certs.error());
+#if FATA_WEBSITE_CERTS_CRUNCHED
+    fata::devices::kv_crunch certs(fata::crunched::tls);
+#else
+    auto opened_certs = fata::hosted::kv_dir::open(*tls_dir_key);
+    if (!opened_certs) {
+      website::site_log.error("--tls-dir={}: {}", *tls_dir_key, opened_certs.error());
       co_return 1;
     }
+    auto& certs = *opened_certs;
+#endif
     auto rng = fata::devices::random::create();
     if (!rng) {
       website::site_log.error("random device: {}", rng.error());
@@ -62,7 +78,8 @@ struct service {
     }
     fata::devices::pclock clock;
     using site_type = std::remove_reference_t<decltype(site)>;
-    website::website<Stack, site_type, fata::hosted::kv_dir, fata::devices::pclock,
+    using certs_type = std::remove_reference_t<decltype(certs)>;
+    website::website<Stack, site_type, certs_type, fata::devices::pclock,
                      fata::devices::random>
         app;
     website::tuning t;
@@ -70,7 +87,7 @@ struct service {
     t.idle_timeout = *idle_timeout_key;
     t.handshake_timeout = *handshake_timeout_key;
     app.tune(t);
-    co_return co_await app.start(stack, site, *certs, clock, *rng, *http_port_key, *https_port_key,
+    co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
                                  *redirect_key, *cert_key, *key_key);
   }
 };
