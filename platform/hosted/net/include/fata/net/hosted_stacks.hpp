@@ -104,6 +104,7 @@ task<int> run_direct(Service service) {
   if (*k.stats) {
     format_sink out(&print_line, nullptr);
     s->layers().format_stats(out);
+    s->tcp().format_stats(out);
   }
   co_return status;
 }

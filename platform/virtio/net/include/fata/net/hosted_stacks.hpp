@@ -100,6 +100,7 @@ task<int> run(Service service) {
   if (*k.stats) {
     format_sink out(&detail::print_line, nullptr);
     s->layers().format_stats(out);
+    if constexpr (requires { s->tcp().format_stats(out); }) s->tcp().format_stats(out);
   }
   co_return status;
 }
