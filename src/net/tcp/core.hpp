@@ -59,6 +59,10 @@ struct listener_state {
   port number;
   bool open = true;
   std::size_t half_open = 0;  // SYN-RECEIVED connections of this listener
+  // When this listener last answered with a SYN cookie (mono_never: never).
+  // Only while a cookie sent then can still be valid is an ACK for no
+  // connection checked as one.
+  mono_time last_cookie = mono_never;
   std::deque<entry*> ready;   // established, waiting for accept()
   wait_queue acceptors;
 };

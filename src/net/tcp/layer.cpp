@@ -134,7 +134,8 @@ void core::listen_input(listener_state& l, const four_tuple& t, const repr& seg,
   // RFC 9293 §3.10.7.2.
   if (seg.has(flag::rst)) return;
   if (seg.has(flag::ack)) {
-    if (!seg.has(flag::syn) && cfg.syn_cookies) {
+    if (!seg.has(flag::syn) && cfg.syn_cookies && l.last_cookie != mono_never &&
+        now - l.last_cookie < 2 * secret_hash::cookie_period) {
       accept_cookie(l, t, seg, now);
       return;
     }
@@ -156,6 +157,7 @@ void core::listen_input(listener_state& l, const four_tuple& t, const repr& seg,
   }
   if (l.half_open >= cfg.syn_backlog) {
     if (cfg.syn_cookies) {
+      l.last_cookie = now;
       send_cookie(t, seg, now);
     } else {
       ++counters.drop_syn_backlog;
@@ -203,9 +205,12 @@ void core::send_cookie(const four_tuple& t, const repr& syn, mono_time now) {
 void core::accept_cookie(listener_state& l, const four_tuple& t, const repr& ack, mono_time now) {
   const auto index = secret.check_cookie(t, ack.seq - 1, ack.ack - 1, now);
   if (!index) {
+    // Not the ACK of a cookie we sent, or not the first segment after it
+    // (the client's ISN is taken from SEG.SEQ - 1, so a first data segment
+    // lost or overtaken makes the next one fail). Dropped without a RST,
+    // as Linux does: a RST here would reset a client whose handshake
+    // completed; its retransmission from SND.UNA passes the check.
     ++counters.syn_cookies_rejected;
-    ++counters.drop_no_connection;
-    send_reset(t, ack.ack, {}, false);
     return;
   }
   if (l.ready.size() >= cfg.accept_backlog) {

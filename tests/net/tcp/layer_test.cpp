@@ -325,14 +325,59 @@ TEST_F(tcp_layer, a_cookie_brings_back_window_scale_and_sack_through_timestamps)
   loop.shutdown();
 }
 
-TEST_F(tcp_layer, a_forged_cookie_is_rejected_with_rst) {
+TEST_F(tcp_layer, an_ack_to_a_listener_that_sent_no_cookie_is_reset) {
   make();
   auto l = tcp->listen(port(80));
   inject(peer(flag::ack, 100, 123456789));
   const repr r = out.take();
   EXPECT_EQ(r.flags, flag::rst);
+  EXPECT_EQ(r.seq, seq_number(123456789));
+  EXPECT_EQ(tcp->counters().drop_no_connection, 1u);
+  EXPECT_EQ(tcp->counters().syn_cookies_rejected, 0u);
+  EXPECT_EQ(tcp->connections(), 0u);
+}
+
+TEST_F(tcp_layer, a_forged_cookie_is_dropped_and_counted) {
+  cfg.syn_backlog = 0;
+  make();
+  auto l = tcp->listen(port(80));
+  inject(peer(flag::syn, 100, 0));
+  out.take();  // the cookie
+  inject(peer(flag::ack, 5000, 123456789, {}, 40001));
+  EXPECT_TRUE(out.segments.empty());
   EXPECT_EQ(tcp->counters().syn_cookies_rejected, 1u);
   EXPECT_EQ(tcp->connections(), 0u);
+}
+
+// Found by the 1000-connection simulation: the client's first data segment
+// after a cookie handshake was lost, the next one failed the cookie check
+// (its SEG.SEQ - 1 is not the client's ISN), and the RST it drew reset the
+// client's established connection, whose later data then reset the
+// server's. The failed check is now dropped silently; the retransmission
+// from the client's SND.UNA passes it.
+TEST_F(tcp_layer, a_cookie_connection_survives_the_loss_of_its_first_data_segment) {
+  cfg.syn_backlog = 0;
+  make();
+  auto l = tcp->listen(port(80));
+  inject(peer(flag::syn, 100, 0));
+  const repr sa = out.take();
+  ASSERT_EQ(sa.flags, flag::syn | flag::ack);
+  // The handshake's ACK and the first segment (101..105) were lost.
+  inject(peer(flag::ack | flag::psh, 106, sa.seq.value + 1, "world"));
+  EXPECT_TRUE(out.segments.empty()) << "answered with flags " << int(out.segments.front().r.flags);
+  EXPECT_EQ(tcp->counters().rst_out, 0u);
+  std::optional<result<flow, flow_error>> accepted;
+  loop.spawn(accept_into(&*l, &accepted));
+  inject(peer(flag::ack | flag::psh, 101, sa.seq.value + 1, "hello"));
+  ASSERT_TRUE(accepted && *accepted);
+  inject(peer(flag::ack | flag::psh, 106, sa.seq.value + 1, "world"));
+  std::string got;
+  std::optional<flow_error> error;
+  loop.spawn(read_into(&**accepted, &got, &error));
+  loop.run_ready();
+  EXPECT_EQ(got, "helloworld");
+  EXPECT_EQ(tcp->counters().rst_out, 0u);
+  loop.shutdown();
 }
 
 TEST_F(tcp_layer, without_cookies_a_full_backlog_drops_syns) {
