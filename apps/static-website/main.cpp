@@ -47,6 +47,8 @@ fata::key<fata::duration> idle_timeout_key{"http-idle-timeout", fata::duration(s
                                            "Time a kept-alive connection may wait for its next request"};
 fata::key<fata::duration> handshake_timeout_key{"tls-handshake-timeout", fata::duration(std::chrono::seconds(10)),
                                                 "Time a client has to complete the TLS handshake"};
+fata::key<std::size_t> max_connections_key{"http-max-connections", 1024,
+                                           "Connections served at once per port (more are closed on accept)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -86,6 +88,7 @@ struct service {
     t.header_timeout = *header_timeout_key;
     t.idle_timeout = *idle_timeout_key;
     t.handshake_timeout = *handshake_timeout_key;
+    t.max_connections = *max_connections_key;
     app.tune(t);
     co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
                                  *redirect_key, *cert_key, *key_key);

@@ -64,6 +64,10 @@ struct tuning {
   fata::duration header_timeout = std::chrono::seconds(10);
   fata::duration idle_timeout = std::chrono::seconds(30);
   fata::duration handshake_timeout = std::chrono::seconds(10);
+  // Connections served at once, per port (more are closed on accept). Each
+  // costs tens of KiB (HTTP buffer, TCP and TLS buffers): a VM image with
+  // little memory needs a lower bound than the default.
+  std::size_t max_connections = 1024;
 };
 
 template <fata::sig::stackv4 Stack, fata::sig::kv_ro Site, fata::sig::kv_ro Certs,
@@ -83,6 +87,7 @@ class website {
     fata::http::server_config cfg;
     cfg.header_timeout = _tuning.header_timeout;
     cfg.idle_timeout = _tuning.idle_timeout;
+    cfg.max_connections = _tuning.max_connections;
     fata::http::server<fata::http::static_files<Site>, Clock> plain(files, clock, cfg);
     fata::http::server<fata::http::static_files<Site>, Clock> secure(files, clock, cfg);
     https_redirect redirector{https_port};
