@@ -7,8 +7,10 @@
 // field as sent) is 0xffff, i.e. `finish()` returns 0.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
@@ -18,31 +20,14 @@ namespace fata::net::wire {
 class checksum_accumulator {
  public:
   void add(bytes data) {
-    const std::uint8_t* p = data.u8_data();
-    std::size_t n = data.size();
+    const std::size_t n = data.size();
     if (n == 0) return;
-    if (_odd) {
-      _sum += p[0];
-      ++p;
-      --n;
-      _odd = false;
-    }
-    // Sum 16-bit big-endian words in 64 bits; folding happens at the end.
-    while (n >= 8) {
-      _sum += (std::uint64_t(p[0]) << 8 | p[1]) + (std::uint64_t(p[2]) << 8 | p[3]) +
-              (std::uint64_t(p[4]) << 8 | p[5]) + (std::uint64_t(p[6]) << 8 | p[7]);
-      p += 8;
-      n -= 8;
-    }
-    while (n >= 2) {
-      _sum += std::uint64_t(p[0]) << 8 | p[1];
-      p += 2;
-      n -= 2;
-    }
-    if (n == 1) {
-      _sum += std::uint64_t(p[0]) << 8;
-      _odd = true;
-    }
+    // The sum of the piece as if it began at an even offset of the stream;
+    // a piece that begins at an odd offset contributes the same sum with its
+    // bytes swapped (RFC 1071 §2(B)).
+    const std::uint16_t s = sum_be16(data.u8_data(), n);
+    _sum += _odd ? std::uint16_t(s << 8 | s >> 8) : s;
+    _odd ^= (n & 1) != 0;
   }
   void add_u16(std::uint16_t v) { _sum += v; }
   void add_u32(std::uint32_t v) { _sum += (v >> 16) + (v & 0xffff); }
@@ -63,6 +48,55 @@ class checksum_accumulator {
   }
 
  private:
+  // The folded one's complement sum of big-endian 16-bit words over p[0, n)
+  // (a last odd byte is the high byte of a word padded with zero). Words
+  // are loaded in the machine's order, 32 bits at a time into a 64-bit sum
+  // (2^16 = 1 mod 0xffff, so 32-bit words fold to the same 16-bit sum), and
+  // the folded sum is swapped to big-endian at the end (RFC 1071 §2(B)):
+  // the checksum costs a few adds per 8 bytes instead of per 2.
+  static std::uint16_t sum_be16(const std::uint8_t* p, std::size_t n) {
+    std::uint64_t a = 0, b = 0;
+    for (; n >= 16; p += 16, n -= 16) {
+      std::uint64_t x, y;
+      std::memcpy(&x, p, 8);
+      std::memcpy(&y, p + 8, 8);
+      a += (x & 0xffffffff) + (x >> 32);
+      b += (y & 0xffffffff) + (y >> 32);
+    }
+    a += b;
+    if (n >= 8) {
+      std::uint64_t x;
+      std::memcpy(&x, p, 8);
+      a += (x & 0xffffffff) + (x >> 32);
+      p += 8;
+      n -= 8;
+    }
+    if (n >= 4) {
+      std::uint32_t x;
+      std::memcpy(&x, p, 4);
+      a += x;
+      p += 4;
+      n -= 4;
+    }
+    if (n >= 2) {
+      std::uint16_t x;
+      std::memcpy(&x, p, 2);
+      a += x;
+      p += 2;
+      n -= 2;
+    }
+    if (n == 1) {
+      std::uint16_t x = 0;
+      std::memcpy(&x, p, 1);  // the byte in its place in a word of memory
+      a += x;
+    }
+    while (a >> 16) a = (a & 0xffff) + (a >> 16);
+    const auto s = static_cast<std::uint16_t>(a);
+    if constexpr (std::endian::native == std::endian::little)
+      return static_cast<std::uint16_t>(s << 8 | s >> 8);
+    return s;
+  }
+
   std::uint64_t _sum = 0;
   bool _odd = false;
 };
