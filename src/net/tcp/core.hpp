@@ -94,6 +94,9 @@ struct core : std::enable_shared_from_this<core> {
   void input(const ipv4_meta& meta, bytes payload, mono_time now);
   void listen_input(listener_state& l, const four_tuple& t, const repr& seg, mono_time now);
   void send_cookie(const four_tuple& t, const repr& syn, mono_time now);
+  // Whether an ACK for no connection may be the ACK of a cookie this
+  // listener sent (it sent one within a cookie's lifetime).
+  bool cookie_may_be_valid(const listener_state& l, mono_time now) const;
   void accept_cookie(listener_state& l, const four_tuple& t, const repr& ack, mono_time now);
 
   // Output and bookkeeping after anything happened to a connection.

@@ -112,6 +112,27 @@ void core::input(const ipv4_meta& meta, bytes payload, mono_time now) {
         return;
       }
     }
+    // One SYN answered twice, once with a cookie while the backlog was full
+    // and once (a duplicate or retransmission) with state: the client may
+    // complete the cookie's handshake, and SYN-RECEIVED would answer its
+    // ACK with a RST that resets the client's established connection. A
+    // valid cookie wins over the state; an ACK that is not for our ISN and
+    // fails the check (maybe the cookie handshake's later segment, its
+    // first lost) is dropped as accept_cookie drops it.
+    if (e->conn.state() == state::syn_received && e->listener && !e->queued &&
+        seg.has(flag::ack) && !seg.has(flag::syn) && !seg.has(flag::rst) &&
+        seg.ack != e->conn.iss() + 1 && cookie_may_be_valid(*e->listener, now)) {
+      if (!secret.check_cookie(t, seg.seq - 1, seg.ack - 1, now)) {
+        ++counters.syn_cookies_rejected;
+        return;
+      }
+      listener_state* l = e->listener;
+      drop_from_listener(e);
+      e->conn.abort();
+      unlink(e);
+      accept_cookie(*l, t, seg, now);
+      return;
+    }
     if (auto reply = e->conn.on_segment(seg, now)) send_reset(t, reply->seq, reply->ack, reply->with_ack);
     flush(e, now);
     return;
@@ -134,8 +155,7 @@ void core::listen_input(listener_state& l, const four_tuple& t, const repr& seg,
   // RFC 9293 §3.10.7.2.
   if (seg.has(flag::rst)) return;
   if (seg.has(flag::ack)) {
-    if (!seg.has(flag::syn) && cfg.syn_cookies && l.last_cookie != mono_never &&
-        now - l.last_cookie < 2 * secret_hash::cookie_period) {
+    if (!seg.has(flag::syn) && cookie_may_be_valid(l, now)) {
       accept_cookie(l, t, seg, now);
       return;
     }
@@ -202,14 +222,20 @@ void core::send_cookie(const four_tuple& t, const repr& syn, mono_time now) {
   send_raw(t, h, {});
 }
 
+bool core::cookie_may_be_valid(const listener_state& l, mono_time now) const {
+  return cfg.syn_cookies && l.last_cookie != mono_never &&
+         now - l.last_cookie < 2 * secret_hash::cookie_period;
+}
+
 void core::accept_cookie(listener_state& l, const four_tuple& t, const repr& ack, mono_time now) {
   const auto index = secret.check_cookie(t, ack.seq - 1, ack.ack - 1, now);
   if (!index) {
     // Not the ACK of a cookie we sent, or not the first segment after it
     // (the client's ISN is taken from SEG.SEQ - 1, so a first data segment
-    // lost or overtaken makes the next one fail). Dropped without a RST,
-    // as Linux does: a RST here would reset a client whose handshake
-    // completed; its retransmission from SND.UNA passes the check.
+    // lost or overtaken makes the next one fail). Dropped without the RST
+    // of RFC 9293 §3.10.7.2 while cookies are in use (Linux sends it): it
+    // would reset a client whose handshake completed, whose retransmission
+    // from SND.UNA passes the check.
     ++counters.syn_cookies_rejected;
     return;
   }

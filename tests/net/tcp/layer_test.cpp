@@ -380,6 +380,48 @@ TEST_F(tcp_layer, a_cookie_connection_survives_the_loss_of_its_first_data_segmen
   loop.shutdown();
 }
 
+// Found by the 1000-connection simulation (a duplicated SYN): one SYN was
+// answered with a cookie while the backlog was full and its duplicate,
+// after room was made, with state. The client completed the cookie's
+// handshake; SYN-RECEIVED answered that ACK with a RST, which reset the
+// client. The valid cookie now replaces the half-open connection.
+TEST_F(tcp_layer, a_cookie_handshake_wins_over_a_half_open_duplicate) {
+  cfg.syn_backlog = 1;
+  make();
+  auto l = tcp->listen(port(80));
+  inject(peer(flag::syn, 500, 0, {}, 40001));  // fills the backlog
+  const repr filler = out.take();
+  inject(peer(flag::syn, 100, 0, {}, 40000));
+  const repr cookie = out.take();
+  ASSERT_EQ(tcp->counters().syn_cookies_sent, 1u);
+  inject(peer(flag::ack, 501, filler.seq.value + 1, {}, 40001));  // room again
+  inject(peer(flag::syn, 100, 0, {}, 40000));  // the duplicate
+  const repr stateful = out.take();
+  ASSERT_EQ(stateful.flags, flag::syn | flag::ack);
+  ASSERT_NE(stateful.seq, cookie.seq);
+  // The client took the cookie's SYN-ACK; its first segment comes after
+  // the second.
+  inject(peer(flag::ack | flag::psh, 103, cookie.seq.value + 1, "!!", 40000));
+  EXPECT_EQ(tcp->counters().syn_cookies_rejected, 1u);
+  inject(peer(flag::ack | flag::psh, 101, cookie.seq.value + 1, "hi", 40000));
+  for (const auto& c : out.segments) EXPECT_FALSE(c.r.has(flag::rst)) << "a RST was sent";
+  EXPECT_EQ(tcp->counters().rst_out, 0u);
+  EXPECT_EQ(tcp->counters().syn_cookies_accepted, 1u);
+  std::optional<result<flow, flow_error>> first, second;
+  loop.spawn(accept_into(&*l, &first));
+  loop.spawn(accept_into(&*l, &second));
+  loop.run_ready();
+  ASSERT_TRUE(first && *first && second && *second);
+  flow& cookie_flow = (*second)->remote().number == port(40000) ? **second : **first;
+  std::string got;
+  std::optional<flow_error> error;
+  loop.spawn(read_into(&cookie_flow, &got, &error));
+  loop.run_ready();
+  EXPECT_EQ(got, "hi");
+  EXPECT_FALSE(error);
+  loop.shutdown();
+}
+
 TEST_F(tcp_layer, without_cookies_a_full_backlog_drops_syns) {
   cfg.syn_backlog = 1;
   cfg.syn_cookies = false;
