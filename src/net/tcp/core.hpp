@@ -87,6 +87,7 @@ struct core : std::enable_shared_from_this<core> {
   bool watching = false;
   bool timers_suspended = false;
   bool alive = true;
+  bool without_entropy = false;  // no secret: listen and connect refuse (layer.hpp)
 
   environment env() { return {&cfg, &counters, &limiter}; }
 

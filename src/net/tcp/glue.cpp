@@ -67,6 +67,7 @@ task<result<void, flow_error>> do_write(std::shared_ptr<core> c, entry* e,
 
 task<result<flow, flow_error>> do_connect(std::shared_ptr<core> c, sig::ipv4_endpoint remote) {
   if (!c->alive || !c->ip) co_return unexpected(flow_error::closed);
+  if (c->without_entropy) co_return unexpected(flow_error::io);
   if (remote.address.is_any() || remote.number.value == 0 || remote.address.is_broadcast() ||
       remote.address.is_multicast())
     co_return unexpected(flow_error::unreachable);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <fata/core/assert.hpp>
+#include <fata/core/log.hpp>
 #include <fata/platform/abi.hpp>
 
 #include "core.hpp"
@@ -500,14 +501,26 @@ sig::flow_error error_of(const connection& c) {
 
 // --- layer ----------------------------------------------------------------
 
-std::array<std::byte, layer::secret_size> layer::platform_secret() {
+layer::drawn_secret layer::platform_secret() {
   std::array<std::byte, secret_size> key{};
-  if (platform::random_bytes(std::span<std::byte>(key)) != platform::status::ok)
-    panic("tcp: no entropy source for the ISN and SYN cookie key");
-  return key;
+  if (platform::random_bytes(std::span<std::byte>(key)) != platform::status::ok) return {};
+  return {key};
 }
 
 layer::layer(ipv4_output& ip) : layer(ip, platform_secret(), config_from_keys()) {}
+
+namespace {
+constexpr std::array<std::byte, layer::secret_size> no_secret{};
+log::source tcp_log{"net.tcp", "TCP layer"};
+}  // namespace
+
+layer::layer(ipv4_output& ip, const drawn_secret& secret, const config& cfg)
+    : layer(ip, std::span<const std::byte, secret_size>(secret.key ? *secret.key : no_secret), cfg) {
+  if (secret.key) return;
+  _core->without_entropy = true;
+  tcp_log.error("no entropy source for the ISN and SYN cookie secret: TCP is disabled (give the "
+                "image one: virtio-rng, or a CPU with RDRAND)");
+}
 
 layer::layer(ipv4_output& ip, std::span<const std::byte, secret_size> secret, const config& cfg)
     : _core(std::make_shared<detail::core>(ip, secret, cfg)) {}
@@ -520,6 +533,7 @@ void layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) {
 
 result<listener, sig::stack_error> layer::listen(port p) {
   if (p.value == 0) return unexpected(sig::stack_error::invalid_argument);
+  if (_core->without_entropy) return unexpected(sig::stack_error::io);
   if (_core->listeners.count(p.value)) return unexpected(sig::stack_error::address_in_use);
   auto l = std::make_shared<detail::listener_state>();
   l->number = p;

@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include <fata/core/bytes.hpp>
@@ -155,11 +156,11 @@ class layer final : public ipv4_input {
   void receive(const ipv4_meta& meta, bytes payload, mono_time now) override;
 
   // Listens on `p` on every local address. Errors: invalid_argument (port
-  // 0), address_in_use.
+  // 0), address_in_use, io (the layer has no secret: no entropy source).
   result<listener, sig::stack_error> listen(port p);
   // Opens a connection from an ephemeral port; suspends until established.
   // Errors: refused, timed_out, unreachable (no route), io (no free port
-  // or connection slot), cancelled.
+  // or connection slot, or no entropy source), cancelled.
   task<result<flow, sig::flow_error>> connect(sig::ipv4_endpoint remote);
 
   const stats& counters() const;
@@ -176,13 +177,22 @@ class layer final : public ipv4_input {
   void format_stats(format_sink& out) const;
 
  private:
+  // A secret drawn from an entropy source, or none.
+  struct drawn_secret {
+    std::optional<std::array<std::byte, secret_size>> key;
+  };
   template <sig::random R>
-  static std::array<std::byte, secret_size> draw_secret(R& random) {
+  static drawn_secret draw_secret(R& random) {
     std::array<std::byte, secret_size> key{};
-    if (!random.fill(mut_bytes(key.data(), key.size()))) key = platform_secret();
-    return key;
+    if (random.fill(mut_bytes(key.data(), key.size()))) return {key};
+    return platform_secret();
   }
-  static std::array<std::byte, secret_size> platform_secret();
+  static drawn_secret platform_secret();
+  // Without a secret (no entropy anywhere) the layer is disabled: ISNs and
+  // SYN cookies would be predictable, so listen() and connect() fail with
+  // `io` and say why in the log, while the rest of the stack (UDP, ICMP)
+  // keeps working.
+  layer(ipv4_output& ip, const drawn_secret& secret, const config& cfg);
   std::shared_ptr<detail::core> _core;
 };
 
