@@ -47,8 +47,12 @@ fata::key<fata::duration> idle_timeout_key{"http-idle-timeout", fata::duration(s
                                            "Time a kept-alive connection may wait for its next request"};
 fata::key<fata::duration> handshake_timeout_key{"tls-handshake-timeout", fata::duration(std::chrono::seconds(10)),
                                                 "Time a client has to complete the TLS handshake"};
-fata::key<std::size_t> max_connections_key{"http-max-connections", 1024,
-                                           "Connections served at once per port (more are closed on accept)"};
+fata::key<std::size_t> max_connections_key{
+    "http-max-connections", 0,
+    "Connections served at once per port, more are closed on accept (0: 1024 on hosted; in a VM "
+    "what its memory holds, about one per 96 KiB above 2 MiB, shared by the ports)"};
+// The heap the platform gave the image (0 on hosted).
+std::size_t heap_size = 0;
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -89,6 +93,9 @@ struct service {
     t.idle_timeout = *idle_timeout_key;
     t.handshake_timeout = *handshake_timeout_key;
     t.max_connections = *max_connections_key;
+    if (t.max_connections == 0)
+      t.max_connections = website::max_connections_for(heap_size, (*https_port_key).value != 0 ? 2 : 1);
+    website::site_log.info("at most {} connections per port", t.max_connections);
     app.tune(t);
     co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
                                  *redirect_key, *cert_key, *key_key);
@@ -100,6 +107,7 @@ fata::task<int> start() { return fata::net::hosted::run(service{}); }
 }  // namespace
 
 extern "C" int fata_app_main(const fata::platform::start_info* info) {
+  heap_size = info->heap_size;
   return fata::runtime::start(*info, {"static-website", "Serves a static website over HTTP and HTTPS."},
                               &start);
 }
