@@ -234,8 +234,8 @@ task<void> idle_run(sim_pair* p, int count, std::size_t* per_endpoint) {
   (void)co_await sleep(1s);  // delayed ACKs and timers settle
   const std::size_t after = heap_in_use();
   *per_endpoint = (after - before) / (accepted.size() + connected.size());
-  std::printf("idle connections=%zu heap_bytes_per_endpoint=%zu established=%zu\n",
-              accepted.size() + connected.size(), *per_endpoint,
+  std::printf("idle connections=%zu heap_bytes_per_endpoint=%zu connection_object=%zu established=%zu\n",
+              accepted.size() + connected.size(), *per_endpoint, sizeof(connection),
               p->a.connections_by_state()[std::size_t(state::established)] +
                   p->b.connections_by_state()[std::size_t(state::established)]);
   for (auto& f : connected) co_await f.close();
