@@ -8,6 +8,7 @@
 #include <fata/core/fmt.hpp>
 
 #include "../configuration.hpp"
+#include "../devices/stack.hpp"
 #include "../files.hpp"
 #include "../process.hpp"
 #include "../registry.hpp"
@@ -138,60 +139,23 @@ void register_hosted() {
       .type = "fata::net::socket::stack",
       .headers = {"fata/net/socket/stack_device.hpp"},
       .libraries = {"fata::net_socket"},
-      .keys = {{.label = "ipv4",
-                .name = "ipv4",
-                .cpp_type = "fata::ipv4_prefix",
-                .type_name = "IPV4/PREFIX",
-                .default_value = "0.0.0.0/0",
-                .doc = "IPv4 address sockets bind to (0.0.0.0/0: every address of the host)",
-                .group = "NETWORK"},
-               {.label = "stats",
-                .name = "net-stats",
-                .cpp_type = "bool",
-                .type_name = "BOOL",
-                .default_value = "false",
-                .doc = "Print the socket stack's counters at exit",
-                .group = "NETWORK"}},
+      .keys = {stack_address_key("0.0.0.0/0",
+                                 "IPv4 address sockets bind to (0.0.0.0/0: every address of the host)"),
+               stack_stats_key("Print the socket stack's counters at exit")},
       .make = "fata::net::socket::open_bound({key:ipv4})",
       .fallible = true,
       // The interface it was declared over stays out of the image.
       .uses_dependencies = false,
       .at_exit = "fata::net::socket::print_stats({var}, {key:stats});",
   });
-  register_device({
-      .combinator = "generic_stackv4",
-      .choice = "direct",
+  register_device(direct_stack_device({
+      .target = "hosted",
       .summary = "fata's TCP/IP over the TAP interface",
-      .targets = {"hosted"},
-      .choice_key = "net",
-      .type = "fata::net::direct_stack<fata::devices::netif, fata::net::default_tcp>",
-      .headers = {"fata/net/direct_device.hpp"},
-      .libraries = {"fata::net", "fata::net_tcp", "fata::devices"},
-      .keys = {{.label = "ipv4",
-                .name = "ipv4",
-                .cpp_type = "fata::ipv4_prefix",
-                .type_name = "IPV4/PREFIX",
-                .default_value = "10.0.0.2/24",
-                .doc = "IPv4 address and prefix of the stack",
-                .group = "NETWORK"},
-               {.label = "gateway",
-                .name = "ipv4-gateway",
-                .cpp_type = "fata::ipv4_addr",
-                .type_name = "IPV4",
-                .default_value = "0.0.0.0",
-                .doc = "IPv4 gateway (0.0.0.0: none)",
-                .group = "NETWORK"},
-               {.label = "stats",
-                .name = "net-stats",
-                .cpp_type = "bool",
-                .type_name = "BOOL",
-                .default_value = "false",
-                .doc = "Print every layer's counters at exit",
-                .group = "NETWORK"}},
-      .make = "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway})",
-      .fallible = true,
-      .at_exit = "fata::net::print_stats({var}, {key:stats});",
-  });
+      .ipv4 = "10.0.0.2/24",
+      .ipv4_doc = "IPv4 address and prefix of the stack",
+      .gateway = "0.0.0.0",
+      .gateway_doc = "IPv4 gateway (0.0.0.0: none)",
+  }));
 }
 
 const registrar registration(&register_hosted);

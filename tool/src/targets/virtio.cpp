@@ -25,6 +25,7 @@
 #include <fata/core/fmt.hpp>
 
 #include "../configuration.hpp"
+#include "../devices/stack.hpp"
 #include "../files.hpp"
 #include "../process.hpp"
 #include "../registry.hpp"
@@ -283,41 +284,15 @@ void register_virtio() {
   // The only IPv4 stack in a VM: fata's TCP/IP over the virtio-net
   // interface. The default address is the one QEMU's user network gives its
   // guest, so that `fata run --qemu:forward=...` works as it is.
-  register_device({
-      .combinator = "generic_stackv4",
-      .choice = "direct",
+  register_device(direct_stack_device({
+      .target = "virtio",
       .summary = "fata's TCP/IP over the virtio-net interface",
-      .targets = {"virtio"},
-      .default_for = {"virtio"},
-      .choice_key = "net",
-      .type = "fata::net::direct_stack<fata::devices::netif, fata::net::default_tcp>",
-      .headers = {"fata/net/direct_device.hpp"},
-      .libraries = {"fata::net", "fata::net_tcp", "fata::devices"},
-      .keys = {{.label = "ipv4",
-                .name = "ipv4",
-                .cpp_type = "fata::ipv4_prefix",
-                .type_name = "IPV4/PREFIX",
-                .default_value = "10.0.2.15/24",
-                .doc = "IPv4 address and prefix of the stack (default: QEMU's user network)",
-                .group = "NETWORK"},
-               {.label = "gateway",
-                .name = "ipv4-gateway",
-                .cpp_type = "fata::ipv4_addr",
-                .type_name = "IPV4",
-                .default_value = "10.0.2.2",
-                .doc = "IPv4 gateway (0.0.0.0: none; default: QEMU's user network)",
-                .group = "NETWORK"},
-               {.label = "stats",
-                .name = "net-stats",
-                .cpp_type = "bool",
-                .type_name = "BOOL",
-                .default_value = "false",
-                .doc = "Print every layer's counters at exit",
-                .group = "NETWORK"}},
-      .make = "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway})",
-      .fallible = true,
-      .at_exit = "fata::net::print_stats({var}, {key:stats});",
-  });
+      .is_default = true,
+      .ipv4 = "10.0.2.15/24",
+      .ipv4_doc = "IPv4 address and prefix of the stack (default: QEMU's user network)",
+      .gateway = "10.0.2.2",
+      .gateway_doc = "IPv4 gateway (0.0.0.0: none; default: QEMU's user network)",
+  }));
 }
 
 const registrar registration(&register_virtio);

@@ -1,0 +1,52 @@
+#include "stack.hpp"
+
+namespace fata::tool {
+
+key_template stack_address_key(std::string_view default_value, std::string_view doc) {
+  return {.label = "ipv4",
+          .name = "ipv4",
+          .cpp_type = "fata::ipv4_prefix",
+          .type_name = "IPV4/PREFIX",
+          .default_value = default_value,
+          .doc = doc,
+          .group = "NETWORK"};
+}
+
+key_template stack_stats_key(std::string_view doc) {
+  return {.label = "stats",
+          .name = "net-stats",
+          .cpp_type = "bool",
+          .type_name = "BOOL",
+          .default_value = "false",
+          .doc = doc,
+          .group = "NETWORK"};
+}
+
+device_impl direct_stack_device(const direct_stack_target& t) {
+  device_impl d{
+      .combinator = "generic_stackv4",
+      .choice = "direct",
+      .summary = t.summary,
+      .targets = {t.target},
+      .choice_key = "net",
+      .type = "fata::net::direct_stack<fata::devices::netif, fata::net::default_tcp>",
+      .headers = {"fata/net/direct_device.hpp"},
+      .libraries = {"fata::net", "fata::net_tcp", "fata::devices"},
+      .keys = {stack_address_key(t.ipv4, t.ipv4_doc),
+               {.label = "gateway",
+                .name = "ipv4-gateway",
+                .cpp_type = "fata::ipv4_addr",
+                .type_name = "IPV4",
+                .default_value = t.gateway,
+                .doc = t.gateway_doc,
+                .group = "NETWORK"},
+               stack_stats_key("Print every layer's counters at exit")},
+      .make = "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway})",
+      .fallible = true,
+      .at_exit = "fata::net::print_stats({var}, {key:stats});",
+  };
+  if (t.is_default) d.default_for = {t.target};
+  return d;
+}
+
+}  // namespace fata::tool
