@@ -51,8 +51,6 @@ fata::key<std::size_t> max_connections_key{
     "http-max-connections", 0,
     "Connections served at once per port, more are closed on accept (0: 1024 on hosted; in a VM "
     "what its memory holds, about one per 96 KiB above 2 MiB, shared by the ports)"};
-// The heap the platform gave the image (0 on hosted).
-std::size_t heap_size = 0;
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -93,9 +91,6 @@ struct service {
     t.idle_timeout = *idle_timeout_key;
     t.handshake_timeout = *handshake_timeout_key;
     t.max_connections = *max_connections_key;
-    if (t.max_connections == 0)
-      t.max_connections = website::max_connections_for(heap_size, (*https_port_key).value != 0 ? 2 : 1);
-    website::site_log.info("at most {} connections per port", t.max_connections);
     app.tune(t);
     co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
                                  *redirect_key, *cert_key, *key_key);
@@ -107,7 +102,6 @@ fata::task<int> start() { return fata::net::hosted::run(service{}); }
 }  // namespace
 
 extern "C" int fata_app_main(const fata::platform::start_info* info) {
-  heap_size = info->heap_size;
   return fata::runtime::start(*info, {"static-website", "Serves a static website over HTTP and HTTPS."},
                               &start);
 }

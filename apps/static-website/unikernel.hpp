@@ -23,6 +23,7 @@
 #include <fata/core/task.hpp>
 #include <fata/http/server.hpp>
 #include <fata/http/static_files.hpp>
+#include <fata/runtime/runtime.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
 #include <fata/sig/random.hpp>
@@ -65,10 +66,9 @@ struct tuning {
   fata::duration idle_timeout = std::chrono::seconds(30);
   fata::duration handshake_timeout = std::chrono::seconds(10);
   // Connections served at once, per port (more are closed on accept). Each
-  // costs tens of KiB (HTTP buffer, TCP and TLS buffers): a VM image with
-  // little memory needs a lower bound than the default (see
-  // max_connections_for).
-  std::size_t max_connections = 1024;
+  // costs tens of KiB (HTTP buffer, TCP and TLS buffers), so 0, the
+  // default, sizes the bound to the image's heap (max_connections_for).
+  std::size_t max_connections = 0;
 };
 
 // A bound on connections per port that a heap of `heap_size` bytes holds
@@ -105,7 +105,11 @@ class website {
     fata::http::server_config cfg;
     cfg.header_timeout = _tuning.header_timeout;
     cfg.idle_timeout = _tuning.idle_timeout;
-    cfg.max_connections = _tuning.max_connections;
+    cfg.max_connections = _tuning.max_connections != 0
+                              ? _tuning.max_connections
+                              : max_connections_for(fata::runtime::heap_size(),
+                                                    https_port.value != 0 ? 2 : 1);
+    site_log.info("at most {} connections per port", cfg.max_connections);
     fata::http::server<fata::http::static_files<Site>, Clock> plain(files, clock, cfg);
     fata::http::server<fata::http::static_files<Site>, Clock> secure(files, clock, cfg);
     https_redirect redirector{https_port};

@@ -17,6 +17,8 @@ key<std::string> log_key{"log", "",
 
 log::source runtime_log{"runtime", "The runtime: start-up and exit"};
 
+std::size_t heap_bytes = 0;
+
 void console_output(void*, const log::record& r) {
   char buf[1200];
   fixed_writer w(buf);
@@ -47,7 +49,10 @@ bool platform_backend::wait(loop& l, mono_time deadline) {
 
 void log_line(std::string_view text) { runtime_log.info("{}", text); }
 
+std::size_t heap_size() { return heap_bytes; }
+
 int start(const platform::start_info& info, const app_info& app, main_factory make_main) {
+  heap_bytes = info.heap_size;
   const char* program = info.program ? info.program : "fata";
   auto parsed = parse_keys(std::span<const char* const>(info.argv, static_cast<std::size_t>(info.argc)),
                            program, app.summary);

@@ -8,6 +8,7 @@
 // status. Generated `fata_app_main` functions call `start`.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include <fata/core/loop.hpp>
@@ -36,6 +37,11 @@ using main_factory = task<int> (*)();
 // returns the exit status: main's value; 0 after --help; usage_exit_status
 // after a bad argument; 70 (EX_SOFTWARE) if the image stalled.
 int start(const platform::start_info& info, const app_info& app, main_factory make_main);
+
+// The bytes the platform gave the heap (freestanding targets), 0 on hosted
+// (the host's memory is the bound). For services that size their tables to
+// the image's memory; valid once start() runs.
+std::size_t heap_size();
 
 // The runtime's own log source ("runtime").
 void log_line(std::string_view text);
