@@ -14,7 +14,8 @@ result<netif, sig::net_error> netif::open(std::string_view name, std::string_vie
   mac_addr mac;
   std::memcpy(mac.octets.data(), info.mac, mac.octets.size());
   const std::size_t frame_size = info.mtu + max_header_size;
-  buffer rx(frame_size);
+  const std::size_t rx_size = info.max_receive_frame > frame_size ? info.max_receive_frame : frame_size;
+  buffer rx(rx_size);
   buffer tx(frame_size);
   if (!rx.valid() || !tx.valid()) return unexpected(sig::net_error::device);
   return netif(h, mac, info.mtu, std::move(rx), std::move(tx));
@@ -73,6 +74,7 @@ task<result<bytes, sig::net_error>> netif::receive() {
       }
       ++_stats.rx_frames;
       _stats.rx_bytes += size;
+      if (size > max_frame_size()) ++_stats.rx_gso_frames;
       _receiving = false;
       co_return bytes(_rx.data(), size);
     }

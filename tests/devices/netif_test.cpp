@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -27,6 +28,7 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -216,6 +218,53 @@ TEST_F(netif_test, opens_with_the_link_mtu_and_a_local_unicast_mac) {
   const fata::mac_addr mac = device->mac();
   EXPECT_FALSE(mac.is_multicast());
   EXPECT_NE(mac.octets[0] & 0x02, 0);  // locally administered
+}
+
+TEST_F(netif_test, receives_frames_of_up_to_64_kib_with_the_taps_offloads) {
+  EXPECT_GE(device->max_receive_size(), 65535u + 14);
+}
+
+bool is_udp_to_port_9999(bytes f) {
+  return f.size() >= 42 && f.be16(12) == 0x0800 && f.u8(23) == 17 && f.be16(36) == 9999;
+}
+
+task<std::optional<frame>> receive_udp(netif* n) {
+  auto got = co_await fata::with_timeout(2s, receive_until(n, &is_udp_to_port_9999));
+  if (!got || !*got) co_return std::nullopt;
+  co_return std::move(**got);
+}
+
+// With TUN_F_CSUM Linux leaves its UDP checksum partial (the pseudo-header
+// sum only); the device completes it before the frame goes up.
+TEST_F(netif_test, a_datagram_from_linux_arrives_with_a_complete_checksum) {
+  const fata::mac_addr mac = device->mac();
+  char lladdr[32];
+  std::snprintf(lladdr, sizeof lladdr, "%02x:%02x:%02x:%02x:%02x:%02x", mac.octets[0], mac.octets[1],
+                mac.octets[2], mac.octets[3], mac.octets[4], mac.octets[5]);
+  ASSERT_TRUE(sh(std::string("ip neigh replace 10.211.0.2 lladdr ") + lladdr + " nud permanent dev " + tap_name));
+  const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9999);
+  std::memcpy(&to.sin_addr, our_ip, 4);
+  std::vector<char> payload(1001);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7 + 3);
+  ASSERT_EQ(::sendto(s, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+            static_cast<ssize_t>(payload.size()));
+  ::close(s);
+  auto f = run(receive_udp(&*device));
+  ASSERT_TRUE(f.has_value()) << "no datagram arrived";
+  ASSERT_EQ(f->size(), 14 + 20 + 8 + payload.size());
+  const bytes b(f->data(), f->size());
+  ASSERT_NE(b.be16(40), 0) << "Linux sent no UDP checksum";
+  // RFC 768: pseudo header, then the datagram, sums to 0xffff.
+  std::uint32_t sum = 17 + b.be16(38);
+  for (std::size_t i = 26; i < 34; i += 2) sum += b.be16(i);
+  for (std::size_t i = 34; i + 1 < b.size(); i += 2) sum += b.be16(i);
+  if ((b.size() - 34) % 2) sum += std::uint32_t(b.u8(b.size() - 1)) << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  EXPECT_EQ(sum, 0xffffu);
 }
 
 TEST_F(netif_test, a_device_name_can_be_acquired_once) {

@@ -6,8 +6,11 @@
 //   net->send(reply);
 //
 // Guarantees:
-// - two buffers of mtu() + max_header_size bytes are allocated once, at
-//   open; sending and receiving never allocate.
+// - two buffers are allocated once, at open: mtu() + max_header_size
+//   bytes for sending, max_receive_size() for receiving (larger when the
+//   device has receive offload: a hosted TAP then hands over TCP segments
+//   of up to 64 KiB, counted in rx_gso_frames); sending and receiving never
+//   allocate.
 // - receive() lends the receive buffer: the returned view is valid until
 //   the next receive() on this interface (and while the interface lives;
 //   moving the interface keeps it valid). It suspends on the event loop's
@@ -59,8 +62,11 @@ class netif {
 
   mac_addr mac() const { return _mac; }
   std::size_t mtu() const { return _mtu; }
-  // The largest frame send() accepts and receive() can return.
+  // The largest frame send() accepts.
   std::size_t max_frame_size() const { return _mtu + max_header_size; }
+  // The largest frame receive() can return: max_frame_size(), or up to
+  // 65535 + max_header_size with receive offload.
+  std::size_t max_receive_size() const { return _rx.size(); }
 
   result<void, sig::net_error> send(bytes frame);
   result<void, sig::net_error> send_gather(std::span<const bytes> parts);

@@ -6,10 +6,12 @@
 //
 // Guarantees: open_direct takes the interface over and returns the stack
 // (fata's default TCP) or stack_error; print_stats prints one
-// `layer.counter value` line per counter of every layer (net/host.hpp),
-// then the TCP provider's, and nothing when `enabled` is false.
+// `layer.counter value` line per nonzero counter of the interface
+// (netif.*), of every layer (net/host.hpp), then of the TCP provider, and
+// nothing when `enabled` is false.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -34,12 +36,21 @@ result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic
 
 namespace detail {
 inline void print_stats_line(void*, std::string_view text) { platform::console_write(text); }
+inline void print_counter(format_sink& out, std::string_view name, std::uint64_t value) {
+  if (value != 0) format_to(out, "{:<28} {}\n", name, value);
+}
 }  // namespace detail
 
 template <class Netif, class Tcp>
 void print_stats(direct_stack<Netif, Tcp>& stack, bool enabled) {
   if (!enabled) return;
   format_sink out(&detail::print_stats_line, nullptr);
+  const sig::netif_stats& n = stack.netif().stats();
+  detail::print_counter(out, "netif.rx_frames", n.rx_frames);
+  detail::print_counter(out, "netif.rx_gso_frames", n.rx_gso_frames);
+  detail::print_counter(out, "netif.rx_errors", n.rx_errors);
+  detail::print_counter(out, "netif.tx_frames", n.tx_frames);
+  detail::print_counter(out, "netif.tx_dropped", n.tx_dropped);
   stack.layers().format_stats(out);
   if constexpr (requires { stack.tcp().format_stats(out); }) stack.tcp().format_stats(out);
 }

@@ -60,19 +60,24 @@ int yield(std::int64_t deadline_ns, std::span<handle> ready);
 struct net_info {
   std::uint8_t mac[6];
   std::size_t mtu;  // largest IP packet; frames add 14 (18 with a VLAN tag)
+  // Largest frame net_read may return, when the device coalesces received
+  // TCP segments into larger ones (receive offload: hosted TAP); 0 means
+  // mtu + 18. Such a frame is a valid IPv4 packet with correct checksums.
+  std::size_t max_receive_frame = 0;
 };
 
 // Acquires the network device `name` (as named in the unikernel's
 // description). `resource` says which host resource backs it and is given
-// on the command line as --net:NAME=RESOURCE: a TAP interface on hosted, an
-// index or MAC of a virtio-net device (empty: the next unused one) on
-// virtio. A device can be acquired once.
+// on the command line as --net:NAME=RESOURCE: a TAP interface on hosted
+// ("tap0", or "tap0:no-offload" to turn off the TAP's checksum and
+// segmentation offloads), an index or MAC of a virtio-net device (empty:
+// the next unused one) on virtio. A device can be acquired once.
 status net_acquire(std::string_view name, std::string_view resource, handle* h, net_info* info);
 // Sends one Ethernet frame (without FCS). `again` if the device queue is
 // full; the frame was not sent.
 status net_write(handle h, std::span<const std::byte> frame);
-// Receives one frame into `buffer` (at least mtu + 18 bytes), setting
-// `*size`. `again` if no frame is waiting.
+// Receives one frame into `buffer` (at least max_receive_frame bytes, or
+// mtu + 18 if that is 0), setting `*size`. `again` if no frame is waiting.
 status net_read(handle h, std::span<std::byte> buffer, std::size_t* size);
 
 // --- Block ------------------------------------------------------------------

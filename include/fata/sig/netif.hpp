@@ -52,6 +52,9 @@ struct netif_stats {
   std::uint64_t tx_bytes = 0;
   std::uint64_t tx_dropped = 0;  // busy or failed sends
   std::uint64_t rx_errors = 0;
+  // Frames larger than mtu() plus an Ethernet header: TCP segments the
+  // host coalesced (receive offload of a hosted TAP).
+  std::uint64_t rx_gso_frames = 0;
 };
 
 template <class N>

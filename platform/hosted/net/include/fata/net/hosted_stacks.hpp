@@ -29,6 +29,7 @@
 #include <fata/core/loop.hpp>
 #include <fata/devices/netif.hpp>
 #include <fata/net/direct.hpp>
+#include <fata/net/direct_device.hpp>
 #include <fata/net/socket/stack.hpp>
 #include <fata/net/tcp_default.hpp>
 #include <fata/platform/abi.hpp>
@@ -74,8 +75,6 @@ inline log::source& hosted_net_log() {
   return s;
 }
 
-inline void print_line(void*, std::string_view text) { platform::console_write(text); }
-
 template <class Service, class Stack>
 task<int> run_bounded(Service service, Stack* stack) {
   const duration limit = *the_keys().run_for;
@@ -101,11 +100,8 @@ task<int> run_direct(Service service) {
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());
   const int status = co_await run_bounded(service, &*s);
-  if (*k.stats) {
-    format_sink out(&print_line, nullptr);
-    s->layers().format_stats(out);
-    s->tcp().format_stats(out);
-  }
+  // The interface's counters (netif.*), then every layer's and TCP's.
+  print_stats(*s, *k.stats);
   co_return status;
 }
 
