@@ -1,4 +1,5 @@
-// The direct stack as the fata tool's `generic_stackv4` device makes it
+// The direct stack as the fata tool's `generic_stackv4` device and the
+// per-target runners (fata/net/hosted_stacks.hpp) make it
 // (net=direct on hosted, the only stack on virtio; see
 // tool/src/targets/): opened over the unikernel's network interface from
 // the runtime keys --ipv4 and --ipv4-gateway, its counters printed at exit

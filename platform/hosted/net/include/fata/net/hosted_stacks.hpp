@@ -18,32 +18,16 @@
 // sig::stackv4 twice, and runs unchanged on each.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
-#include <string_view>
 
-#include <fata/core/join.hpp>
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
-#include <fata/core/loop.hpp>
 #include <fata/devices/netif.hpp>
-#include <fata/net/direct.hpp>
 #include <fata/net/direct_device.hpp>
-#include <fata/net/socket/stack.hpp>
-#include <fata/net/tcp_default.hpp>
-#include <fata/platform/abi.hpp>
+#include <fata/net/socket/stack_device.hpp>
+#include <fata/net/stack_runner.hpp>
 
 namespace fata::net::hosted {
-
-enum class stack_kind : std::uint8_t { direct, socket };
-
-constexpr std::string_view describe(stack_kind k) noexcept {
-  return k == stack_kind::direct ? "direct" : "socket";
-}
-constexpr std::array<stack_kind, 2> enum_values(stack_kind) {
-  return {stack_kind::direct, stack_kind::socket};
-}
 
 // The keys, declared once per image by including this header in its main.
 struct keys {
@@ -75,14 +59,6 @@ inline log::source& hosted_net_log() {
   return s;
 }
 
-template <class Service, class Stack>
-task<int> run_bounded(Service service, Stack* stack) {
-  const duration limit = *the_keys().run_for;
-  if (limit == duration::zero()) co_return co_await service(*stack);
-  auto r = co_await with_timeout(limit, service(*stack));
-  co_return r ? *r : 0;
-}
-
 template <class Service>
 task<int> run_direct(Service service) {
   keys& k = the_keys();
@@ -91,16 +67,11 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  host_config cfg;
-  cfg.ip.address = *k.ipv4;
-  cfg.ip.gateway = *k.gateway;
-  using stack_type = direct_stack<devices::netif, default_tcp>;
-  auto s = stack_type::open(std::move(*nic), cfg);
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway);
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());
-  const int status = co_await run_bounded(service, &*s);
-  // The interface's counters (netif.*), then every layer's and TCP's.
+  const int status = co_await run_for_at_most(*k.run_for, service, &*s);
   print_stats(*s, *k.stats);
   co_return status;
 }
@@ -108,20 +79,14 @@ task<int> run_direct(Service service) {
 template <class Service>
 task<int> run_socket(Service service) {
   keys& k = the_keys();
-  auto s = socket::stack::open({.bind = k.ipv4->address});
+  auto s = socket::open_bound(*k.ipv4);
   if (!s) {
     hosted_net_log().error("cannot open the socket stack: {}", s.error());
     co_return 1;
   }
   hosted_net_log().info("socket stack bound to {}", k.ipv4->address);
-  const int status = co_await run_bounded(service, &*s);
-  if (*k.stats) {
-    const socket::stats& st = s->stats();
-    platform::console_write(format("socket.tcp_accepted {}\nsocket.tcp_connected {}\n"
-                                   "socket.udp_sent {}\nsocket.udp_received {}\n",
-                                   st.tcp_accepted, st.tcp_connected, st.udp_sent,
-                                   st.udp_received));
-  }
+  const int status = co_await run_for_at_most(*k.run_for, service, &*s);
+  socket::print_stats(*s, *k.stats);
   co_return status;
 }
 

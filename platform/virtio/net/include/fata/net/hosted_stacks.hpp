@@ -10,30 +10,15 @@
 // address, empty (the default) for the first unused one.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
-#include <string_view>
 
-#include <fata/core/join.hpp>
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
-#include <fata/core/loop.hpp>
 #include <fata/devices/netif.hpp>
-#include <fata/net/direct.hpp>
-#include <fata/net/tcp_default.hpp>
-#include <fata/platform/abi.hpp>
+#include <fata/net/direct_device.hpp>
+#include <fata/net/stack_runner.hpp>
 
 namespace fata::net::hosted {
-
-enum class stack_kind : std::uint8_t { direct, socket };
-
-constexpr std::string_view describe(stack_kind k) noexcept {
-  return k == stack_kind::direct ? "direct" : "socket";
-}
-constexpr std::array<stack_kind, 2> enum_values(stack_kind) {
-  return {stack_kind::direct, stack_kind::socket};
-}
 
 struct keys {
   key<stack_kind> net{"net", stack_kind::direct,
@@ -62,21 +47,10 @@ inline log::source& virtio_net_log() {
   return s;
 }
 
-inline void print_line(void*, std::string_view text) { platform::console_write(text); }
-
-template <class Service, class Stack>
-task<int> run_bounded(Service service, Stack* stack) {
-  const duration limit = *the_keys().run_for;
-  if (limit == duration::zero()) co_return co_await service(*stack);
-  auto r = co_await with_timeout(limit, service(*stack));
-  co_return r ? *r : 0;
-}
-
 }  // namespace detail
 
-// Runs `service` on the direct stack over a virtio-net interface. `Tcp` is
-// the stack's TCP provider (net/transport.hpp).
-template <class Service, class Tcp = default_tcp>
+// Runs `service` on the direct stack over a virtio-net interface.
+template <class Service>
 task<int> run(Service service) {
   keys& k = the_keys();
   if (*k.net != stack_kind::direct) {
@@ -88,20 +62,12 @@ task<int> run(Service service) {
     detail::virtio_net_log().error("cannot open virtio-net device '{}': {}", *k.interface, nic.error());
     co_return 1;
   }
-  host_config cfg;
-  cfg.ip.address = *k.ipv4;
-  cfg.ip.gateway = *k.gateway;
-  using stack_type = direct_stack<devices::netif, Tcp>;
-  auto s = stack_type::open(std::move(*nic), cfg);
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway);
   if (!s) co_return 1;
   detail::virtio_net_log().info("direct stack on virtio-net as {} (MAC {}, MTU {})", *k.ipv4,
                                 s->netif().mac(), s->netif().mtu());
-  const int status = co_await detail::run_bounded(service, &*s);
-  if (*k.stats) {
-    format_sink out(&detail::print_line, nullptr);
-    s->layers().format_stats(out);
-    if constexpr (requires { s->tcp().format_stats(out); }) s->tcp().format_stats(out);
-  }
+  const int status = co_await run_for_at_most(*k.run_for, service, &*s);
+  print_stats(*s, *k.stats);
   co_return status;
 }
 
