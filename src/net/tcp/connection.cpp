@@ -28,8 +28,8 @@ connection::connection(environment env, four_tuple tuple, std::size_t local_mss,
     : _env(env),
       _cfg(*env.cfg),
       _tuple(tuple),
-      _send_buf(env.cfg->send_buffer),
-      _recv_buf(env.cfg->receive_buffer),
+      _send_buf(env.cfg->send_buffer, env.memory),
+      _recv_buf(env.cfg->receive_buffer, env.memory),
       _ooo(env.cfg->max_ooo_ranges),
       _local_mss(local_mss < min_peer_mss ? min_peer_mss : local_mss),
       _ts_offset(ts_offset),
@@ -172,7 +172,7 @@ std::optional<rst_reply> connection::on_segment(const repr& seg_in, mono_time no
   // RFC 7323 §5.3: PAWS, before the sequence check.
   if (paws_rejects(*seg, now)) {
     ++_env.counters->drop_paws;
-    _ack_now = true;
+    if (!invalid_ack_limited(*seg, now, false)) _ack_now = true;
     return std::nullopt;
   }
   // RFC 9293 §3.10.7.4, first: is the segment in the window?
@@ -181,7 +181,7 @@ std::optional<rst_reply> connection::on_segment(const repr& seg_in, mono_time no
     if (seg->has(flag::rst)) {
       ++_env.counters->rst_ignored;
     } else {
-      _ack_now = true;
+      if (!invalid_ack_limited(*seg, now, false)) _ack_now = true;
       // TIME-WAIT: a retransmitted FIN restarts the 2 MSL wait.
       if (_state == state::time_wait && seg->has(flag::fin))
         _close_deadline = saturating_add(now, _cfg.time_wait);
@@ -333,8 +333,24 @@ bool connection::acceptable(const repr& seg) const {
   return seq_in_range(seg.seq, _rcv_nxt, end_window) || seq_in_range(last, _rcv_nxt, end_window);
 }
 
+bool connection::invalid_ack_limited(const repr& seg, mono_time now, bool always_limit) {
+  // Data (or a FIN) is not part of an ACK loop and is answered; bare ACKs
+  // and SYNs are answered once per interval.
+  if (!always_limit && seg.segment_len() > 0 && !seg.has(flag::syn)) return false;
+  if (_last_invalid_ack != mono_never && now >= _last_invalid_ack &&
+      now - _last_invalid_ack < _cfg.invalid_ack_interval) {
+    ++_env.counters->invalid_acks_limited;
+    return true;
+  }
+  _last_invalid_ack = now;
+  return false;
+}
+
 void connection::challenge_ack(mono_time now) {
-  // RFC 5961 §3.2, §4.2, §5.2; rate limited across connections (§7).
+  // RFC 5961 §3.2, §4.2, §5.2; rate limited per connection and across
+  // connections (§7).
+  repr none;
+  if (invalid_ack_limited(none, now, true)) return;
   if (_env.limiter->allow(now)) {
     ++_env.counters->challenge_acks;
     _ack_now = true;
@@ -359,8 +375,10 @@ bool connection::process_ack(const repr& seg, mono_time now) {
     newly_sacked = _scoreboard.update(_snd_una, _snd_max, seg.opts.sack_blocks());
   if (dup_candidate) {
     // RFC 5681 §2 (same window, no data) or RFC 6675 §2 (new SACK info).
+    // An answer to a zero-window probe is not one: it says the window is
+    // still shut, not that a segment was lost.
     const bool same_window = (std::size_t(seg.window) << _snd_wscale) == _snd_wnd;
-    if (_snd_una != _snd_max && seg.payload.empty() && !seg.has(flag::fin) &&
+    if (_snd_una != _snd_max && seg.payload.empty() && !seg.has(flag::fin) && seg.window != 0 &&
         (same_window || newly_sacked > 0))
       on_duplicate_ack(seg, now);
   }
@@ -643,6 +661,7 @@ void connection::enter_time_wait(mono_time now) {
   _state = state::time_wait;
   _rtx_deadline = mono_never;
   _persist_deadline = mono_never;
+  _orphan_deadline = mono_never;  // TIME-WAIT has its own bound and holds no buffers
   _close_deadline = saturating_add(now, _cfg.time_wait);
 }
 
@@ -650,6 +669,7 @@ void connection::become_closed(close_reason why) {
   _state = state::closed;
   if (_reason == close_reason::none) _reason = why;
   _rtx_deadline = _persist_deadline = _delack_deadline = _close_deadline = mono_never;
+  _orphan_deadline = mono_never;
   _ack_now = _probe_due = _keepalive_due = false;
   _retransmit_una = false;
   _in_recovery = false;
@@ -744,6 +764,24 @@ void connection::close(mono_time now) {
   shutdown_write(now);
   if (_state == state::fin_wait_2 && _close_deadline == mono_never)
     _close_deadline = saturating_add(now, _cfg.fin_wait_2_timeout);
+  if (orphaned()) _orphan_deadline = saturating_add(now, _cfg.orphan_timeout);
+}
+
+bool connection::orphaned() const {
+  if (!_user_closed) return false;
+  switch (_state) {
+    case state::fin_wait_1:
+    case state::fin_wait_2:
+    case state::closing:
+    case state::last_ack: return true;
+    default: return false;
+  }
+}
+
+void connection::time_out_orphan() {
+  ++_env.counters->orphan_timeouts;
+  _rst_pending = true;
+  become_closed(close_reason::timed_out);
 }
 
 void connection::abort() {

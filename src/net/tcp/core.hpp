@@ -53,6 +53,11 @@ struct entry {
   bool unreachable = false;    // the IPv4 layer had no route for the SYN
   listener_state* listener = nullptr;  // until accepted
   bool queued = false;                 // in the listener's accept queue
+  // The layer's list of orphans, oldest first (see core::adopt_orphan).
+  entry* older_orphan = nullptr;
+  entry* newer_orphan = nullptr;
+  bool in_orphans = false;
+  std::size_t orphan_storage = 0;  // its buffer bytes when last counted
 };
 
 struct listener_state {
@@ -76,6 +81,14 @@ struct core : std::enable_shared_from_this<core> {
   stats counters;
   challenge_limiter limiter;
   secret_hash secret;
+  memory_budget memory;  // every connection's buffer storage (config::memory_limit)
+  // Orphans (connection::orphaned), oldest first, and an upper bound on
+  // the buffer bytes they hold (an orphan's buffers only shrink).
+  entry* oldest_orphan = nullptr;
+  entry* newest_orphan = nullptr;
+  std::size_t orphan_count = 0;
+  std::size_t orphan_storage_bound = 0;
+  std::size_t orphan_memory_limit = 0;
   std::unordered_map<four_tuple, entry*, tuple_hash> table;
   std::unordered_map<std::uint16_t, std::shared_ptr<listener_state>> listeners;
   std::uint32_t ephemeral_next = 0;
@@ -89,7 +102,7 @@ struct core : std::enable_shared_from_this<core> {
   bool alive = true;
   bool without_entropy = false;  // no secret: listen and connect refuse (layer.hpp)
 
-  environment env() { return {&cfg, &counters, &limiter}; }
+  environment env() { return {&cfg, &counters, &limiter, &memory}; }
 
   // Input.
   void input(const ipv4_meta& meta, bytes payload, mono_time now);
@@ -112,6 +125,13 @@ struct core : std::enable_shared_from_this<core> {
   void unlink(entry* e);
   void release(entry* e);
   void drop_from_listener(entry* e);
+  // The user closed `e` and it finishes in the background: into the
+  // orphan list, resetting the oldest orphans while there are more than
+  // config::max_orphans or they hold more than the orphan memory.
+  void adopt_orphan(entry* e, mono_time now);
+  void forget_orphan(entry* e);
+  // Records every orphan's storage anew; returns their sum.
+  std::size_t recount_orphan_storage();
   std::optional<port> pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote);
   std::uint32_t ts_clock(const four_tuple& t, mono_time now) const;
 

@@ -208,6 +208,7 @@ task<void> flow::close() {
         const mono_time now = detail::now_or_zero();
         e->conn.close(now);
         _core->flush(e, now);
+        _core->adopt_orphan(e, now);
       }
     }
     e->readers.notify_all();

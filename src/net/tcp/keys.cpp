@@ -50,6 +50,28 @@ struct tcp_keys {
                         "TCP"};
   key<std::uint32_t> challenge_ack_limit{"tcp-challenge-ack-limit", config{}.challenge_ack_limit,
                                          "RFC 5961 challenge ACKs per second", "TCP"};
+  key<duration> invalid_ack_interval{"tcp-invalid-ack-interval", config{}.invalid_ack_interval,
+                                     "Per connection: shortest time between challenge ACKs or ACKs "
+                                     "for out-of-window segments without data",
+                                     "TCP"};
+  key<std::uint32_t> orphan_retries{"tcp-orphan-retries", config{}.orphan_retries,
+                                    "Retransmissions or zero-window probes of a connection its "
+                                    "user closed, answered or not, before it is reset",
+                                    "TCP"};
+  key<duration> orphan_timeout{"tcp-orphan-timeout", config{}.orphan_timeout,
+                               "The longest a connection its user closed may take to finish", "TCP"};
+  key<std::size_t> max_orphans{"tcp-max-orphans", config{}.max_orphans,
+                               "Connections closed by their user and still finishing, at most "
+                               "(beyond: the oldest is reset)",
+                               "TCP"};
+  key<std::size_t> orphan_memory{"tcp-orphan-memory", 0,
+                                 "Buffer bytes such connections may hold together (0: a quarter of "
+                                 "--tcp-memory)",
+                                 "TCP"};
+  key<std::size_t> memory_limit{"tcp-memory", 0,
+                                "Buffer bytes of every TCP connection together (0: a quarter of "
+                                "the heap beyond its reserve; 256 MiB on hosted)",
+                                "TCP"};
 };
 
 tcp_keys keys_instance;
@@ -87,6 +109,12 @@ config config_from_keys(config base) {
   take(k.accept_backlog, base.accept_backlog);
   take(k.syn_cookies, base.syn_cookies);
   take(k.challenge_ack_limit, base.challenge_ack_limit);
+  take(k.invalid_ack_interval, base.invalid_ack_interval);
+  take(k.orphan_retries, base.orphan_retries);
+  take(k.orphan_timeout, base.orphan_timeout);
+  take(k.max_orphans, base.max_orphans);
+  take(k.orphan_memory, base.orphan_memory);
+  take(k.memory_limit, base.memory_limit);
   return base;
 }
 

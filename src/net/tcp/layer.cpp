@@ -7,6 +7,7 @@
 #include <fata/core/assert.hpp>
 #include <fata/core/log.hpp>
 #include <fata/platform/abi.hpp>
+#include <fata/runtime/runtime.hpp>
 
 #include "core.hpp"
 
@@ -24,6 +25,15 @@ constexpr std::size_t max_burst = 256;
 constexpr std::uint8_t table_seed_domain = 4;
 constexpr std::uint8_t ephemeral_domain = 5;
 constexpr std::uint8_t port_offset_domain = 6;
+constexpr std::uint8_t challenge_domain = 7;
+
+// config::memory_limit's default where the heap size is unknown (hosted).
+constexpr std::size_t hosted_memory_limit = std::size_t(256) << 20;
+
+std::size_t resolve_memory_limit(const config& c) {
+  if (c.memory_limit != 0) return c.memory_limit;
+  return share_of_heap(runtime::heap_size(), 1, 4, hosted_memory_limit);
+}
 
 task<void> watch_loop(std::shared_ptr<core> c) {
   auto woken = co_await c->watch.wait();
@@ -44,7 +54,9 @@ entry::~entry() { --owner->entries_alive; }
 
 core::core(ipv4_output& out, std::span<const std::byte, secret_hash::key_size> key,
            const config& c)
-    : ip(&out), cfg(c), limiter(c.challenge_ack_limit), secret(key) {
+    : ip(&out), cfg(c), limiter(c.challenge_ack_limit), secret(key), memory(resolve_memory_limit(c)) {
+  limiter = challenge_limiter(c.challenge_ack_limit, secret.hash(challenge_domain, four_tuple{}));
+  orphan_memory_limit = c.orphan_memory != 0 ? c.orphan_memory : memory.limit() / 4;
   hash_seed = secret.hash(table_seed_domain, four_tuple{});
   table = std::unordered_map<four_tuple, entry*, tuple_hash>(64, tuple_hash{hash_seed});
   ephemeral_next = static_cast<std::uint32_t>(secret.hash(ephemeral_domain, four_tuple{}));
@@ -340,6 +352,7 @@ void core::flush(entry* e, mono_time now) {
   }
   // Wake whoever waits on what changed.
   const connection& c = e->conn;
+  if (e->in_orphans && !c.orphaned()) forget_orphan(e);
   if (c.recv_available() > 0 || c.recv_finished() || c.is_closed()) e->readers.notify_all();
   if (c.send_free() >= cfg.send_buffer / 4 || !c.may_send()) e->writers.notify_all();
   if (c.state() != state::syn_sent && c.state() != state::syn_received) e->opened.notify_all();
@@ -381,6 +394,7 @@ entry* core::create(const four_tuple& t, mono_time) {
 
 void core::unlink(entry* e) {
   if (!e->in_table) return;
+  forget_orphan(e);
   table.erase(e->conn.tuple());
   e->in_table = false;
   e->tick.disarm();
@@ -408,6 +422,51 @@ void core::drop_from_listener(entry* e) {
   } else {
     --l->half_open;
   }
+}
+
+void core::adopt_orphan(entry* e, mono_time now) {
+  if (!e->in_table || e->in_orphans || !e->conn.orphaned()) return;
+  e->in_orphans = true;
+  e->orphan_storage = e->conn.buffer_storage();
+  e->older_orphan = newest_orphan;
+  e->newer_orphan = nullptr;
+  if (newest_orphan) {
+    newest_orphan->newer_orphan = e;
+  } else {
+    oldest_orphan = e;
+  }
+  newest_orphan = e;
+  ++orphan_count;
+  orphan_storage_bound += e->orphan_storage;
+  // The bound overestimates (orphans' buffers shrink as the peer
+  // acknowledges); count again before resetting anything.
+  if (orphan_storage_bound > orphan_memory_limit) orphan_storage_bound = recount_orphan_storage();
+  while (oldest_orphan && (orphan_count > cfg.max_orphans || orphan_storage_bound > orphan_memory_limit)) {
+    entry* victim = oldest_orphan;
+    ++counters.orphans_dropped;
+    forget_orphan(victim);
+    victim->conn.abort();
+    flush(victim, now);  // the RST; unlinks (and may free) it
+  }
+}
+
+void core::forget_orphan(entry* e) {
+  if (!e->in_orphans) return;
+  e->in_orphans = false;
+  (e->older_orphan ? e->older_orphan->newer_orphan : oldest_orphan) = e->newer_orphan;
+  (e->newer_orphan ? e->newer_orphan->older_orphan : newest_orphan) = e->older_orphan;
+  e->older_orphan = e->newer_orphan = nullptr;
+  --orphan_count;
+  orphan_storage_bound -= std::min(orphan_storage_bound, e->orphan_storage);
+}
+
+std::size_t core::recount_orphan_storage() {
+  std::size_t n = 0;
+  for (entry* e = oldest_orphan; e; e = e->newer_orphan) {
+    e->orphan_storage = e->conn.buffer_storage();
+    n += e->orphan_storage;
+  }
+  return n;
 }
 
 std::optional<port> core::pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote) {
@@ -558,8 +617,19 @@ std::size_t layer::buffer_storage() const {
   return n;
 }
 
+std::size_t layer::orphans() const { return _core->orphan_count; }
+const memory_budget& layer::memory() const { return _core->memory; }
+
 void layer::format_stats(format_sink& out) const {
   tcp::format_stats(out, _core->counters);
+  {
+    char buf[160];
+    const memory_budget& m = _core->memory;
+    out.append(format_into(buf, "tcp.orphans {}\ntcp.memory_used {}\ntcp.memory_peak {}\n",
+                           _core->orphan_count, m.used(), m.peak()));
+    out.append(format_into(buf, "tcp.memory_limit {}\ntcp.memory_refusals {}\n", m.limit(),
+                           m.refusals()));
+  }
   static constexpr std::array<std::string_view, state_count> names = {
       "closed",     "listen",     "syn_sent",   "syn_received", "established", "fin_wait_1",
       "fin_wait_2", "close_wait", "closing",    "last_ack",     "time_wait"};

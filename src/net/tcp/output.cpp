@@ -36,6 +36,7 @@ mono_time connection::poll_at() const {
   if (_persist_deadline < t) t = _persist_deadline;
   if (_delack_deadline < t) t = _delack_deadline;
   if (_close_deadline < t) t = _close_deadline;
+  if (_orphan_deadline < t) t = _orphan_deadline;
   const mono_time k = keepalive_deadline();
   if (k < t) t = k;
   const mono_time r = trim_deadline();
@@ -84,6 +85,10 @@ void connection::on_timers(mono_time now) {
     become_closed(close_reason::none);
     return;
   }
+  if (_orphan_deadline <= now) {
+    time_out_orphan();
+    return;
+  }
   if (_rtx_deadline <= now) on_retransmit_timeout(now);
   if (_state == state::closed) return;
   if (_persist_deadline <= now) {
@@ -115,7 +120,12 @@ void connection::on_retransmit_timeout(mono_time now) {
   std::uint32_t limit = _cfg.max_retransmissions;
   if (_state == state::syn_sent) limit = _cfg.syn_retries;
   if (_state == state::syn_received) limit = _cfg.synack_retries;
+  if (orphaned() && _cfg.orphan_retries < limit) limit = _cfg.orphan_retries;
   if (_snd_una == _snd_max) return;  // nothing outstanding
+  if (_retries >= limit && orphaned()) {
+    time_out_orphan();
+    return;
+  }
   if (_retries >= limit) {
     if (_state == state::syn_sent || _state == state::syn_received) {
       ++_env.counters->failed_opens;
@@ -383,6 +393,12 @@ bool connection::poll_output(mono_time now, segment_out& out) {
   if (_probe_due) {
     _probe_due = false;
     if (in_persist()) {
+      // An orphan's probes count whether answered or not: a peer that
+      // answers each with a zero window must not hold it for ever.
+      if (orphaned() && _persist_backoff >= _cfg.orphan_retries) {
+        time_out_orphan();
+        return poll_output(now, out);  // the RST
+      }
       // RFC 9293 §3.8.6.1: one byte of data into the zero window.
       if (++_probes_unanswered > _cfg.max_retransmissions) {
         ++_env.counters->connection_timeouts;

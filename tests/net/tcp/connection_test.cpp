@@ -2,6 +2,8 @@
 // with explicit times: the test is the peer.
 #include "conn_fixture.hpp"
 
+#include <set>
+
 namespace {
 
 using namespace fata;
@@ -709,6 +711,21 @@ TEST_F(tcp_conn, answered_probes_never_time_out) {
   EXPECT_EQ(c->state(), state::established);
 }
 
+TEST_F(tcp_conn, answers_to_zero_window_probes_are_not_duplicate_acks) {
+  // Found by the orphan tests: three identical answers to probes entered
+  // fast recovery, which sent a full segment into the zero window.
+  establish_active(with_mss(1000), 0);
+  c->send(bytes::of(pattern(5000)));
+  drain();
+  for (int i = 0; i < 6; ++i) {
+    advance_to_deadline();
+    for (const sent& s : drain()) EXPECT_LE(s.data.size(), 1u) << "round " << i;
+    feed(ack_of(seq_number(our_iss + 1), 0));
+  }
+  EXPECT_FALSE(c->in_recovery());
+  EXPECT_EQ(st.fast_retransmits, 0u);
+}
+
 TEST_F(tcp_conn, unanswered_probes_time_out) {
   cfg.max_retransmissions = 2;
   establish_active(with_mss(1000), 0);
@@ -720,6 +737,124 @@ TEST_F(tcp_conn, unanswered_probes_time_out) {
   }
   EXPECT_EQ(c->state(), state::closed);
   EXPECT_EQ(c->reason(), close_reason::timed_out);
+}
+
+// --- orphans: connections the user closed ------------------------------
+
+TEST_F(tcp_conn, an_orphan_whose_peer_answers_every_probe_with_a_zero_window_is_reset) {
+  // The peer stops reading, keeps its window at zero and answers every
+  // probe: without a bound the orphan would hold its send buffer for ever.
+  cfg.orphan_retries = 4;
+  establish_active(with_mss(1000), 0);
+  c->send(bytes::of(pattern(5000)));
+  drain();
+  c->close(now);
+  EXPECT_TRUE(c->orphaned());
+  EXPECT_EQ(c->state(), state::fin_wait_1);
+  std::size_t probes = 0;
+  for (int i = 0; i < 20 && c->state() != state::closed; ++i) {
+    advance_to_deadline();
+    for (const sent& s : drain()) {
+      if (s.has(flag::rst)) continue;
+      ++probes;
+      feed(ack_of(seq_number(our_iss + 1), 0));
+    }
+  }
+  EXPECT_EQ(probes, 4u);
+  EXPECT_EQ(c->state(), state::closed);
+  EXPECT_EQ(c->reason(), close_reason::timed_out);
+  EXPECT_EQ(st.orphan_timeouts, 1u);
+  EXPECT_EQ(c->buffer_storage(), 0u);
+}
+
+TEST_F(tcp_conn, the_orphan_reset_is_sent_as_a_rst) {
+  cfg.orphan_retries = 1;
+  establish_active(with_mss(1000), 0);
+  c->send(bytes::of(pattern(100)));
+  drain();
+  c->close(now);
+  bool rst = false;
+  for (int i = 0; i < 5 && !rst; ++i) {
+    advance_to_deadline();
+    for (const sent& s : drain()) {
+      if (s.has(flag::rst)) rst = true;
+      feed(ack_of(seq_number(our_iss + 1), 0));
+    }
+  }
+  EXPECT_TRUE(rst);
+}
+
+TEST_F(tcp_conn, a_connection_in_use_keeps_probing_an_answering_peer) {
+  // The same peer against a connection its user still holds: the user's
+  // own timeouts decide (answered_probes_never_time_out, with more rounds).
+  cfg.orphan_retries = 2;
+  establish_active(with_mss(1000), 0);
+  c->send(bytes::of(pattern(100)));
+  c->shutdown_write(now);
+  drain();
+  for (int i = 0; i < 10; ++i) {
+    advance_to_deadline();
+    drain();
+    feed(ack_of(seq_number(our_iss + 1), 0));
+  }
+  EXPECT_EQ(c->state(), state::fin_wait_1);
+  EXPECT_FALSE(c->orphaned());
+}
+
+TEST_F(tcp_conn, an_orphans_retransmissions_are_bounded_by_orphan_retries) {
+  cfg.orphan_retries = 3;
+  cfg.max_retransmissions = 15;
+  establish_active(with_mss(1000));
+  c->send(bytes::of(pattern(500)));
+  c->close(now);
+  drain();
+  std::size_t retransmissions = 0;
+  for (int i = 0; i < 30 && c->state() != state::closed; ++i) {
+    advance_to_deadline();
+    for (const sent& s : drain())
+      if (!s.has(flag::rst)) ++retransmissions;
+  }
+  EXPECT_EQ(retransmissions, 3u);
+  EXPECT_EQ(c->state(), state::closed);
+  EXPECT_EQ(st.orphan_timeouts, 1u);
+}
+
+TEST_F(tcp_conn, an_orphan_lives_no_longer_than_orphan_timeout) {
+  // A peer that takes one byte now and then: never a zero window for
+  // long, every ACK new, so neither retries nor probes run out.
+  cfg.orphan_timeout = 30s;
+  establish_active(with_mss(1000), 1);
+  c->send(bytes::of(pattern(10000)));
+  c->close(now);
+  const mono_time closed_at = now;
+  seq_number acked(our_iss + 1);
+  for (int i = 0; i < 1000 && c->state() != state::closed; ++i) {
+    drain();
+    advance(1s);
+    acked += 1;
+    feed(ack_of(acked, 1));
+  }
+  drain();
+  EXPECT_EQ(c->state(), state::closed);
+  EXPECT_EQ(c->reason(), close_reason::timed_out);
+  EXPECT_LE(now - closed_at, 31s);
+  EXPECT_GE(now - closed_at, 29s);
+}
+
+TEST_F(tcp_conn, time_wait_is_not_cut_short_by_the_orphan_timeout) {
+  cfg.orphan_timeout = 1s;
+  cfg.time_wait = 10s;
+  establish_active();
+  c->close(now);
+  drain();
+  feed(ack_of(seq_number(our_iss + 2)));
+  feed(seg(flag::fin | flag::ack, peer_nxt, seq_number(our_iss + 2)));
+  drain();
+  ASSERT_EQ(c->state(), state::time_wait);
+  advance(5s);
+  drain();
+  EXPECT_EQ(c->state(), state::time_wait);
+  EXPECT_EQ(st.orphan_timeouts, 0u);
 }
 
 TEST_F(tcp_conn, idle_buffers_give_back_their_storage_after_a_quiet_second) {
@@ -962,18 +1097,81 @@ TEST_F(tcp_conn, rfc5961_ack_of_unsent_data_is_dropped) {
   EXPECT_EQ(st.drop_bad_ack, 1u);
 }
 
-TEST_F(tcp_conn, rfc5961_challenge_acks_are_rate_limited) {
-  cfg.challenge_ack_limit = 2;
+TEST_F(tcp_conn, rfc5961_challenge_acks_are_rate_limited_per_connection) {
   establish_active();
   for (int i = 0; i < 5; ++i) {
     feed(seg(flag::rst, peer_nxt + 100, seq_number(0)));
     drain();
   }
+  EXPECT_EQ(st.challenge_acks, 1u);
+  EXPECT_EQ(st.invalid_acks_limited, 4u);
+  advance(cfg.invalid_ack_interval);
+  feed(seg(flag::rst, peer_nxt + 100, seq_number(0)));
+  EXPECT_EQ(drain_one().h.flags, flag::ack);
   EXPECT_EQ(st.challenge_acks, 2u);
-  EXPECT_EQ(st.challenge_acks_limited, 3u);
+}
+
+TEST_F(tcp_conn, rfc5961_challenge_acks_are_rate_limited_across_connections) {
+  cfg.challenge_ack_limit = 2;
+  cfg.invalid_ack_interval = duration::zero();
+  establish_active();
+  const std::uint32_t budget = [&] {
+    feed(seg(flag::rst, peer_nxt + 100, seq_number(0)));
+    drain();
+    return limiter.budget();
+  }();
+  ASSERT_GE(budget, 1u);
+  ASSERT_LT(budget, 3u);
+  for (int i = 0; i < 5; ++i) {
+    feed(seg(flag::rst, peer_nxt + 100, seq_number(0)));
+    drain();
+  }
+  EXPECT_EQ(st.challenge_acks, budget);
+  EXPECT_EQ(st.challenge_acks_limited, 6u - budget);
   advance(1s);
   feed(seg(flag::rst, peer_nxt + 100, seq_number(0)));
-  EXPECT_EQ(st.challenge_acks, 3u);
+  EXPECT_EQ(st.challenge_acks, budget + 1);
+}
+
+TEST(tcp_challenge_limiter, each_second_draws_a_budget_around_the_limit) {
+  // CVE-2016-5696: a fixed budget lets an off-path attacker count the
+  // challenge ACKs other connections used up; a drawn one does not.
+  challenge_limiter l(1000, 12345);
+  std::set<std::uint32_t> budgets;
+  mono_time t = mono_from_ns(1'000'000'000);
+  for (int second = 0; second < 50; ++second, t += 1s) {
+    std::uint32_t allowed = 0;
+    while (l.allow(t) && allowed < 5000) ++allowed;
+    EXPECT_GE(allowed, 500u);
+    EXPECT_LT(allowed, 1500u);
+    EXPECT_EQ(allowed, l.budget());
+    budgets.insert(allowed);
+  }
+  EXPECT_GT(budgets.size(), 40u);
+}
+
+TEST(tcp_challenge_limiter, a_limit_of_zero_allows_none) {
+  challenge_limiter l(0, 1);
+  EXPECT_FALSE(l.allow(mono_from_ns(1)));
+}
+
+TEST_F(tcp_conn, pure_acks_out_of_window_are_answered_once_per_interval) {
+  establish_active();
+  for (int i = 0; i < 4; ++i) feed(seg(flag::ack, peer_nxt + 1'000'000, seq_number(our_iss + 1)));
+  EXPECT_EQ(drain().size(), 1u);
+  EXPECT_EQ(st.invalid_acks_limited, 3u);
+  advance(cfg.invalid_ack_interval);
+  feed(seg(flag::ack, peer_nxt + 1'000'000, seq_number(our_iss + 1)));
+  EXPECT_EQ(drain().size(), 1u);
+}
+
+TEST_F(tcp_conn, data_out_of_window_is_always_answered) {
+  establish_active();
+  for (int i = 0; i < 3; ++i) {
+    feed(seg(flag::ack, peer_nxt - 2000, seq_number(our_iss + 1), "old"));
+    EXPECT_EQ(drain().size(), 1u);
+  }
+  EXPECT_EQ(st.invalid_acks_limited, 0u);
 }
 
 TEST_F(tcp_conn, rfc1337_rst_in_time_wait_is_ignored) {

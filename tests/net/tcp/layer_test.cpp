@@ -550,6 +550,109 @@ TEST_F(tcp_layer, a_reset_wakes_a_blocked_reader_with_reset) {
   loop.shutdown();
 }
 
+// --- orphans and memory -----------------------------------------------
+
+// Accepts the connection from `from_port`, writes `size` bytes the peer
+// never acknowledges, and closes it: an orphan in FIN-WAIT-1 holding them.
+std::set<std::uint16_t> reset_ports(recorder& out);
+
+void make_orphan(tcp_layer& t, listener& l, std::uint16_t from_port, std::size_t size,
+                 std::set<std::uint16_t>* resets) {
+  const auto before = reset_ports(t.out);
+  resets->insert(before.begin(), before.end());
+  t.out.segments.clear();
+  std::optional<result<flow, flow_error>> accepted;
+  t.loop.spawn(accept_into(&l, &accepted));
+  t.handshake(from_port);
+  ASSERT_TRUE(accepted && *accepted);
+  flow f = std::move(**accepted);
+  f.set_nodelay(true);
+  const std::string data(size, 'x');
+  t.loop.spawn(write_text(&f, data));
+  t.loop.run_ready();
+  t.loop.spawn(close_flow(&f));
+  t.loop.run_ready();
+}
+
+std::set<std::uint16_t> reset_ports(recorder& out) {
+  std::set<std::uint16_t> ports;
+  for (const auto& c : out.segments)
+    if (c.r.has(flag::rst)) ports.insert(c.r.destination_port.value);
+  return ports;
+}
+
+TEST_F(tcp_layer, beyond_max_orphans_the_oldest_orphans_are_reset) {
+  cfg.max_orphans = 3;
+  make();
+  auto l = tcp->listen(port(80));
+  std::set<std::uint16_t> resets;
+  for (std::uint16_t p = 40000; p < 40005; ++p) make_orphan(*this, *l, p, 1000, &resets);
+  const auto last = reset_ports(out);
+  resets.insert(last.begin(), last.end());
+  EXPECT_EQ(tcp->orphans(), 3u);
+  EXPECT_EQ(tcp->counters().orphans_dropped, 2u);
+  EXPECT_EQ(resets, (std::set<std::uint16_t>{40000, 40001}));
+  EXPECT_EQ(tcp->connections(), 3u);
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, beyond_the_orphan_memory_the_oldest_orphans_are_reset) {
+  // Each orphan holds 10000 unacknowledged bytes: two fit.
+  cfg.orphan_memory = 25000;
+  make();
+  auto l = tcp->listen(port(80));
+  std::set<std::uint16_t> resets;
+  for (std::uint16_t p = 40000; p < 40004; ++p) make_orphan(*this, *l, p, 10000, &resets);
+  const auto last = reset_ports(out);
+  resets.insert(last.begin(), last.end());
+  EXPECT_EQ(tcp->orphans(), 2u);
+  EXPECT_EQ(tcp->counters().orphans_dropped, 2u);
+  EXPECT_EQ(resets, (std::set<std::uint16_t>{40000, 40001}));
+  EXPECT_LE(tcp->buffer_storage(), cfg.orphan_memory);
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, an_orphan_that_finishes_leaves_the_orphan_count) {
+  make();
+  auto l = tcp->listen(port(80));
+  std::set<std::uint16_t> resets;
+  make_orphan(*this, *l, 40000, 10, &resets);
+  ASSERT_EQ(tcp->orphans(), 1u);
+  // The peer acknowledges the data and the FIN, then sends its own FIN.
+  const repr last = out.segments.back().r;
+  ASSERT_TRUE(last.has(flag::fin));
+  const std::uint32_t end = last.seq.value + last.payload.size() + 1;
+  inject(peer(flag::ack | flag::fin, 101, end));
+  EXPECT_EQ(tcp->connections_by_state()[std::size_t(state::time_wait)], 1u);
+  EXPECT_EQ(tcp->orphans(), 0u);
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, every_connections_buffers_are_charged_to_one_budget) {
+  cfg.memory_limit = 24 * 1024;
+  make();
+  auto l = tcp->listen(port(80));
+  std::vector<flow> flows;
+  for (std::uint16_t p = 40000; p < 40003; ++p) {
+    std::optional<result<flow, flow_error>> accepted;
+    loop.spawn(accept_into(&*l, &accepted));
+    out.segments.clear();
+    const std::uint32_t iss = handshake(p);
+    ASSERT_TRUE(accepted && *accepted);
+    flows.push_back(std::move(**accepted));
+    // 10000 bytes from each peer: the third's do not fit the budget.
+    inject(peer(flag::ack, 101, iss + 1, std::string(10000, 'r'), p));
+  }
+  EXPECT_LE(tcp->memory().used(), cfg.memory_limit);
+  EXPECT_EQ(tcp->memory().used(), tcp->buffer_storage());
+  EXPECT_GT(tcp->memory().refusals(), 0u);
+  EXPECT_GT(tcp->counters().drop_no_memory, 0u);
+  flows.clear();
+  loop.run_ready();
+  EXPECT_EQ(tcp->memory().used(), 0u);
+  loop.shutdown();
+}
+
 // --- connecting -------------------------------------------------------
 
 TEST_F(tcp_layer, connect_sends_a_syn_from_an_ephemeral_port_and_completes) {

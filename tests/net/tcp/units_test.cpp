@@ -132,6 +132,39 @@ TEST(tcp_ring, peek_returns_two_pieces_across_the_wrap) {
   EXPECT_EQ(parts[0].size() + parts[1].size(), 110u);
 }
 
+TEST(tcp_ring, storage_is_charged_to_the_budget_and_given_back) {
+  memory_budget budget(10000);
+  {
+    byte_ring r(1 << 20, &budget);
+    r.append(bytes::of("abc"));
+    EXPECT_EQ(budget.used(), byte_ring::min_storage);
+    read_all(r);
+    r.release();
+    EXPECT_EQ(budget.used(), 0u);
+    r.append(bytes::of("abc"));
+    byte_ring moved(std::move(r));
+    EXPECT_EQ(budget.used(), byte_ring::min_storage);
+    moved = byte_ring(0);
+    EXPECT_EQ(budget.used(), 0u);
+    moved = byte_ring(100, &budget);
+    moved.append(bytes::of("x"));
+  }
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(tcp_ring, a_spent_budget_is_no_room) {
+  memory_budget budget(4096);
+  byte_ring a(1 << 20, &budget);
+  byte_ring b(1 << 20, &budget);
+  EXPECT_EQ(a.append(bytes::of(std::string(3000, 'a'))), 3000u);
+  EXPECT_EQ(b.append(bytes::of(std::string(3000, 'b'))), 0u);
+  EXPECT_EQ(budget.refusals(), 1u);
+  EXPECT_LE(budget.used(), budget.limit());
+  EXPECT_EQ(read_all(a), std::string(3000, 'a'));
+  a.release();
+  EXPECT_EQ(b.append(bytes::of(std::string(3000, 'b'))), 3000u);
+}
+
 // --- rtt_estimator --------------------------------------------------------
 
 TEST(tcp_rtt, first_sample_sets_srtt_and_half_variance) {

@@ -51,7 +51,37 @@ struct config {
   std::size_t syn_backlog = 256;           // half-open connections per listener
   std::size_t accept_backlog = 128;        // established, not yet accepted
   bool syn_cookies = true;                 // when the SYN backlog is full
-  std::uint32_t challenge_ack_limit = 1000;  // per second, all connections (RFC 5961 §7)
+  // RFC 5961 §7: challenge ACKs per second for all connections together.
+  // The budget of each second is drawn from [limit/2, 3*limit/2) so that
+  // an off-path attacker cannot count it to learn whether a guess hit a
+  // connection (CVE-2016-5696); 0 sends none.
+  std::uint32_t challenge_ack_limit = 1000;
+  // Per connection: at most one challenge ACK, and one ACK for an
+  // out-of-window segment without data, per interval (Linux's
+  // tcp_invalid_ratelimit), so that neither ACK loops nor floods of bad
+  // segments make a connection a reflector.
+  duration invalid_ack_interval = 500ms;
+  // Orphans: connections that their user closed and that finish in the
+  // background (FIN-WAIT-1, CLOSING, LAST-ACK, FIN-WAIT-2). A peer must not
+  // be able to hold one, with its send buffer, for ever:
+  // - orphan_retries bounds the retransmissions and the zero-window probes
+  //   of an orphan, and probes count even when the peer answers them (it
+  //   can answer every probe with a zero window), as Linux's
+  //   tcp_orphan_retries;
+  // - orphan_timeout bounds an orphan's whole life, whatever the peer does
+  //   (a peer that opens its window by one byte now and then);
+  // - max_orphans and orphan_memory bound them all together: beyond
+  //   either, the oldest orphan is reset (Linux: tcp_max_orphans and the
+  //   tcp_mem pressure that kills orphans).
+  std::uint32_t orphan_retries = 8;
+  duration orphan_timeout = 120s;
+  std::size_t max_orphans = 4096;
+  std::size_t orphan_memory = 0;  // buffer bytes of every orphan; 0: a quarter of memory_limit
+  // The buffer storage of every connection together (Linux's tcp_mem): a
+  // buffer that would grow beyond it does not (a received segment is
+  // dropped, a write waits). 0: a quarter of the heap beyond its reserve
+  // (core/budget.hpp), or 256 MiB where the heap size is unknown (hosted).
+  std::size_t memory_limit = 0;
   std::uint16_t ephemeral_first = 49152;     // RFC 6335 §6
   std::uint16_t ephemeral_last = 65535;
   std::size_t max_ooo_ranges = 32;   // out-of-order ranges held per connection
@@ -101,7 +131,10 @@ struct stats {
   std::uint64_t drop_table_full = 0;     // max_connections reached
   std::uint64_t rst_ignored = 0;         // RST outside the window (RFC 5961 §3)
   std::uint64_t challenge_acks = 0;      // RFC 5961 §3-5
-  std::uint64_t challenge_acks_limited = 0;  // suppressed by the rate limit
+  std::uint64_t challenge_acks_limited = 0;  // suppressed by the global rate limit
+  std::uint64_t invalid_acks_limited = 0;    // suppressed by the per-connection limit
+  std::uint64_t orphan_timeouts = 0;         // orphans reset: retries, probes or lifetime spent
+  std::uint64_t orphans_dropped = 0;         // orphans reset: too many, or their memory too large
   std::uint64_t syn_cookies_sent = 0;
   std::uint64_t syn_cookies_accepted = 0;
   std::uint64_t syn_cookies_rejected = 0;
@@ -112,25 +145,50 @@ struct stats {
 void format_stats(format_sink& out, const stats& s);
 
 // RFC 5961 §7: one limit on challenge ACKs for all connections, counted
-// per second of the time passed in.
+// per second of the time passed in. Each second's budget is drawn at
+// random from [limit/2, 3*limit/2) (a generator seeded from the layer's
+// secret), so that the count an attacker can observe says nothing about
+// how many challenge ACKs other connections sent (CVE-2016-5696).
 class challenge_limiter {
  public:
-  explicit challenge_limiter(std::uint32_t per_second) : _limit(per_second) {}
+  explicit challenge_limiter(std::uint32_t per_second, std::uint64_t seed = 0)
+      : _limit(per_second), _random(seed) {}
   bool allow(mono_time now) {
-    if (now - _window_start >= 1s || now < _window_start) {
+    if (now - _window_start >= 1s || now < _window_start || !_started) {
+      _started = true;
       _window_start = now;
       _sent = 0;
+      _budget = draw_budget();
     }
-    if (_sent >= _limit) return false;
+    if (_sent >= _budget) return false;
     ++_sent;
     return true;
   }
-  void set_limit(std::uint32_t per_second) { _limit = per_second; }
+  void set_limit(std::uint32_t per_second) {
+    _limit = per_second;
+    _started = false;
+  }
+  // This second's budget (for tests).
+  std::uint32_t budget() const { return _budget; }
 
  private:
+  std::uint32_t draw_budget() {
+    if (_limit == 0) return 0;
+    // SplitMix64: not for keys, only to keep the budget from being counted.
+    std::uint64_t z = (_random += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    const std::uint32_t half = (_limit + 1) / 2;
+    return half + static_cast<std::uint32_t>(z % _limit);
+  }
+
   std::uint32_t _limit;
+  std::uint64_t _random;
+  std::uint32_t _budget = 0;
   std::uint32_t _sent = 0;
   mono_time _window_start{};
+  bool _started = false;
 };
 
 }  // namespace fata::net::tcp

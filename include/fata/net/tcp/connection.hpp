@@ -130,6 +130,8 @@ struct environment {
   const config* cfg = nullptr;
   stats* counters = nullptr;
   challenge_limiter* limiter = nullptr;
+  // Where the buffers' storage is charged (null: nowhere).
+  memory_budget* memory = nullptr;
 };
 
 class connection {
@@ -205,6 +207,9 @@ class connection {
   // ESTABLISHED or later (the handshake completed at some point).
   bool was_established() const { return _was_established; }
   bool user_closed() const { return _user_closed; }
+  // Closed by its user and still finishing in the background (FIN-WAIT-1,
+  // FIN-WAIT-2, CLOSING, LAST-ACK): config's orphan bounds apply.
+  bool orphaned() const;
   // TIME-WAIT may give way to a new connection for this SYN (RFC 6191).
   bool syn_may_reuse(const repr& syn) const;
 
@@ -233,6 +238,7 @@ class connection {
   mono_time delayed_ack_deadline() const { return _delack_deadline; }
   mono_time keepalive_deadline() const;
   mono_time close_deadline() const { return _close_deadline; }
+  mono_time orphan_deadline() const { return _orphan_deadline; }
   mono_time trim_deadline() const;
 
  private:
@@ -241,6 +247,12 @@ class connection {
   bool paws_rejects(const repr& seg, mono_time now);
   bool acceptable(const repr& seg) const;
   void challenge_ack(mono_time now);
+  // RFC 5961 §7 / Linux's tcp_invalid_ratelimit: whether an ACK that a bad
+  // segment asks for is suppressed (and counted). Segments with data are
+  // always answered unless `always_limit` (challenge ACKs).
+  bool invalid_ack_limited(const repr& seg, mono_time now, bool always_limit);
+  // Resets an orphan that ran out of retries, probes or time.
+  void time_out_orphan();
   bool process_ack(const repr& seg, mono_time now);
   void on_new_ack(const repr& seg, mono_time now);
   void on_duplicate_ack(const repr& seg, mono_time now);
@@ -328,6 +340,8 @@ class connection {
   mono_time _persist_deadline = mono_never;
   mono_time _delack_deadline = mono_never;
   mono_time _close_deadline = mono_never;  // TIME-WAIT or orphan FIN-WAIT-2
+  mono_time _orphan_deadline = mono_never;  // config::orphan_timeout after close()
+  mono_time _last_invalid_ack = mono_never;  // the last rate-limited ACK sent (never: none)
   mono_time _last_received{};
   mono_time _last_sent{};
   std::uint32_t _retries = 0;          // consecutive timeouts

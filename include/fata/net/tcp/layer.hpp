@@ -30,9 +30,12 @@
 //
 // Bounds: config::max_connections connections of every state (orphans and
 // TIME-WAIT included), config::syn_backlog half-open and accept_backlog
-// established-but-unaccepted connections per listener, and per connection
-// the buffer bounds of tcp::connection. Segments over a bound are dropped
-// and counted in `counters()`.
+// established-but-unaccepted connections per listener, per connection the
+// buffer bounds of tcp::connection, and for all connections together one
+// memory budget for buffer storage (config::memory_limit) and the orphan
+// bounds (config::max_orphans, orphan_memory: beyond them the oldest
+// orphan is reset). Segments over a bound are dropped and counted in
+// `counters()`.
 #pragma once
 
 #include <array>
@@ -42,6 +45,7 @@
 #include <optional>
 #include <span>
 
+#include <fata/core/budget.hpp>
 #include <fata/core/bytes.hpp>
 #include <fata/core/fmt.hpp>
 #include <fata/core/result.hpp>
@@ -173,6 +177,12 @@ class layer final : public ipv4_input {
   std::size_t connection_objects() const;
   // Heap bytes held by every connection's buffers.
   std::size_t buffer_storage() const;
+  // Connections closed by their user and still finishing (bounded by
+  // config::max_orphans and the orphan memory).
+  std::size_t orphans() const;
+  // The budget every connection's buffer storage is charged to
+  // (config::memory_limit).
+  const memory_budget& memory() const;
   // Counters and connections by state as "tcp.name value" lines.
   void format_stats(format_sink& out) const;
 

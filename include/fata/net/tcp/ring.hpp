@@ -6,6 +6,8 @@
 // an idle connection costs nothing and a busy one settles at the size its
 // traffic needs; `release()` frees it when nothing is held. Allocation
 // failure is reported as "no room" (fewer bytes accepted), never an abort.
+// Storage is charged to a memory budget (TCP's, shared by every
+// connection) when one is given: a budget that is spent is "no room" too.
 //
 // Besides appending at the end, bytes can be written at any offset below
 // the limit (`write_at`) and made readable later (`commit`): the receive
@@ -17,8 +19,10 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 
 #include <fata/core/assert.hpp>
+#include <fata/core/budget.hpp>
 #include <fata/core/bytes.hpp>
 
 namespace fata::net::tcp {
@@ -27,9 +31,19 @@ class byte_ring {
  public:
   static constexpr std::size_t min_storage = 2048;
 
-  explicit byte_ring(std::size_t limit = 0) : _limit(limit) {}
-  byte_ring(byte_ring&&) noexcept = default;
-  byte_ring& operator=(byte_ring&&) noexcept = default;
+  explicit byte_ring(std::size_t limit = 0, memory_budget* budget = nullptr)
+      : _limit(limit), _budget(budget) {}
+  byte_ring(byte_ring&& o) noexcept { take(o); }
+  byte_ring& operator=(byte_ring&& o) noexcept {
+    if (this != &o) {
+      free_storage();
+      take(o);
+    }
+    return *this;
+  }
+  byte_ring(const byte_ring&) = delete;
+  byte_ring& operator=(const byte_ring&) = delete;
+  ~byte_ring() { free_storage(); }
 
   std::size_t size() const { return _len; }
   bool empty() const { return _len == 0; }
@@ -107,9 +121,7 @@ class byte_ring {
   // Frees the storage if nothing is held or written.
   void release() {
     if (_extent != 0) return;
-    _data.reset();
-    _cap = 0;
-    _head = 0;
+    free_storage();
   }
 
  private:
@@ -118,17 +130,41 @@ class byte_ring {
     std::size_t cap = _cap * 2 > min_storage ? _cap * 2 : min_storage;
     if (cap < need) cap = need;
     if (cap > _limit) cap = _limit;
+    // The new storage is charged whole while the old one is still held:
+    // both exist during the copy.
+    if (_budget && !_budget->try_charge(cap)) return false;
     std::unique_ptr<std::byte[]> fresh(new (std::nothrow) std::byte[cap]);
-    if (!fresh) return false;
+    if (!fresh) {
+      if (_budget) _budget->release(cap);
+      return false;
+    }
     if (_extent != 0) {
       auto parts = peek(0, _extent);
       std::memcpy(fresh.get(), parts[0].data(), parts[0].size());
       if (!parts[1].empty()) std::memcpy(fresh.get() + parts[0].size(), parts[1].data(), parts[1].size());
     }
+    if (_budget) _budget->release(_cap);
     _data = std::move(fresh);
     _cap = cap;
     _head = 0;
     return true;
+  }
+
+  void free_storage() {
+    if (_budget) _budget->release(_cap);
+    _data.reset();
+    _cap = 0;
+    _head = 0;
+  }
+
+  void take(byte_ring& o) {
+    _data = std::move(o._data);
+    _cap = std::exchange(o._cap, 0);
+    _head = std::exchange(o._head, 0);
+    _len = std::exchange(o._len, 0);
+    _extent = std::exchange(o._extent, 0);
+    _limit = o._limit;
+    _budget = o._budget;
   }
 
   std::unique_ptr<std::byte[]> _data;
@@ -136,7 +172,8 @@ class byte_ring {
   std::size_t _head = 0;
   std::size_t _len = 0;
   std::size_t _extent = 0;  // bytes written from the read position (>= _len)
-  std::size_t _limit;
+  std::size_t _limit = 0;
+  memory_budget* _budget = nullptr;
 };
 
 }  // namespace fata::net::tcp
