@@ -216,6 +216,18 @@ void loop::schedule(std::coroutine_handle<> h) {
 
 void loop::start_root(std::coroutine_handle<> h) { schedule(h); }
 
+void loop::defer(std::coroutine_handle<> h) { _deferred.push_back(h); }
+
+bool loop::wait_in_backend(mono_time deadline) {
+  if (_deferred.empty()) return _backend->wait(*this, deadline);
+  ++_stats.deferred_polls;
+  // A deferred task waits for a turn, not for a device: only poll.
+  (void)_backend->wait(*this, now());
+  for (std::coroutine_handle<> h : _deferred) schedule(h);
+  _deferred.clear();
+  return true;
+}
+
 void loop::spawn(task<void> t) { spawn_under(std::move(t), &_root_cancel, nullptr, nullptr); }
 
 void loop::spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context) {
@@ -257,7 +269,7 @@ mono_time loop::next_deadline() const { return _heap.empty() ? mono_never : _hea
 
 bool loop::step() {
   run_ready();
-  return _backend->wait(*this, next_deadline()) || _ready_count != 0;
+  return wait_in_backend(next_deadline()) || _ready_count != 0;
 }
 
 void loop::shutdown() {
@@ -266,8 +278,8 @@ void loop::shutdown() {
   // Chains that keep waiting uninterruptibly on timers get to finish them.
   for (int rounds = 0; rounds < 1'000'000; ++rounds) {
     run_ready();
-    if (_ready_count == 0 && _heap.empty()) break;
-    if (_ready_count == 0 && !_backend->wait(*this, next_deadline())) break;
+    if (_ready_count == 0 && _heap.empty() && _deferred.empty()) break;
+    if (_ready_count == 0 && !wait_in_backend(next_deadline())) break;
   }
   _root_cancel.reset();
 }

@@ -64,12 +64,22 @@ result<void, sig::net_error> netif::send_gather(std::span<const bytes> parts) {
 task<result<bytes, sig::net_error>> netif::receive() {
   FATA_ASSERT(!_receiving);
   _receiving = true;
+  // Runts are dropped here; a flood of them must not keep this call from
+  // returning to the loop (see yield_to_io).
+  std::size_t dropped = 0;
   for (;;) {
     std::size_t size = 0;
     const platform::status s = platform::net_read(_handle, _rx.view().span(), &size);
     if (s == platform::status::ok) {
       if (size < min_frame_size) {
         ++_stats.rx_errors;
+        if (++dropped % 64 == 0) {
+          auto turn = co_await yield_to_io{};
+          if (!turn) {
+            _receiving = false;
+            co_return unexpected(sig::net_error::cancelled);
+          }
+        }
         continue;
       }
       ++_stats.rx_frames;

@@ -337,6 +337,99 @@ TEST_F(loop_fixture, io_notifications_wake_tasks_waiting_on_the_handle) {
   loop.shutdown();
 }
 
+// A backend whose clock moves 10 us with every poll, and which reports a
+// device ready on every poll, as a busy NIC would.
+struct busy_backend final : loop_backend {
+  mono_time clock = mono_from_ns(1'000'000'000);
+  std::size_t polls = 0;
+  std::uint32_t device = 3;
+  mono_time now() override { return clock; }
+  bool wait(loop& l, mono_time deadline) override {
+    if (deadline == mono_never) return false;
+    if (deadline <= clock) {
+      ++polls;
+      clock += 10us;
+      l.notify_io(device);
+      return true;
+    }
+    clock = deadline;
+    return true;
+  }
+};
+
+// Drains "frames" with a budget per turn, as the direct stack's receive
+// task does; `rounds` turns.
+task<void> drain_with_budget(int rounds, int* done) {
+  for (int r = 0; r < rounds; ++r) {
+    for (int frame = 0; frame < 64; ++frame) ++*done;
+    auto turn = co_await yield_to_io{};
+    if (!turn) co_return;
+  }
+}
+
+task<void> sleep_then_mark(duration d, int* frames_done, int* seen_at) {
+  co_await sleep(d);
+  *seen_at = *frames_done;
+}
+
+task<void> wait_device_then_mark(std::uint32_t device, int* frames_done, int* seen_at) {
+  auto r = co_await loop::current().io_queue(device).wait();
+  if (r) *seen_at = *frames_done;
+}
+
+task<int> drainer_with_neighbours(int* frames, int* timer_seen, int* device_seen) {
+  task_group g;
+  g.spawn(drain_with_budget(1000, frames));
+  g.spawn(sleep_then_mark(100us, frames, timer_seen));
+  g.spawn(wait_device_then_mark(3, frames, device_seen));
+  co_await g.join();
+  co_return 0;
+}
+
+TEST(loop_budget, a_draining_task_that_yields_to_io_starves_neither_timers_nor_devices) {
+  busy_backend backend;
+  fata::loop l(backend);
+  int frames = 0, timer_seen = -1, device_seen = -1;
+  ASSERT_TRUE(l.run(drainer_with_neighbours(&frames, &timer_seen, &device_seen)));
+  EXPECT_EQ(frames, 64000);
+  // Every turn of the drainer gave the backend a poll.
+  EXPECT_GE(backend.polls, 1000u);
+  EXPECT_GE(l.stats().deferred_polls, 1000u);
+  // The device woke its task on the first poll, the 100 us timer after
+  // about ten polls: long before the drainer was done.
+  EXPECT_GE(device_seen, 0);
+  EXPECT_LE(device_seen, 128);
+  EXPECT_GE(timer_seen, 0);
+  EXPECT_LE(timer_seen, 64 * 12);
+}
+
+task<void> yield_until_cancelled(int* turns, bool* ended) {
+  for (;;) {
+    ++*turns;
+    auto turn = co_await yield_to_io{};
+    if (!turn) break;
+  }
+  *ended = true;
+}
+
+task<int> spawn_yielder(int* turns, bool* ended) {
+  loop::current().spawn(yield_until_cancelled(turns, ended));
+  co_await sleep(1ms);
+  co_return 0;
+}
+
+TEST(loop_budget, a_task_yielding_to_io_sees_cancellation_at_shutdown) {
+  busy_backend backend;
+  fata::loop l(backend);
+  int turns = 0;
+  bool ended = false;
+  ASSERT_TRUE(l.run(spawn_yielder(&turns, &ended)));
+  EXPECT_TRUE(ended);
+  // It kept its turns for the millisecond main slept (10 us a poll).
+  EXPECT_GE(turns, 90);
+  EXPECT_LE(turns, 110);
+}
+
 TEST(loop_death, destroying_a_started_unfinished_task_is_a_contract_violation) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(

@@ -149,6 +149,7 @@ struct loop_stats {
   std::uint64_t timers_fired = 0;
   std::uint64_t waits = 0;
   std::uint64_t io_notifications = 0;
+  std::uint64_t deferred_polls = 0;  // polls made for tasks that yielded to I/O
 };
 
 class loop {
@@ -180,6 +181,10 @@ class loop {
 
   // Queues a coroutine to be resumed on a later turn.
   void schedule(std::coroutine_handle<> h);
+  // Queues a coroutine to be resumed after the loop has next asked the
+  // backend for ready devices (without waiting) and run the tasks that
+  // woke: see yield_to_io.
+  void defer(std::coroutine_handle<> h);
 
   // Tasks waiting for readiness of platform handle `h` (a network or block
   // device, or a host file descriptor on `hosted`).
@@ -214,12 +219,16 @@ class loop {
   static bool earlier(const timer* a, const timer* b);
   void fire_due_timers(mono_time now);
   void start_root(std::coroutine_handle<> h);
+  // The backend's wait, or only a poll when tasks are deferred (which are
+  // then made ready). Returns what the backend's wait returns.
+  bool wait_in_backend(mono_time deadline);
 
   loop_backend* _backend;
   // The ready queue: a growable ring of coroutine handles.
   std::vector<std::coroutine_handle<>> _ready;
   std::size_t _ready_head = 0;
   std::size_t _ready_count = 0;
+  std::vector<std::coroutine_handle<>> _deferred;
   std::vector<timer*> _heap;
   std::uint64_t _timer_sequence = 0;
   std::vector<wait_queue> _io_queues;
@@ -266,6 +275,27 @@ struct yield_now {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const { loop::current().schedule(h); }
   void await_resume() const noexcept {}
+};
+
+// Lets the loop poll every device and run every task that is ready or
+// woken by it, and due timers, before continuing. A task that drains a
+// device (frames from a NIC) awaits this after a budget of work, as NAPI
+// does, so that a flood on one device cannot starve timers, other tasks
+// or other devices: yield_now alone would only let ready tasks run, never
+// the backend's poll. Returns errc::cancelled once the chain is cancelled
+// (a drainer fed without pause would otherwise never see it).
+struct yield_to_io {
+  cancel_state* cancel = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <fata_promise P>
+  void await_suspend(std::coroutine_handle<P> h) {
+    cancel = h.promise().cancel;
+    loop::current().defer(h);
+  }
+  wait_result await_resume() const noexcept {
+    if (cancel && cancel->requested()) return unexpected(errc::cancelled);
+    return {};
+  }
 };
 
 // A backend with a virtual clock and no I/O, for deterministic tests and
@@ -329,7 +359,7 @@ result<T, errc> loop::run(task<T> main) {
   for (;;) {
     run_ready();
     if (root.handle.done()) break;
-    if (!_backend->wait(*this, next_deadline()) && _ready_count == 0) break;
+    if (!wait_in_backend(next_deadline()) && _ready_count == 0) break;
   }
   const bool finished = root.handle.done();
   shutdown();

@@ -129,10 +129,23 @@ struct direct_core final : frame_sink, std::enable_shared_from_this<direct_core<
   }
 };
 
+// Frames the receive task handles per turn of the loop before it yields
+// to the loop (NAPI's weight): a flood of frames then delays timers and
+// other tasks by at most this many frames' work.
+inline constexpr std::size_t receive_budget = 64;
+
 template <sig::netif Netif, tcp_provider Tcp>
 task<void> direct_receive(std::shared_ptr<direct_core<Netif, Tcp>> c) {
   c->receiver = co_await current_cancel_state();
+  std::size_t budget = receive_budget;
   while (c->stack_alive) {
+    if (budget-- == 0) {
+      // A receive() with frames queued completes without suspending: give
+      // the loop its turn (timers, tasks, other devices) now and then.
+      budget = receive_budget - 1;
+      auto turn = co_await yield_to_io{};
+      if (!turn) break;
+    }
     auto frame = co_await c->nic.receive();
     if (!frame) {
       if (frame.error() == sig::net_error::cancelled || frame.error() == sig::net_error::closed)
