@@ -57,6 +57,7 @@ void format_stats(format_sink& out, const stats& s) {
   FATA_TCP_STAT(invalid_acks_limited);
   FATA_TCP_STAT(orphan_timeouts);
   FATA_TCP_STAT(orphans_dropped);
+  FATA_TCP_STAT(time_wait_dropped);
   FATA_TCP_STAT(syn_cookies_sent);
   FATA_TCP_STAT(syn_cookies_accepted);
   FATA_TCP_STAT(syn_cookies_rejected);

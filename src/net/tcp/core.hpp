@@ -30,6 +30,19 @@ struct tuple_hash {
   }
 };
 
+struct entry;
+
+// A first-in first-out list of entries, linked through them: the orphans
+// and the connections in TIME-WAIT, oldest first, so that the oldest is
+// the one given up when there are too many.
+struct entry_list {
+  entry* oldest = nullptr;
+  entry* newest = nullptr;
+  std::size_t count = 0;
+  void push(entry* e);
+  void remove(entry* e);
+};
+
 // One connection in the table.
 struct entry {
   entry(core* owner, environment env, four_tuple t, std::size_t mss, std::uint32_t ts_offset);
@@ -53,11 +66,11 @@ struct entry {
   bool unreachable = false;    // the IPv4 layer had no route for the SYN
   listener_state* listener = nullptr;  // until accepted
   bool queued = false;                 // in the listener's accept queue
-  // The layer's list of orphans, oldest first (see core::adopt_orphan).
-  entry* older_orphan = nullptr;
-  entry* newer_orphan = nullptr;
-  bool in_orphans = false;
-  std::size_t orphan_storage = 0;  // its buffer bytes when last counted
+  // The entry_list it is on (orphans or TIME-WAIT), if any.
+  entry_list* list = nullptr;
+  entry* older = nullptr;
+  entry* newer = nullptr;
+  std::size_t orphan_storage = 0;  // an orphan's buffer bytes when last counted
 };
 
 struct listener_state {
@@ -82,12 +95,11 @@ struct core : std::enable_shared_from_this<core> {
   challenge_limiter limiter;
   secret_hash secret;
   memory_budget memory;  // every connection's buffer storage (config::memory_limit)
-  // Orphans (connection::orphaned), oldest first, and an upper bound on
-  // the buffer bytes they hold (an orphan's buffers only shrink).
-  entry* oldest_orphan = nullptr;
-  entry* newest_orphan = nullptr;
-  std::size_t orphan_count = 0;
+  // Orphans (connection::orphaned) and an upper bound on the buffer bytes
+  // they hold (an orphan's buffers only shrink); connections in TIME-WAIT.
+  entry_list orphans;
   std::size_t orphan_storage_bound = 0;
+  entry_list time_waits;
   std::size_t orphan_memory_limit = 0;
   std::unordered_map<four_tuple, entry*, tuple_hash> table;
   std::unordered_map<std::uint16_t, std::shared_ptr<listener_state>> listeners;
@@ -129,7 +141,11 @@ struct core : std::enable_shared_from_this<core> {
   // orphan list, resetting the oldest orphans while there are more than
   // config::max_orphans or they hold more than the orphan memory.
   void adopt_orphan(entry* e, mono_time now);
-  void forget_orphan(entry* e);
+  // Leaves whichever list `e` is on.
+  void leave_list(entry* e);
+  // `e` entered TIME-WAIT: onto that list, closing the oldest beyond
+  // config::max_time_wait.
+  void enter_time_wait(entry* e, mono_time now);
   // Records every orphan's storage anew; returns their sum.
   std::size_t recount_orphan_storage();
   std::optional<port> pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote);

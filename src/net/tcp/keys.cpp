@@ -64,6 +64,9 @@ struct tcp_keys {
                                "Connections closed by their user and still finishing, at most "
                                "(beyond: the oldest is reset)",
                                "TCP"};
+  key<std::size_t> max_time_wait{"tcp-max-time-wait", config{}.max_time_wait,
+                                 "Connections in TIME-WAIT at most (beyond: the oldest ends)",
+                                 "TCP"};
   key<std::size_t> orphan_memory{"tcp-orphan-memory", 0,
                                  "Buffer bytes such connections may hold together (0: a quarter of "
                                  "--tcp-memory)",
@@ -114,6 +117,7 @@ config config_from_keys(config base) {
   take(k.orphan_timeout, base.orphan_timeout);
   take(k.max_orphans, base.max_orphans);
   take(k.orphan_memory, base.orphan_memory);
+  take(k.max_time_wait, base.max_time_wait);
   take(k.memory_limit, base.memory_limit);
   return base;
 }

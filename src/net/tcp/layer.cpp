@@ -50,7 +50,10 @@ entry::entry(core* o, environment env, four_tuple t, std::size_t mss, std::uint3
   ++owner->entries_alive;
 }
 
-entry::~entry() { --owner->entries_alive; }
+entry::~entry() {
+  --owner->entries_alive;
+  owner->memory.release(sizeof(entry));
+}
 
 core::core(ipv4_output& out, std::span<const std::byte, secret_hash::key_size> key,
            const config& c)
@@ -352,7 +355,11 @@ void core::flush(entry* e, mono_time now) {
   }
   // Wake whoever waits on what changed.
   const connection& c = e->conn;
-  if (e->in_orphans && !c.orphaned()) forget_orphan(e);
+  if (e->list == &orphans && !c.orphaned()) leave_list(e);
+  if (c.state() == state::time_wait && e->list != &time_waits && e->in_table) {
+    leave_list(e);
+    enter_time_wait(e, now);
+  }
   if (c.recv_available() > 0 || c.recv_finished() || c.is_closed()) e->readers.notify_all();
   if (c.send_free() >= cfg.send_buffer / 4 || !c.may_send()) e->writers.notify_all();
   if (c.state() != state::syn_sent && c.state() != state::syn_received) e->opened.notify_all();
@@ -382,9 +389,16 @@ entry* core::create(const four_tuple& t, mono_time) {
     ++counters.drop_table_full;
     return nullptr;
   }
+  // The entry itself is charged to the budget too: a flood of connections
+  // that hold no buffers (TIME-WAIT, half-open) must not take the heap.
+  if (!memory.try_charge(sizeof(entry))) {
+    ++counters.drop_no_memory;
+    return nullptr;
+  }
   auto* e = new (std::nothrow) entry(this, env(), t, mss_for(t.remote.address),
                                      secret.timestamp_offset(t));
   if (!e) {
+    memory.release(sizeof(entry));
     ++counters.drop_no_memory;
     return nullptr;
   }
@@ -394,7 +408,7 @@ entry* core::create(const four_tuple& t, mono_time) {
 
 void core::unlink(entry* e) {
   if (!e->in_table) return;
-  forget_orphan(e);
+  leave_list(e);
   table.erase(e->conn.tuple());
   e->in_table = false;
   e->tick.disarm();
@@ -424,45 +438,65 @@ void core::drop_from_listener(entry* e) {
   }
 }
 
+void entry_list::push(entry* e) {
+  FATA_ASSERT(!e->list);
+  e->list = this;
+  e->older = newest;
+  e->newer = nullptr;
+  (newest ? newest->newer : oldest) = e;
+  newest = e;
+  ++count;
+}
+
+void entry_list::remove(entry* e) {
+  FATA_ASSERT(e->list == this);
+  (e->older ? e->older->newer : oldest) = e->newer;
+  (e->newer ? e->newer->older : newest) = e->older;
+  e->older = e->newer = nullptr;
+  e->list = nullptr;
+  --count;
+}
+
 void core::adopt_orphan(entry* e, mono_time now) {
-  if (!e->in_table || e->in_orphans || !e->conn.orphaned()) return;
-  e->in_orphans = true;
+  if (!e->in_table || e->list || !e->conn.orphaned()) return;
   e->orphan_storage = e->conn.buffer_storage();
-  e->older_orphan = newest_orphan;
-  e->newer_orphan = nullptr;
-  if (newest_orphan) {
-    newest_orphan->newer_orphan = e;
-  } else {
-    oldest_orphan = e;
-  }
-  newest_orphan = e;
-  ++orphan_count;
+  orphans.push(e);
   orphan_storage_bound += e->orphan_storage;
   // The bound overestimates (orphans' buffers shrink as the peer
   // acknowledges); count again before resetting anything.
   if (orphan_storage_bound > orphan_memory_limit) orphan_storage_bound = recount_orphan_storage();
-  while (oldest_orphan && (orphan_count > cfg.max_orphans || orphan_storage_bound > orphan_memory_limit)) {
-    entry* victim = oldest_orphan;
+  while (orphans.oldest &&
+         (orphans.count > cfg.max_orphans || orphan_storage_bound > orphan_memory_limit)) {
+    entry* victim = orphans.oldest;
     ++counters.orphans_dropped;
-    forget_orphan(victim);
+    leave_list(victim);
     victim->conn.abort();
     flush(victim, now);  // the RST; unlinks (and may free) it
   }
 }
 
-void core::forget_orphan(entry* e) {
-  if (!e->in_orphans) return;
-  e->in_orphans = false;
-  (e->older_orphan ? e->older_orphan->newer_orphan : oldest_orphan) = e->newer_orphan;
-  (e->newer_orphan ? e->newer_orphan->older_orphan : newest_orphan) = e->older_orphan;
-  e->older_orphan = e->newer_orphan = nullptr;
-  --orphan_count;
-  orphan_storage_bound -= std::min(orphan_storage_bound, e->orphan_storage);
+void core::enter_time_wait(entry* e, mono_time now) {
+  time_waits.push(e);
+  while (time_waits.count > cfg.max_time_wait) {
+    // As Linux past tcp_max_tw_buckets, but the oldest goes: it is the
+    // nearest to its end anyway.
+    entry* victim = time_waits.oldest;
+    ++counters.time_wait_dropped;
+    leave_list(victim);
+    victim->conn.abort();  // TIME-WAIT: closes without a RST
+    flush(victim, now);
+  }
+}
+
+void core::leave_list(entry* e) {
+  if (!e->list) return;
+  if (e->list == &orphans) orphan_storage_bound -= std::min(orphan_storage_bound, e->orphan_storage);
+  e->list->remove(e);
 }
 
 std::size_t core::recount_orphan_storage() {
   std::size_t n = 0;
-  for (entry* e = oldest_orphan; e; e = e->newer_orphan) {
+  for (entry* e = orphans.oldest; e; e = e->newer) {
     e->orphan_storage = e->conn.buffer_storage();
     n += e->orphan_storage;
   }
@@ -617,7 +651,7 @@ std::size_t layer::buffer_storage() const {
   return n;
 }
 
-std::size_t layer::orphans() const { return _core->orphan_count; }
+std::size_t layer::orphans() const { return _core->orphans.count; }
 const memory_budget& layer::memory() const { return _core->memory; }
 
 void layer::format_stats(format_sink& out) const {
@@ -626,7 +660,7 @@ void layer::format_stats(format_sink& out) const {
     char buf[160];
     const memory_budget& m = _core->memory;
     out.append(format_into(buf, "tcp.orphans {}\ntcp.memory_used {}\ntcp.memory_peak {}\n",
-                           _core->orphan_count, m.used(), m.peak()));
+                           _core->orphans.count, m.used(), m.peak()));
     out.append(format_into(buf, "tcp.memory_limit {}\ntcp.memory_refusals {}\n", m.limit(),
                            m.refusals()));
   }

@@ -77,9 +77,14 @@ struct config {
   duration orphan_timeout = 120s;
   std::size_t max_orphans = 4096;
   std::size_t orphan_memory = 0;  // buffer bytes of every orphan; 0: a quarter of memory_limit
+  // Connections in TIME-WAIT at most (Linux's tcp_max_tw_buckets): beyond,
+  // the oldest ends at once. A flood of short connections that fata
+  // closes first would otherwise fill the table with them.
+  std::size_t max_time_wait = 4096;
   // The buffer storage of every connection together (Linux's tcp_mem): a
   // buffer that would grow beyond it does not (a received segment is
-  // dropped, a write waits). 0: a quarter of the heap beyond its reserve
+  // dropped, a write waits); every connection's own state is charged
+  // too (a SYN that finds it spent is dropped). 0: a quarter of the heap beyond its reserve
   // (core/budget.hpp), or 256 MiB where the heap size is unknown (hosted).
   std::size_t memory_limit = 0;
   std::uint16_t ephemeral_first = 49152;     // RFC 6335 §6
@@ -135,6 +140,7 @@ struct stats {
   std::uint64_t invalid_acks_limited = 0;    // suppressed by the per-connection limit
   std::uint64_t orphan_timeouts = 0;         // orphans reset: retries, probes or lifetime spent
   std::uint64_t orphans_dropped = 0;         // orphans reset: too many, or their memory too large
+  std::uint64_t time_wait_dropped = 0;       // TIME-WAIT ended early: more than max_time_wait
   std::uint64_t syn_cookies_sent = 0;
   std::uint64_t syn_cookies_accepted = 0;
   std::uint64_t syn_cookies_rejected = 0;
