@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <net/if_arp.h>
@@ -335,6 +336,29 @@ status random_bytes(std::span<std::byte> out) {
     if (n < 0) return errno == ENOSYS ? status::unavailable : status::error;
     done += static_cast<std::size_t>(n);
   }
+  return status::ok;
+}
+
+status memory_stats(memory_info* out) {
+  if (!out) return status::invalid;
+  *out = memory_info{};
+  const struct mallinfo2 m = ::mallinfo2();
+  out->heap_in_use = m.uordblks + m.hblkhd;
+  // VmRSS and VmHWM from /proc/self/status, read without allocating.
+  const int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return status::ok;
+  char text[4096];
+  ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return status::ok;
+  text[n] = '\0';
+  auto kib_after = [&](const char* field) -> std::size_t {
+    const char* at = std::strstr(text, field);
+    if (!at) return 0;
+    return static_cast<std::size_t>(std::strtoull(at + std::strlen(field), nullptr, 10)) * 1024;
+  };
+  out->resident = kib_after("VmRSS:");
+  out->resident_peak = kib_after("VmHWM:");
   return status::ok;
 }
 

@@ -8,6 +8,7 @@
 // non-empty list at or above it always fits: O(1), no search. free merges
 // with free neighbours at once, so two adjacent free blocks never exist.
 // Payloads are 16-byte aligned; larger alignments split off a front block.
+#include <fata/platform/abi.hpp>
 #include <fata/platform/virtio.hpp>
 
 #include <cstring>
@@ -238,6 +239,25 @@ heap_stats heap_statistics() {
   }
   return s;
 }
+
+}  // namespace fata::platform::virtio
+
+namespace fata::platform {
+
+status memory_stats(memory_info* out) {
+  if (!out) return status::invalid;
+  using namespace fata::virtio;
+  *out = memory_info{};
+  out->heap_size = stats.total;
+  out->heap_in_use = stats.in_use;
+  out->heap_peak = stats.peak_in_use;
+  out->failed_allocations = stats.failures;
+  return status::ok;
+}
+
+}  // namespace fata::platform
+
+namespace fata::platform::virtio {
 
 boot_figures boot_times() {
   using namespace fata::virtio;

@@ -1,5 +1,6 @@
 #include <fata/runtime/runtime.hpp>
 
+#include <fata/core/budget.hpp>
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 
@@ -16,6 +17,11 @@ key<std::string> log_key{"log", "",
                          "LOGGING"};
 
 log::source runtime_log{"runtime", "The runtime: start-up and exit"};
+
+key<bool> memory_stats_key{"memory-stats", false,
+                           "Print the memory figures (heap in use and peak, failed allocations; "
+                           "resident set on hosted) at exit",
+                           "LOGGING"};
 
 std::size_t heap_bytes = 0;
 
@@ -51,6 +57,29 @@ void log_line(std::string_view text) { runtime_log.info("{}", text); }
 
 std::size_t heap_size() { return heap_bytes; }
 
+bool memory_low() {
+  if (heap_bytes == 0) return false;
+  platform::memory_info m;
+  if (platform::memory_stats(&m) != platform::status::ok || m.heap_size == 0) return false;
+  const std::size_t free = m.heap_in_use < m.heap_size ? m.heap_size - m.heap_in_use : 0;
+  return free < heap_reserve(m.heap_size) / 2;
+}
+
+void format_memory_stats(format_sink& out) {
+  platform::memory_info m;
+  if (platform::memory_stats(&m) != platform::status::ok) return;
+  char buf[96];
+  auto line = [&](std::string_view name, std::uint64_t v) {
+    out.append(format_into(buf, "memory.{} {}\n", name, v));
+  };
+  line("heap_size", m.heap_size);
+  line("heap_in_use", m.heap_in_use);
+  line("heap_peak", m.heap_peak);
+  line("failed_allocations", m.failed_allocations);
+  line("resident", m.resident);
+  line("resident_peak", m.resident_peak);
+}
+
 int start(const platform::start_info& info, const app_info& app, main_factory make_main) {
   heap_bytes = info.heap_size;
   const char* program = info.program ? info.program : "fata";
@@ -78,6 +107,13 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
   platform_backend backend;
   loop l(backend);
   auto status = l.run(make_main());
+  if (*memory_stats_key) {
+    std::string text;
+    format_sink sink{[](void* ctx, std::string_view t) { static_cast<std::string*>(ctx)->append(t); },
+                     &text};
+    format_memory_stats(sink);
+    platform::console_write(text);
+  }
   if (!status) {
     runtime_log.error("{}: {}", app.name, status.error());
     return 70;

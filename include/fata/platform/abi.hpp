@@ -104,6 +104,26 @@ status block_read(handle h, std::uint64_t offset, std::span<std::byte> data);
 // need entropy must then refuse to start.
 status random_bytes(std::span<std::byte> out);
 
+// --- Memory -----------------------------------------------------------------
+
+struct memory_info {
+  // Freestanding targets: the heap's bytes, those in allocated blocks now,
+  // the most ever in use, and allocations that failed. Hosted: 0, the C
+  // library's bytes in use (its heap and mappings), and 0s.
+  std::size_t heap_size = 0;
+  std::size_t heap_in_use = 0;
+  std::size_t heap_peak = 0;
+  std::uint64_t failed_allocations = 0;
+  // Hosted: the process's resident set now and at its peak (VmRSS and
+  // VmHWM); 0 on freestanding targets, where the heap is the figure.
+  std::size_t resident = 0;
+  std::size_t resident_peak = 0;
+};
+
+// What the image's memory holds now. Cheap (no walk of the heap), never
+// allocates; `unavailable` where nothing can be told.
+status memory_stats(memory_info* out);
+
 // --- Start and exit ---------------------------------------------------------
 
 struct start_info {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include <fata/core/fmt.hpp>
 #include <fata/core/loop.hpp>
 #include <fata/platform/abi.hpp>
 
@@ -42,6 +43,17 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
 // (the host's memory is the bound). For services that size their tables to
 // the image's memory; valid once start() runs.
 std::size_t heap_size();
+
+// True when the heap is into its reserve (core/budget.hpp's
+// heap_reserve): less than half of the reserve is free. Services then
+// refuse or shed new work before allocations can fail. Always false where
+// the heap size is unknown (hosted). Cheap.
+bool memory_low();
+
+// The platform's memory figures as "memory.name value" lines (heap size,
+// in use, peak, failed allocations; resident set on hosted). An image
+// prints them at exit with --memory-stats.
+void format_memory_stats(format_sink& out);
 
 // The runtime's own log source ("runtime").
 void log_line(std::string_view text);
