@@ -41,17 +41,6 @@ fata::key<std::vector<std::string>> cert_key{"tls-cert", std::vector<std::string
                                              "Certificate chains (keys of the TLS store, or inline PEM), the default first"};
 fata::key<std::vector<std::string>> key_key{"tls-key", std::vector<std::string>{"server.key"},
                                             "Private keys, one per --tls-cert"};
-fata::key<fata::duration> header_timeout_key{"http-header-timeout", fata::duration(std::chrono::seconds(10)),
-                                             "Time a client has to send a request head (then 408)"};
-fata::key<fata::duration> idle_timeout_key{"http-idle-timeout", fata::duration(std::chrono::seconds(30)),
-                                           "Time a kept-alive connection may wait for its next request"};
-fata::key<fata::duration> handshake_timeout_key{"tls-handshake-timeout", fata::duration(std::chrono::seconds(10)),
-                                                "Time a client has to complete the TLS handshake"};
-fata::key<std::size_t> max_connections_key{
-    "http-max-connections", 0,
-    "Connections served at once per port, more are closed on accept (0: 1024 on hosted; in a VM "
-    "what its memory holds, about one per 96 KiB above 2 MiB, shared by the ports)"};
-
 struct service {
   template <fata::sig::stackv4 Stack>
   fata::task<int> operator()(Stack& stack) const {
@@ -86,12 +75,6 @@ struct service {
     website::website<Stack, site_type, certs_type, fata::devices::pclock,
                      fata::devices::random>
         app;
-    website::tuning t;
-    t.header_timeout = *header_timeout_key;
-    t.idle_timeout = *idle_timeout_key;
-    t.handshake_timeout = *handshake_timeout_key;
-    t.max_connections = *max_connections_key;
-    app.tune(t);
     co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
                                  *redirect_key, *cert_key, *key_key);
   }

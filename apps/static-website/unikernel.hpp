@@ -21,6 +21,7 @@
 #include <fata/core/join.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
+#include <fata/http/keys.hpp>
 #include <fata/http/server.hpp>
 #include <fata/http/static_files.hpp>
 #include <fata/runtime/runtime.hpp>
@@ -60,34 +61,6 @@ struct https_redirect {
   }
 };
 
-// Timeouts the tests and the command line may change.
-struct tuning {
-  fata::duration header_timeout = std::chrono::seconds(10);
-  fata::duration idle_timeout = std::chrono::seconds(30);
-  fata::duration handshake_timeout = std::chrono::seconds(10);
-  // Connections served at once, per port (more are closed on accept). Each
-  // costs tens of KiB (HTTP buffer, TCP and TLS buffers), so 0, the
-  // default, sizes the bound to the image's heap (max_connections_for).
-  std::size_t max_connections = 0;
-};
-
-// A bound on connections per port that a heap of `heap_size` bytes holds
-// (0: unknown, as on hosted, where the host's memory is the limit: 1024).
-// Each connection is given 96 KiB (a TLS server context is 41 KiB, the HTTP
-// head buffer 36 KiB, the rest for TCP buffers and coroutine frames) after
-// 2 MiB for the rest of the image (virtio-net's buffers take 1 MiB), shared
-// by the ports served. Without such a bound a flood of idle connections
-// takes the heap and the image stops (measured: 1450 connections to an
-// image with -m 64).
-constexpr std::size_t max_connections_for(std::size_t heap_size, std::size_t ports) {
-  if (heap_size == 0) return 1024;
-  constexpr std::size_t reserve = 2 * 1024 * 1024;
-  constexpr std::size_t per_connection = 96 * 1024;
-  const std::size_t total = heap_size > reserve ? (heap_size - reserve) / per_connection : 0;
-  const std::size_t per_port = total / (ports == 0 ? 1 : ports);
-  return per_port < 4 ? 4 : (per_port > 1024 ? 1024 : per_port);
-}
-
 template <fata::sig::stackv4 Stack, fata::sig::kv_ro Site, fata::sig::kv_ro Certs,
           fata::sig::pclock Clock, fata::sig::random Random>
 class website {
@@ -97,19 +70,20 @@ class website {
                         const bool& redirect_https, const std::vector<std::string>& tls_cert,
                         const std::vector<std::string>& tls_key) {
     _rng = &rng;
-    fata::tls::server_options tls_options;
+    // Timeouts and bounds from the HTTP and TLS libraries' runtime keys
+    // (--http-header-timeout, --tls-handshake-timeout, --http-memory...).
+    fata::tls::server_options tls_options = fata::tls::server_options_from_keys();
     tls_options.alpn = {"http/1.1"};
-    tls_options.handshake_timeout = _tuning.handshake_timeout;
     _tls = std::make_unique<fata::tls::server_context>(tls_options);
     fata::http::static_files<Site> files(site);
-    fata::http::server_config cfg;
-    cfg.header_timeout = _tuning.header_timeout;
-    cfg.idle_timeout = _tuning.idle_timeout;
-    cfg.max_connections = _tuning.max_connections != 0
-                              ? _tuning.max_connections
-                              : max_connections_for(fata::runtime::heap_size(),
-                                                    https_port.value != 0 ? 2 : 1);
-    site_log.info("at most {} connections per port", cfg.max_connections);
+    // One table for every port: the bound on connections and the memory
+    // they hold, with the oldest idle or slow one shed when it is full.
+    fata::http::connection_table connections(fata::http::connection_limits_from_keys());
+    _connections = &connections;
+    fata::http::server_config cfg = fata::http::server_config_from_keys();
+    cfg.connections = &connections;
+    site_log.info("at most {} connections holding {} bytes, every port together",
+                  connections.limits().max_connections, connections.memory().limit());
     fata::http::server<fata::http::static_files<Site>, Clock> plain(files, clock, cfg);
     fata::http::server<fata::http::static_files<Site>, Clock> secure(files, clock, cfg);
     https_redirect redirector{https_port};
@@ -148,11 +122,14 @@ class website {
     }
     if (https_listener) group.spawn(serve_tls(this, &*https_listener));
     co_await group.join();
+    const auto& t = connections.stats();
+    site_log.info("connections: {} admitted, {} refused ({} for memory), {} idle and {} slow shed; "
+                  "memory peak {} of {} bytes; {} requests",
+                  t.admitted, t.refused + t.refused_memory, t.refused_memory, t.shed_idle,
+                  t.shed_slow, connections.memory().peak(), connections.memory().limit(),
+                  plain.stats().requests + secure.stats().requests + redirecting.stats().requests);
     co_return 0;
   }
-
-  // Before start().
-  void tune(const tuning& t) { _tuning = t; }
 
  private:
   using secure_server = fata::http::server<fata::http::static_files<Site>, Clock>;
@@ -191,18 +168,21 @@ class website {
     co_return true;
   }
 
-  static fata::task<void> tls_connection(website* self, typename Stack::tcp_flow flow) {
+  static fata::task<void> tls_connection(website* self, typename Stack::tcp_flow flow,
+                                         fata::http::connection_slot slot) {
     const fata::sig::ipv4_endpoint remote = flow.remote();
+    // The handshake can be shed when it is slow and the table full.
+    slot.attach(co_await fata::current_cancel_state());
     // Handshake flights and responses are written whole (see http::server).
     flow.set_nodelay(true);
     auto secure = co_await fata::tls::accept(std::move(flow), *self->_tls, *self->_rng);
     if (!secure) co_return;
-    co_await self->_secure->serve_connection(*secure, {remote, true});
+    slot.enter(fata::http::connection_phase::reading, fata::loop::current().now());
+    co_await self->_secure->serve_connection(*secure, {remote, true}, std::move(slot));
   }
 
   static fata::task<void> serve_tls(website* self, typename Stack::tcp_listener* listener) {
     fata::task_group group;
-    const std::size_t limit = self->_secure->config().max_connections;
     for (;;) {
       auto f = co_await listener->accept();
       if (!f) {
@@ -213,18 +193,21 @@ class website {
         if (!slept) break;
         continue;
       }
-      if (group.size() >= limit) {
+      // A TLS session costs its engine's memory on top of the connection.
+      auto slot = self->_connections->admit(fata::loop::current().now(), fata::tls::session_memory());
+      if (!slot) {
         co_await f->close();
         continue;
       }
-      group.spawn(tls_connection(self, std::move(*f)));
+      slot->enter(fata::http::connection_phase::handshake, fata::loop::current().now());
+      group.spawn(tls_connection(self, std::move(*f), std::move(*slot)));
     }
     group.cancel();
     co_await group.join();
   }
 
-  tuning _tuning;
   std::unique_ptr<fata::tls::server_context> _tls;
+  fata::http::connection_table* _connections = nullptr;
   Random* _rng = nullptr;
   secure_server* _secure = nullptr;
 };

@@ -1,6 +1,9 @@
 #include <fata/http/server.hpp>
 
 #include <fata/core/fmt.hpp>
+
+#include <cstring>
+#include <new>
 #include <fata/http/fields.hpp>
 
 namespace fata::http {
@@ -77,23 +80,83 @@ void response::reset() {
   _length_only.reset();
 }
 
+// --- request bodies -----------------------------------------------------------
+
+task<result<std::string, body_error>> read_all(request_body& body, std::size_t max) {
+  std::string out;
+  for (;;) {
+    auto piece = co_await body.read();
+    if (!piece) co_return unexpected(piece.error());
+    if (piece->empty()) co_return out;
+    if (piece->size() > max - out.size()) co_return unexpected(body_error::too_large);
+    out.append(piece->chars());
+  }
+}
+
 // --- server helpers -----------------------------------------------------------
 
 namespace detail {
 
-connection_buffer::connection_buffer(const limits& lim)
-    : _mem(lim.max_head + lim.max_request_line / 2 + 16 * 1024) {}
+connection_buffer::connection_buffer(const limits& lim, memory_budget* budget)
+    : _budget(budget),
+      _data(nullptr),
+      _size(inline_size),
+      _capacity(lim.max_head + lim.max_request_line / 2 + 16 * 1024) {
+  _data = _inline.data();
+}
 
-mut_bytes connection_buffer::room_for_head() {
+bool connection_buffer::move_to_heap(std::size_t size) {
+  const std::size_t pending_size = _end - _start;
+  if (size < pending_size) size = pending_size;
+  memory_charge charge(_budget, size);
+  if (!charge.ok()) return false;
+  std::unique_ptr<std::byte[]> fresh(new (std::nothrow) std::byte[size]);
+  if (!fresh) return false;
+  if (pending_size) std::memcpy(fresh.get(), _data + _start, pending_size);
+  _heap = std::move(fresh);
+  _heap_size = size;
+  _charge = std::move(charge);  // the old storage's charge goes with it
+  _data = _heap.get();
+  _size = size;
+  _start = 0;
+  _end = pending_size;
+  return true;
+}
+
+connection_buffer::room connection_buffer::room_for_head() {
   // Keep the pending bytes at the front once past the middle, so that a
   // whole head always fits.
-  if (_start > 0 && (_end == _mem.size() || _start > _mem.size() / 2)) {
+  if (_start > 0 && (_end == _size || _start > _size / 2)) {
     const std::size_t n = _end - _start;
-    std::memmove(_mem.data(), _mem.data() + _start, n);
+    std::memmove(_data, _data + _start, n);
     _start = 0;
     _end = n;
   }
-  return mut_bytes(_mem.data() + _end, _mem.size() - _end);
+  if (_end < _size) return {mut_bytes(_data + _end, _size - _end)};
+  // Full: a head this long moves to (larger) heap storage, up to the limit.
+  if (_size >= _capacity) return {};
+  std::size_t grown = _size * 2 < 4096 ? 4096 : _size * 2;
+  if (grown > _capacity) grown = _capacity;
+  if (!move_to_heap(grown)) return {{}, true};
+  return {mut_bytes(_data + _end, _size - _end)};
+}
+
+bool connection_buffer::reserve_body_room(std::size_t keep, std::uint64_t want) {
+  if (want > body_room) want = body_room;
+  if (_size - keep >= want) return true;
+  const std::size_t kept = keep - _start;
+  if (move_to_heap(kept + static_cast<std::size_t>(want))) return true;
+  return _size > keep;
+}
+
+void connection_buffer::release() {
+  if (!empty() || !_heap) return;
+  _heap.reset();
+  _heap_size = 0;
+  _charge.reset();
+  _data = _inline.data();
+  _size = _inline.size();
+  _start = _end = 0;
 }
 
 std::string_view date_cache::get(wall_time now) {

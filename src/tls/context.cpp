@@ -1,4 +1,5 @@
 #include <fata/tls/context.hpp>
+#include <fata/tls/engine.hpp>
 
 #include <cstring>
 
@@ -33,6 +34,8 @@ std::string lower(std::string_view s) {
 }
 
 }  // namespace
+
+std::size_t session_memory() { return detail::session::footprint(); }
 
 std::string_view openssl_name(cipher_suite s) {
   switch (s) {

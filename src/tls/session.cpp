@@ -291,6 +291,8 @@ struct session::engine {
 };
 
 session::session() : _e(std::make_unique<engine>()) {}
+
+std::size_t session::footprint() { return sizeof(session) + sizeof(engine); }
 session::~session() {
   // Keys and secrets of the connection are not left behind in freed memory.
   if (_e) {

@@ -35,10 +35,11 @@ struct echo_handler {
     if (req.head.path == "/chunked") {
       res.set_stream(std::make_unique<pieces>(), std::nullopt);
     } else {
+      auto body = co_await read_all(req.body, 1 << 20);
       res.add_header("X-Method", to_string(req.head.verb));
       res.append_text(req.head.path);
       res.append_text(":");
-      res.append_text(req.body.chars());
+      if (body) res.append_text(*body);
     }
     co_return;
   }

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "http_test_support.hpp"
 
 namespace {
@@ -40,8 +43,25 @@ struct test_handler {
     ++calls;
     const std::string_view path = req.head.path;
     if (path == "/echo") {
+      auto body = co_await read_all(req.body, 1 << 20);
       res.add_header("Content-Type", "application/octet-stream");
-      res.append_text(req.body.chars());
+      if (body) res.append_text(*body);
+    } else if (path == "/pieces") {
+      // Reads the body piece by piece and answers with the piece sizes.
+      std::size_t largest = 0, total = 0, count = 0;
+      for (;;) {
+        auto piece = co_await req.body.read();
+        if (!piece || piece->empty()) break;
+        largest = std::max(largest, piece->size());
+        total += piece->size();
+        ++count;
+      }
+      res.append_text(std::to_string(count) + " " + std::to_string(total) + " " +
+                      std::to_string(largest));
+    } else if (path == "/refuse") {
+      // As a handler for a method it does not take: answers, reads nothing.
+      res.status = status::method_not_allowed;
+      res.append_text("no");
     } else if (path == "/big") {
       res.append_view(bytes::of(big));
     } else if (path == "/stream") {
@@ -350,6 +370,127 @@ TEST_F(server_fixture, client_vanishing_mid_request_is_counted) {
   (void)out;
   EXPECT_EQ(last_stats.aborted, 1u);
   EXPECT_EQ(last_stats.active, 0u);
+}
+
+// --- request bodies and memory ------------------------------------------------
+
+std::string post(std::string_view path, const std::string& body, std::string_view extra = {}) {
+  return "POST " + std::string(path) + " HTTP/1.1\r\nHost: h\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + body;
+}
+
+TEST_F(server_fixture, a_body_reaches_the_handler_in_bounded_pieces) {
+  cfg.limits.max_body = 1 << 20;
+  const std::string body(300000, 'p');
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  auto [c, s] = make_pipe();
+  auto r = loop.run(drive(&srv, &s, exchange(&c, post("/pieces", body), true, 5s)));
+  ASSERT_TRUE(r);
+  auto rs = split_responses(*r);
+  ASSERT_EQ(rs.size(), 1u) << *r;
+  std::istringstream in(rs[0].body);
+  std::size_t count = 0, total = 0, largest = 0;
+  in >> count >> total >> largest;
+  EXPECT_EQ(total, body.size());
+  EXPECT_GT(count, 10u);
+  EXPECT_LE(largest, fata::http::detail::connection_buffer::body_room);
+  // What the connection held at its peak: its fixed cost and one body room,
+  // not the body.
+  EXPECT_LE(srv.connections().memory().peak(), 8 * 1024 + 17 * 1024u);
+}
+
+TEST_F(server_fixture, a_refused_body_is_not_stored_and_the_connection_goes_on) {
+  const std::string body(50000, 'r');
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  auto [c, s] = make_pipe();
+  auto r = loop.run(drive(&srv, &s, exchange(&c, post("/refuse", body) +
+                                                     "GET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+                                             true, 5s)));
+  ASSERT_TRUE(r);
+  auto rs = split_responses(*r);
+  ASSERT_EQ(rs.size(), 2u) << *r;
+  EXPECT_EQ(rs[0].code, 405);
+  EXPECT_NE(rs[0].field("connection"), "close");
+  EXPECT_EQ(rs[1].body, "hello /next");
+  EXPECT_EQ(srv.stats().bodies_discarded, 1u);
+  EXPECT_LE(srv.connections().memory().peak(), 8 * 1024 + 17 * 1024u);
+}
+
+TEST_F(server_fixture, an_unread_body_beyond_max_discard_closes_after_the_answer) {
+  cfg.max_discard = 1000;
+  const std::string body(5000, 'r');
+  auto out = run([&body](pipe_end* c) { return exchange(c, post("/refuse", body), false, 5s); });
+  auto rs = split_responses(out);
+  ASSERT_EQ(rs.size(), 1u) << out;
+  EXPECT_EQ(rs[0].code, 405);
+  EXPECT_EQ(rs[0].field("connection"), "close");
+}
+
+TEST_F(server_fixture, expect_continue_unread_gets_the_answer_without_100) {
+  auto out = run([](pipe_end* c) {
+    return exchange(c, "POST /refuse HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n"
+                       "Expect: 100-continue\r\n\r\n", false, 5s);
+  });
+  auto rs = split_responses(out);
+  ASSERT_EQ(rs.size(), 1u) << out;
+  EXPECT_EQ(rs[0].code, 405);
+  EXPECT_EQ(rs[0].field("connection"), "close");
+  EXPECT_EQ(out.find("100 Continue"), std::string::npos);
+}
+
+TEST_F(server_fixture, a_body_trickled_before_each_read_timeout_gets_408_at_the_request_timeout) {
+  cfg.body_timeout = 5s;
+  cfg.request_timeout = 20s;
+  mono_time answered{};
+  auto out = run([&answered](pipe_end* c) -> task<std::string> {
+    const mono_time start = loop::current().now();
+    (void)co_await c->write(bytes::of("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n"));
+    for (int i = 0; i < 100; ++i) {
+      (void)co_await sleep(4s);
+      auto w = co_await c->write(bytes::of("x"));
+      if (!w) break;
+    }
+    std::string got = co_await read_until_quiet(c, 1s);
+    answered = mono_time{} + (loop::current().now() - start);
+    co_return got;
+  });
+  auto rs = split_responses(out);
+  ASSERT_GE(rs.size(), 1u) << out;
+  EXPECT_EQ(rs[0].code, 408);
+  EXPECT_EQ(last_stats.request_timeouts, 1u);
+}
+
+TEST_F(server_fixture, a_long_head_moves_to_the_heap_and_gives_it_back_after_the_request) {
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  auto [c, s] = make_pipe();
+  const std::string req = "GET /a HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(9000, 'l') + "\r\n\r\n";
+  std::size_t used_after = 1;
+  auto client = [](pipe_end* c, std::string req, memory_budget* m, std::size_t* after) -> task<std::string> {
+    std::string out = co_await exchange(c, req, false, 1s);
+    *after = m->used();
+    co_await c->close();
+    co_return out;
+  };
+  auto r = loop.run(drive(&srv, &s, client(&c, req, &srv.connections().memory(), &used_after)));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(split_responses(*r).at(0).body, "hello /a");
+  EXPECT_GE(srv.connections().memory().peak(), 9000u);
+  // Kept alive and idle: nothing but (with a table slot) its fixed cost.
+  EXPECT_EQ(used_after, 0u);
+}
+
+TEST_F(server_fixture, a_head_the_budget_cannot_hold_gets_503) {
+  cfg.memory = 4096;  // less than a head of 9000 bytes needs
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  auto [c, s] = make_pipe();
+  const std::string req = "GET /a HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(9000, 'l') + "\r\n\r\n";
+  auto r = loop.run(drive(&srv, &s, exchange(&c, req, false, 3s)));
+  ASSERT_TRUE(r);
+  auto rs = split_responses(*r);
+  ASSERT_EQ(rs.size(), 1u) << *r;
+  EXPECT_EQ(rs[0].code, 503);
+  EXPECT_EQ(srv.stats().no_memory, 1u);
+  EXPECT_LE(srv.connections().memory().peak(), 4096u);
 }
 
 // --- the accept loop ----------------------------------------------------------

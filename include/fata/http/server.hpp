@@ -15,21 +15,31 @@
 // - persistent connections and pipelining: requests on a connection are
 //   answered in order; bytes of the next request that arrived with the
 //   previous one are parsed before reading again;
-// - request bodies of either framing (Content-Length, chunked) are read
-//   completely, bounded by limits.max_body, before the handler runs, after
-//   a `100 Continue` when the client asked for one;
+// - request bodies of either framing (Content-Length, chunked) stream to
+//   the handler in bounded pieces (`request::body`), after a `100 Continue`
+//   when the client asked for one and the handler reads; a body the
+//   handler leaves unread is never stored: up to limits.max_discard bytes
+//   of it are read and dropped after the response, otherwise the
+//   connection closes after the response;
 // - responses get Date, Server, and Content-Length (or chunked coding for a
 //   stream of unknown length, close-delimited for HTTP/1.0); the body is
 //   dropped for HEAD, 1xx, 204 and 304;
 // - bad requests are answered with the status RFC 9110 names for them (400,
-//   413, 414, 431, 501, 505), and a request whose head does not arrive
-//   within header_timeout with 408; the connection is then closed with a
+//   413, 414, 431, 501, 505), a request whose head does not arrive within
+//   header_timeout, or that is not complete (head and body) within
+//   request_timeout, with 408; the connection is then closed with a
 //   lingering close (so the error response reaches the client) and the
 //   server goes on serving other connections;
 // - timeouts: a connection idle between requests longer than idle_timeout
-//   is closed; a body or a response write that stalls longer than
+//   is closed; a body read or a response write that stalls longer than
 //   body_timeout / send_timeout ends the connection;
-// - at most max_connections connections at once (more are closed at once);
+// - admission (http/connections.hpp): at most max_connections connections
+//   and one memory budget for all of them; when full, the oldest idle or
+//   slow connection is shed to make room, and only then are new ones
+//   refused. A connection's buffer grows with the request it reads (from a
+//   small in-frame area to the head limit), is charged to the budget, and
+//   is given back after each request; a buffer the budget refuses gets the
+//   request a 503;
 // - one access log line per request through the `http.access` log source.
 //
 // Handlers run one request at a time per connection and may suspend. The
@@ -37,14 +47,17 @@
 // handler's response has been sent.
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <fata/core/budget.hpp>
 #include <fata/core/bytes.hpp>
 #include <fata/core/join.hpp>
 #include <fata/core/log.hpp>
@@ -52,6 +65,7 @@
 #include <fata/core/result.hpp>
 #include <fata/core/task.hpp>
 #include <fata/core/time.hpp>
+#include <fata/http/connections.hpp>
 #include <fata/http/message.hpp>
 #include <fata/http/parser.hpp>
 #include <fata/http/response.hpp>
@@ -66,6 +80,10 @@ struct server_config {
   // From a connection's start (or the first byte of a later request) to
   // the end of the request head: slower clients get 408.
   duration header_timeout = 10s;
+  // From the first byte of a request to the end of its body, whatever the
+  // pace of each read: a body trickled in a byte before each body_timeout
+  // gets 408 here.
+  duration request_timeout = 60s;
   // A kept-alive connection waiting for its next request.
   duration idle_timeout = 30s;
   // Longest stall while reading a request body or writing a response.
@@ -75,21 +93,32 @@ struct server_config {
   // connection closes (a lingering close, so the client sees the response).
   duration linger_timeout = 2s;
   std::size_t max_requests_per_connection = 100000;
+  // Bytes of an unread request body read and dropped after the response
+  // so that the connection can go on; a longer one closes it.
+  std::size_t max_discard = 64 * 1024;
+  // The table of connections this server admits into, shared with other
+  // servers of the image (null: one of its own, from max_connections and
+  // memory).
+  connection_table* connections = nullptr;
   std::size_t max_connections = 1024;
+  std::size_t memory = 0;  // 0: connection_limits' default
   // The Server field; empty sends none.
   std::string_view server_name = "fata";
 };
 
 struct server_stats {
   std::uint64_t connections = 0;          // served so far
-  std::uint64_t connections_refused = 0;  // over max_connections
+  std::uint64_t connections_refused = 0;  // not admitted (see connection_table_stats)
   std::uint64_t active = 0;               // open now
   std::uint64_t requests = 0;             // requests answered (errors included)
   std::uint64_t by_class[6] = {};         // responses by status class: [1]=1xx ... [5]=5xx
   std::uint64_t bad_requests = 0;         // heads or bodies rejected by the parser
-  std::uint64_t header_timeouts = 0;      // 408 sent
+  std::uint64_t header_timeouts = 0;      // 408 for a head not complete in time
+  std::uint64_t request_timeouts = 0;     // 408 for a head and body not complete in time
   std::uint64_t idle_closes = 0;          // kept-alive connections closed for idleness
-  std::uint64_t aborted = 0;              // connections that failed mid-request
+  std::uint64_t aborted = 0;              // connections that failed mid-request (shed ones included)
+  std::uint64_t no_memory = 0;            // 503: a buffer the memory budget refused
+  std::uint64_t bodies_discarded = 0;     // unread bodies read and dropped after the response
   std::uint64_t body_bytes_sent = 0;
 };
 
@@ -99,12 +128,69 @@ struct connection_info {
   bool secure = false;  // the flow is TLS
 };
 
+// Why a request body could not be read.
+enum class body_error : std::uint8_t {
+  malformed = 1,  // bad chunked coding (400)
+  too_large,      // beyond limits.max_body (413)
+  timed_out,      // a read stalled past body_timeout or the request past request_timeout (408)
+  closed,         // the connection failed or was shed
+};
+
+constexpr std::string_view describe(body_error e) noexcept {
+  switch (e) {
+    case body_error::malformed: return "malformed body";
+    case body_error::too_large: return "body too large";
+    case body_error::timed_out: return "body timed out";
+    case body_error::closed: return "connection closed";
+  }
+  return "unknown body error";
+}
+
+// The status a server answers a body error with (0: none, the connection is gone).
+constexpr int status_for(body_error e) noexcept {
+  switch (e) {
+    case body_error::malformed: return status::bad_request;
+    case body_error::too_large: return status::content_too_large;
+    case body_error::timed_out: return status::request_timeout;
+    case body_error::closed: return 0;
+  }
+  return 0;
+}
+
+// A request's body as the handler reads it: in pieces that are views into
+// the connection's buffer, each valid until the next read. Reading is
+// optional; the server deals with what is left (see above).
+class request_body {
+ public:
+  virtual ~request_body() = default;
+  // The next piece (at most the buffer's room, 16 KiB or so); empty once
+  // the body is complete (at once when there is none). Suspends while the
+  // client sends. After an error every read returns it again.
+  virtual task<result<bytes, body_error>> read() = 0;
+  // The request has a body (Content-Length > 0 or chunked).
+  bool present() const { return _present; }
+  // Its declared length, when it has one.
+  std::optional<std::uint64_t> length() const { return _length; }
+  bool finished() const { return _finished; }
+  std::uint64_t received() const { return _received; }
+
+ protected:
+  bool _present = false;
+  std::optional<std::uint64_t> _length;
+  bool _finished = true;
+  std::uint64_t _received = 0;
+};
+
+// Reads a whole body into a string of at most `max` bytes (too_large
+// beyond: the handler's own bound, under limits.max_body).
+task<result<std::string, body_error>> read_all(request_body& body, std::size_t max);
+
 // One request as a handler sees it.
 struct request {
   const request_head& head;
-  bytes body;                 // the complete body (empty if none)
+  request_body& body;
   const connection_info& connection;
-  wall_time time;             // when the head was complete
+  wall_time time;  // when the head was complete
 };
 
 template <class H>
@@ -114,25 +200,44 @@ concept handler = requires(H& h, const request& req, response& res) {
 
 namespace detail {
 
-// The non-template parts of a connection: its input buffer, and how a
-// response head is written.
+// The input buffer of one connection. Reading starts in a small area of
+// its own (part of the connection's frame, charged with it); a head that
+// does not fit moves to heap storage that doubles up to the head limit,
+// and a body is read through heap storage of body_room bytes. Heap storage
+// is charged to the connection's memory budget and given back by
+// release() when nothing is pending (after each request), so an idle
+// connection holds none.
 class connection_buffer {
  public:
-  explicit connection_buffer(const limits& lim);
-  bool valid() const { return _mem.valid() && _mem.size() > 0; }
-  bytes pending() const { return bytes(_mem.data() + _start, _end - _start); }
+  static constexpr std::size_t inline_size = 1024;
+  static constexpr std::size_t body_room = 16 * 1024;
+
+  connection_buffer(const limits& lim, memory_budget* budget);
+  connection_buffer(const connection_buffer&) = delete;
+  connection_buffer& operator=(const connection_buffer&) = delete;
+
+  bytes pending() const { return bytes(_data + _start, _end - _start); }
   bool empty() const { return _start == _end; }
-  // Room to read into after the pending bytes, compacting if that helps.
-  mut_bytes room_for_head();
+  struct room {
+    mut_bytes space;          // empty: the head limit is reached
+    bool refused = false;     // the budget refused the storage
+  };
+  // Room to read a head into after the pending bytes: compacts, or moves
+  // to (larger) heap storage. Invalidates views into the buffer.
+  room room_for_head();
+  // Makes sure a body can be read after `keep` through min(want,
+  // body_room) bytes, as far as the budget allows; false if there is no
+  // room at all after `keep`. May move the pending bytes to the start of
+  // new storage: invalidates views, and `keep` becomes keep - start().
+  bool reserve_body_room(std::size_t keep, std::uint64_t want);
   void filled(std::size_t n) { _end += n; }
-  // Body reading: bytes after position `pos`, reading space after `keep`.
   std::size_t start() const { return _start; }
   std::size_t end() const { return _end; }
-  bytes slice(std::size_t from, std::size_t to) const { return bytes(_mem.data() + from, to - from); }
+  bytes slice(std::size_t from, std::size_t to) const { return bytes(_data + from, to - from); }
   // Drops everything from `keep` on, to read new input there.
   mut_bytes room_after(std::size_t keep) {
     _end = keep;
-    return mut_bytes(_mem.data() + keep, _mem.size() - keep);
+    return mut_bytes(_data + keep, _size - keep);
   }
   void set_end(std::size_t end) { _end = end; }
   // The next request starts at `pos`.
@@ -140,9 +245,21 @@ class connection_buffer {
     _start = pos;
     if (_start == _end) _start = _end = 0;
   }
+  // Gives the heap storage back if nothing is pending.
+  void release();
+  std::size_t heap_storage() const { return _heap_size; }
 
  private:
-  buffer _mem;
+  bool move_to_heap(std::size_t size);
+
+  std::array<std::byte, inline_size> _inline;
+  std::unique_ptr<std::byte[]> _heap;
+  std::size_t _heap_size = 0;
+  memory_charge _charge;
+  memory_budget* _budget;
+  std::byte* _data;
+  std::size_t _size;
+  std::size_t _capacity;  // the most heap storage a head may need
   std::size_t _start = 0;
   std::size_t _end = 0;
 };
@@ -181,21 +298,141 @@ void log_access(const connection_info& c, std::string_view method, std::string_v
 
 sig::flow_error wait_error(errc e);
 
+// The body of one request over `Flow`, read through the connection's
+// buffer after the head.
+template <sig::flow Flow>
+class body_stream final : public request_body {
+ public:
+  body_stream(Flow& flow, connection_buffer& buf, const request_head& head, std::size_t body_pos,
+              const server_config& cfg, mono_time deadline)
+      : _flow(&flow), _buf(&buf), _head(&head), _body_pos(body_pos), _pos(body_pos),
+        _cfg(&cfg), _decoder(cfg.limits), _remaining(head.content_length), _deadline(deadline) {
+    _present = head.body == body_kind::chunked ||
+               (head.body == body_kind::length && head.content_length > 0);
+    _finished = !_present;
+    if (head.body == body_kind::length) _length = head.content_length;
+  }
+
+  task<result<bytes, body_error>> read() override { return read_piece(this); }
+
+  // Where the next request starts, once finished.
+  std::size_t end_position() const { return _pos; }
+  std::optional<body_error> error() const { return _error; }
+  // Whether the client may still be holding the body back for a 100
+  // Continue that was never sent.
+  bool awaits_continue() const {
+    return _present && !_continue_sent && _head->expect_continue && _head->version_minor >= 1;
+  }
+  // Whether what is left may be read and dropped (max_discard bytes at
+  // most, a known length): otherwise the connection must close.
+  bool can_discard() const {
+    if (_finished) return true;
+    if (_error || awaits_continue() || _head->body != body_kind::length) return false;
+    return _remaining <= _cfg->max_discard;
+  }
+  // Reads and drops the rest of the body (after can_discard()).
+  task<bool> discard() { return discard_rest(this); }
+
+ private:
+  static task<result<bytes, body_error>> read_piece(body_stream* self) {
+    if (self->_error) co_return unexpected(*self->_error);
+    if (self->_finished) co_return bytes{};
+    if (self->awaits_continue()) {
+      // RFC 9110 §10.1.1: the handler reads, so tell the client to send.
+      self->_continue_sent = true;
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto w = co_await with_timeout(self->_cfg->send_timeout, self->_flow->write(bytes::of(cont)));
+      if (!w || !*w) co_return self->fail(body_error::closed);
+    }
+    connection_buffer& buf = *self->_buf;
+    for (;;) {
+      while (self->_pos < buf.end()) {
+        if (self->_head->body == body_kind::length) {
+          const std::size_t take = static_cast<std::size_t>(
+              std::min<std::uint64_t>(self->_remaining, buf.end() - self->_pos));
+          const bytes piece = buf.slice(self->_pos, self->_pos + take);
+          self->_pos += take;
+          self->_remaining -= take;
+          self->_received += take;
+          if (self->_remaining == 0) self->_finished = true;
+          co_return piece;
+        }
+        auto step = self->_decoder.feed(buf.slice(self->_pos, buf.end()));
+        if (!step)
+          co_return self->fail(step.error() == parse_error::body_too_large ? body_error::too_large
+                                                                           : body_error::malformed);
+        if (step->consumed == 0 && step->data.empty()) co_return self->fail(body_error::malformed);
+        self->_pos += step->consumed;
+        self->_received += step->data.size();
+        if (self->_decoder.done()) self->_finished = true;
+        if (!step->data.empty() || self->_finished) co_return step->data;
+      }
+      if (self->_finished) co_return bytes{};
+      // Everything buffered is used: read more after the head.
+      const mono_time now = loop::current().now();
+      if (now >= self->_deadline) co_return self->fail(body_error::timed_out);
+      const duration left = self->_deadline - now;
+      mut_bytes room = buf.room_after(self->_body_pos);
+      self->_pos = self->_body_pos;
+      const duration wait = left < self->_cfg->body_timeout ? left : self->_cfg->body_timeout;
+      auto n = co_await with_timeout(wait, self->_flow->read(room));
+      if (!n) co_return self->fail(n.error() == errc::timed_out ? body_error::timed_out : body_error::closed);
+      if (!*n || **n == 0) co_return self->fail(body_error::closed);
+      buf.set_end(self->_body_pos + **n);
+    }
+  }
+
+  static task<bool> discard_rest(body_stream* self) {
+    for (;;) {
+      if (self->_finished) co_return true;
+      auto piece = co_await self->read();
+      if (!piece) co_return false;
+    }
+  }
+
+  unexpected<body_error> fail(body_error e) {
+    _error = e;
+    return unexpected(e);
+  }
+
+  Flow* _flow;
+  connection_buffer* _buf;
+  const request_head* _head;
+  std::size_t _body_pos;
+  std::size_t _pos;
+  const server_config* _cfg;
+  chunked_decoder _decoder;
+  std::uint64_t _remaining;
+  mono_time _deadline;
+  std::optional<body_error> _error;
+  bool _continue_sent = false;
+};
+
 }  // namespace detail
 
 template <handler Handler, sig::pclock Clock>
 class server {
  public:
   server(Handler& h, Clock& clock, server_config cfg = {})
-      : _handler(&h), _clock(&clock), _cfg(cfg) {}
+      : _handler(&h), _clock(&clock), _cfg(cfg) {
+    if (!_cfg.connections) {
+      connection_limits lim;
+      lim.max_connections = _cfg.max_connections;
+      lim.memory = _cfg.memory;
+      _own_table = std::make_unique<connection_table>(lim);
+      _cfg.connections = _own_table.get();
+    }
+  }
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
   // Serves requests on `flow` until the client closes, a timeout or an
-  // error ends the connection, or the calling task is cancelled; then
-  // closes the flow. Suspends throughout.
+  // error ends the connection, or the calling task is cancelled (or shed
+  // through `slot`); then closes the flow. Suspends throughout. A
+  // default slot belongs to no table: the connection is not bounded, and
+  // its buffers are charged to this server's table.
   template <sig::flow Flow>
-  task<void> serve_connection(Flow& flow, connection_info info);
+  task<void> serve_connection(Flow& flow, connection_info info, connection_slot slot = {});
 
   // Accepts connections from `listener` and serves each in its own task
   // until the listener is closed or the calling task is cancelled; then
@@ -206,9 +443,10 @@ class server {
   const server_stats& stats() const { return _stats; }
   const server_config& config() const { return _cfg; }
   server_stats& mutable_stats() { return _stats; }
+  connection_table& connections() { return *_cfg.connections; }
 
  private:
-  enum class head_status : std::uint8_t { ok, closed, idle, bad, timed_out, failed };
+  enum class head_status : std::uint8_t { ok, closed, idle, bad, timed_out, failed, no_memory };
   struct head_result {
     head_status what;
     std::size_t length = 0;
@@ -217,11 +455,7 @@ class server {
 
   template <sig::flow Flow>
   task<head_result> read_head(Flow& flow, detail::connection_buffer& buf, request_head& head,
-                              bool first);
-  template <sig::flow Flow>
-  task<result<std::size_t, int>> read_body(Flow& flow, detail::connection_buffer& buf,
-                                           const request_head& head, std::size_t body_pos,
-                                           std::string& body);
+                              bool first, connection_slot& slot);
   template <sig::flow Flow>
   task<result<std::uint64_t, sig::flow_error>> send(Flow& flow, int version_minor, method verb,
                                                     response& res, bool close,
@@ -233,7 +467,7 @@ class server {
   template <sig::flow Flow>
   task<void> linger_close(Flow& flow);
   template <sig::flow Flow>
-  static task<void> connection_task(server* self, Flow flow);
+  static task<void> connection_task(server* self, Flow flow, connection_slot slot);
 
   void count(int status) {
     ++_stats.requests;
@@ -244,6 +478,7 @@ class server {
   Handler* _handler;
   Clock* _clock;
   server_config _cfg;
+  std::unique_ptr<connection_table> _own_table;
   server_stats _stats;
   detail::date_cache _date;
 };
@@ -253,7 +488,8 @@ class server {
 template <handler Handler, sig::pclock Clock>
 template <sig::flow Flow>
 task<typename server<Handler, Clock>::head_result> server<Handler, Clock>::read_head(
-    Flow& flow, detail::connection_buffer& buf, request_head& head, bool first) {
+    Flow& flow, detail::connection_buffer& buf, request_head& head, bool first,
+    connection_slot& slot) {
   auto& lp = loop::current();
   const mono_time idle_deadline =
       saturating_add(lp.now(), first ? _cfg.header_timeout : _cfg.idle_timeout);
@@ -265,14 +501,18 @@ task<typename server<Handler, Clock>::head_result> server<Handler, Clock>::read_
       if (*parsed) co_return head_result{head_status::ok, *parsed};
       // RFC 9112 §9.3 leaves time limits to the server: the head must be
       // complete within header_timeout of its first byte.
-      if (deadline == mono_never) deadline = saturating_add(lp.now(), _cfg.header_timeout);
+      if (deadline == mono_never) {
+        deadline = saturating_add(lp.now(), _cfg.header_timeout);
+        slot.enter(connection_phase::reading, lp.now());
+      }
     }
     const mono_time limit = buf.empty() ? idle_deadline : std::min(deadline, idle_deadline);
     const mono_time now = lp.now();
     if (now >= limit) co_return head_result{buf.empty() ? head_status::idle : head_status::timed_out};
-    mut_bytes room = buf.room_for_head();
-    if (room.empty()) co_return head_result{head_status::bad, 0, parse_error::header_too_large};
-    auto n = co_await with_timeout(limit - now, flow.read(room));
+    auto room = buf.room_for_head();
+    if (room.refused) co_return head_result{head_status::no_memory};
+    if (room.space.empty()) co_return head_result{head_status::bad, 0, parse_error::header_too_large};
+    auto n = co_await with_timeout(limit - now, flow.read(room.space));
     if (!n) {
       if (n.error() == errc::timed_out)
         co_return head_result{buf.empty() ? head_status::idle : head_status::timed_out};
@@ -281,54 +521,6 @@ task<typename server<Handler, Clock>::head_result> server<Handler, Clock>::read_
     if (!*n) co_return head_result{head_status::failed};
     if (**n == 0) co_return head_result{buf.empty() ? head_status::closed : head_status::failed};
     buf.filled(**n);
-  }
-}
-
-template <handler Handler, sig::pclock Clock>
-template <sig::flow Flow>
-task<result<std::size_t, int>> server<Handler, Clock>::read_body(Flow& flow,
-                                                                 detail::connection_buffer& buf,
-                                                                 const request_head& head,
-                                                                 std::size_t body_pos,
-                                                                 std::string& body) {
-  body.clear();
-  if (head.body == body_kind::none) co_return body_pos;
-  if (head.expect_continue && head.version_minor >= 1) {
-    // RFC 9110 §10.1.1: tell the client to send the body.
-    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto w = co_await with_timeout(_cfg.send_timeout, flow.write(bytes::of(cont)));
-    if (!w || !*w) co_return unexpected(0);
-  }
-  std::size_t p = body_pos;
-  chunked_decoder decoder(_cfg.limits);
-  std::uint64_t remaining = head.content_length;
-  for (;;) {
-    // Use what is buffered.
-    while (p < buf.end()) {
-      if (head.body == body_kind::length) {
-        const std::size_t take =
-            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buf.end() - p));
-        body.append(buf.slice(p, p + take).chars());
-        p += take;
-        remaining -= take;
-        if (remaining == 0) co_return p;
-      } else {
-        auto step = decoder.feed(buf.slice(p, buf.end()));
-        if (!step) co_return unexpected(status_for(step.error()));
-        body.append(step->data.chars());
-        p += step->consumed;
-        if (decoder.done()) co_return p;
-      }
-    }
-    if (head.body == body_kind::length && remaining == 0) co_return p;
-    if (head.body == body_kind::chunked && decoder.done()) co_return p;
-    // Everything buffered is consumed: read more after the head.
-    mut_bytes room = buf.room_after(body_pos);
-    p = body_pos;
-    auto n = co_await with_timeout(_cfg.body_timeout, flow.read(room));
-    if (!n) co_return unexpected(n.error() == errc::timed_out ? status::request_timeout : 0);
-    if (!*n || **n == 0) co_return unexpected(0);
-    buf.set_end(body_pos + **n);
   }
 }
 
@@ -424,25 +616,27 @@ task<void> server<Handler, Clock>::linger_close(Flow& flow) {
 
 template <handler Handler, sig::pclock Clock>
 template <sig::flow Flow>
-task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info info) {
+task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info info,
+                                                    connection_slot slot) {
   ++_stats.connections;
   ++_stats.active;
-  detail::connection_buffer buf(_cfg.limits);
-  if (!buf.valid()) {
-    --_stats.active;
-    co_await flow.close();
-    co_return;
-  }
+  slot.attach(co_await current_cancel_state());
+  // Buffers are charged to the slot's table, or without one to this
+  // server's own.
+  detail::connection_buffer buf(_cfg.limits, slot.memory() ? slot.memory() : &connections().memory());
   request_head head;
   response res;
-  std::string body;
   std::string head_text;
-  head_text.reserve(512);
   std::vector<bytes> parts;
-  parts.reserve(8);
   bool linger = false;
   for (std::size_t served = 0;; ++served) {
-    auto h = co_await read_head(flow, buf, head, served == 0);
+    // A fresh connection that says nothing is as slow as a slow head; a
+    // kept-alive one waiting for its next request is idle.
+    if (served > 0) {
+      slot.enter(buf.empty() ? connection_phase::idle : connection_phase::reading,
+                 loop::current().now());
+    }
+    auto h = co_await read_head(flow, buf, head, served == 0, slot);
     if (h.what != head_status::ok) {
       if (h.what == head_status::bad) {
         ++_stats.bad_requests;
@@ -454,6 +648,12 @@ task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info 
         co_await send_error(flow, status::request_timeout, 1, head_text, parts);
         detail::log_access(info, "-", "-", 1, status::request_timeout, 0, duration::zero());
         linger = true;
+      } else if (h.what == head_status::no_memory) {
+        ++_stats.no_memory;
+        connections().shed_one(loop::current().now());
+        co_await send_error(flow, status::service_unavailable, 1, head_text, parts);
+        detail::log_access(info, "-", "-", 1, status::service_unavailable, 0, duration::zero());
+        linger = true;
       } else if (h.what == head_status::idle) {
         ++_stats.idle_closes;
       } else if (h.what == head_status::failed) {
@@ -462,39 +662,61 @@ task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info 
       break;
     }
     const mono_time started = loop::current().now();
-    const std::size_t head_end = buf.start() + h.length;
+    std::size_t head_end = buf.start() + h.length;
+    if (head.body != body_kind::none) {
+      // The body is read through heap storage after the head, which may
+      // move the head: parse it again where it now lies.
+      const bool room = buf.reserve_body_room(
+          head_end, head.body == body_kind::length ? head.content_length : detail::connection_buffer::body_room);
+      (void)parse_request(buf.pending(), _cfg.limits, head);
+      head_end = buf.start() + h.length;
+      if (!room) {
+        ++_stats.no_memory;
+        connections().shed_one(loop::current().now());
+        co_await send_error(flow, status::service_unavailable, head.version_minor, head_text, parts);
+        detail::log_access(info, head.method_text, head.target, head.version_minor,
+                           status::service_unavailable, 0, loop::current().now() - started);
+        linger = true;
+        break;
+      }
+    }
     bool close = !head.keep_alive || served + 1 >= _cfg.max_requests_per_connection;
-    int code = 0;
     if (head.verb == method::unknown) {
       // RFC 9110 §9.1: a method the server does not recognise is 501; its
       // body (if any) is not read, so the connection cannot continue.
-      code = status::not_implemented;
+      co_await send_error(flow, status::not_implemented, head.version_minor, head_text, parts);
+      detail::log_access(info, head.method_text, head.target, head.version_minor,
+                         status::not_implemented, 0, loop::current().now() - started);
+      linger = true;
+      break;
     }
-    std::size_t next = head_end;
-    if (code == 0) {
-      auto b = co_await read_body(flow, buf, head, head_end, body);
-      if (!b) {
-        if (b.error() == 0) {
-          ++_stats.aborted;
-          break;
-        }
-        code = b.error();
-        ++_stats.bad_requests;
-      } else {
-        next = *b;
+    slot.enter(connection_phase::reading, started);
+    detail::body_stream<Flow> body(flow, buf, head, head_end, _cfg,
+                                   saturating_add(started, _cfg.request_timeout));
+    res.reset();
+    const request req{head, body, info, _clock->now()};
+    co_await _handler->handle(req, res);
+    slot.enter(connection_phase::handling, loop::current().now());
+    if (auto e = body.error()) {
+      // The handler read a body that was malformed, too large, or too slow:
+      // that is the answer, whatever the handler made of it.
+      const int code = status_for(*e);
+      if (code == 0) {
+        ++_stats.aborted;
+        break;
       }
-    }
-    if (code != 0) {
+      if (*e == body_error::timed_out) {
+        ++_stats.request_timeouts;
+      } else {
+        ++_stats.bad_requests;
+      }
       co_await send_error(flow, code, head.version_minor, head_text, parts);
       detail::log_access(info, head.method_text, head.target, head.version_minor, code, 0,
                          loop::current().now() - started);
       linger = true;
       break;
     }
-    res.reset();
-    const request req{head, bytes::of(body), info, _clock->now()};
-    co_await _handler->handle(req, res);
-    close = close || res.close;
+    close = close || res.close || !body.can_discard();
     count(res.status);
     auto sent = co_await send(flow, head.version_minor, head.verb, res, close, head_text, parts);
     detail::log_access(info, head.method_text, head.target, head.version_minor, res.status,
@@ -504,8 +726,21 @@ task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info 
       break;
     }
     _stats.body_bytes_sent += *sent;
-    if (close || (res.stream() && !res.body_length() && head.version_minor == 0)) break;
-    buf.consume_to(next);
+    if (close || (res.stream() && !res.body_length() && head.version_minor == 0)) {
+      // A body left unread makes this close a reset unless it lingers.
+      linger = !body.finished();
+      break;
+    }
+    if (!body.finished()) {
+      ++_stats.bodies_discarded;
+      const bool drained = co_await body.discard();
+      if (!drained) {
+        ++_stats.aborted;
+        break;
+      }
+    }
+    buf.consume_to(body.end_position());
+    buf.release();
   }
   if (linger) {
     co_await linger_close(flow);
@@ -517,7 +752,7 @@ task<void> server<Handler, Clock>::serve_connection(Flow& flow, connection_info 
 
 template <handler Handler, sig::pclock Clock>
 template <sig::flow Flow>
-task<void> server<Handler, Clock>::connection_task(server* self, Flow flow) {
+task<void> server<Handler, Clock>::connection_task(server* self, Flow flow, connection_slot slot) {
   connection_info info;
   if constexpr (sig::tcp_flow<Flow>) {
     info.remote = flow.remote();
@@ -525,7 +760,7 @@ task<void> server<Handler, Clock>::connection_task(server* self, Flow flow) {
     // the last segment of each until the client's delayed ACK.
     flow.set_nodelay(true);
   }
-  co_await self->serve_connection(flow, info);
+  co_await self->serve_connection(flow, info, std::move(slot));
 }
 
 template <handler Handler, sig::pclock Clock>
@@ -541,12 +776,14 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
       if (!slept) break;
       continue;
     }
-    if (group.size() >= _cfg.max_connections) {
+    auto slot = connections().admit(loop::current().now());
+    if (!slot) {
       ++_stats.connections_refused;
       co_await f->close();
       continue;
     }
-    group.spawn(connection_task(this, std::move(*f)));
+    slot->enter(connection_phase::reading, loop::current().now());
+    group.spawn(connection_task(this, std::move(*f), std::move(*slot)));
   }
   group.cancel();
   co_await group.join();

@@ -65,6 +65,15 @@ struct server_options {
   duration idle_timeout = duration::zero();
 };
 
+// The options given by the runtime keys (group TLS: --tls-handshake-timeout),
+// over `base`.
+server_options server_options_from_keys(server_options base = {});
+
+// The heap bytes one connection's TLS session takes (BearSSL's engine
+// context and its bidirectional record buffer), for services that charge
+// connections to a memory budget.
+std::size_t session_memory();
+
 namespace detail {
 struct server_shared;
 struct client_shared;

@@ -42,6 +42,8 @@ class session {
   static std::unique_ptr<session> client(client_shared& shared, std::string_view host,
                                          wall_time now, bytes entropy, tls_error* why);
   ~session();
+  // Heap bytes a session takes (see tls::session_memory).
+  static std::size_t footprint();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 

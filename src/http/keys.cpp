@@ -1,0 +1,71 @@
+// The runtime keys of HTTP servers (group HTTP). They live in the library,
+// so every image with fata's HTTP server has them in its --help; a service
+// reads them with server_config_from_keys / connection_limits_from_keys
+// and may override what it must.
+#include <fata/core/keys.hpp>
+#include <fata/http/keys.hpp>
+
+namespace fata::http {
+
+namespace {
+
+struct http_keys {
+  key<duration> header_timeout{"http-header-timeout", server_config{}.header_timeout,
+                               "Time a client has to send a request head (then 408)", "HTTP"};
+  key<duration> request_timeout{"http-request-timeout", server_config{}.request_timeout,
+                                "Time a client has to send a whole request, head and body "
+                                "(then 408)",
+                                "HTTP"};
+  key<duration> idle_timeout{"http-idle-timeout", server_config{}.idle_timeout,
+                             "Time a kept-alive connection may wait for its next request", "HTTP"};
+  key<duration> body_timeout{"http-body-timeout", server_config{}.body_timeout,
+                             "Longest stall while a request body arrives", "HTTP"};
+  key<duration> send_timeout{"http-send-timeout", server_config{}.send_timeout,
+                             "Longest stall while a response is written (a client that stops "
+                             "reading)",
+                             "HTTP"};
+  key<std::uint64_t> max_body{"http-max-body", limits{}.max_body,
+                              "Largest request body (then 413)", "HTTP"};
+  key<std::size_t> max_connections{"http-max-connections", connection_limits{}.max_connections,
+                                   "Connections served at once, every port together (beyond: the "
+                                   "oldest idle or slow one is shed, else new ones are closed)",
+                                   "HTTP"};
+  key<std::size_t> memory{"http-memory", 0,
+                          "Bytes all connections may hold, every port together (0: half of the "
+                          "heap beyond its reserve; 96 MiB on hosted)",
+                          "HTTP"};
+  key<duration> slow_after{"http-slow-after", connection_limits{}.slow_after,
+                           "A handshake, head or body taking longer may be shed when full", "HTTP"};
+};
+
+http_keys keys_instance;
+
+template <class T, class U>
+void take(const key<T>& k, U& field) {
+  if (k.given()) field = *k;
+}
+
+}  // namespace
+
+server_config server_config_from_keys(server_config base) {
+  const http_keys& k = keys_instance;
+  take(k.header_timeout, base.header_timeout);
+  take(k.request_timeout, base.request_timeout);
+  take(k.idle_timeout, base.idle_timeout);
+  take(k.body_timeout, base.body_timeout);
+  take(k.send_timeout, base.send_timeout);
+  take(k.max_body, base.limits.max_body);
+  take(k.max_connections, base.max_connections);
+  take(k.memory, base.memory);
+  return base;
+}
+
+connection_limits connection_limits_from_keys(connection_limits base) {
+  const http_keys& k = keys_instance;
+  take(k.max_connections, base.max_connections);
+  take(k.memory, base.memory);
+  take(k.slow_after, base.slow_after);
+  return base;
+}
+
+}  // namespace fata::http
