@@ -194,7 +194,8 @@ class website {
         continue;
       }
       // A TLS session costs its engine's memory on top of the connection.
-      auto slot = self->_connections->admit(fata::loop::current().now(), fata::tls::session_memory());
+      auto slot = self->_connections->admit(fata::loop::current().now(), fata::tls::session_memory(),
+                                            f->remote().address.value);
       if (!slot) {
         co_await f->close();
         continue;

@@ -3,6 +3,7 @@
 #include <fata/core/assert.hpp>
 #include <fata/runtime/runtime.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace fata::http {
@@ -26,6 +27,7 @@ connection_slot& connection_slot::operator=(connection_slot&& other) noexcept {
   _task = other._task;
   _phase = other._phase;
   _since = other._since;
+  _peer = other._peer;
   _shed = other._shed;
   if (connection_table* t = other._table) {
     // Take the other's place in the list.
@@ -73,18 +75,43 @@ connection_table::connection_table(connection_limits limits)
 connection_table::~connection_table() { FATA_ASSERT(_first == nullptr); }
 
 connection_slot* connection_table::victim(mono_time now) const {
-  // Idle connections first, then slow ones, the oldest of each.
+  // Idle connections first, the oldest.
   connection_slot* idle = nullptr;
-  connection_slot* slow = nullptr;
+  std::size_t slow = 0;
   for (connection_slot* s = _first; s; s = s->_next) {
     if (s->_shed || !s->_task) continue;
     if (s->_phase == connection_phase::idle) {
-      if (!idle || s->_since < idle->_since) idle = s;
+      if (!idle || s->_since <= idle->_since) idle = s;  // ties: the earlier admitted
     } else if (s->_phase != connection_phase::handling && now - s->_since >= _limits.slow_after) {
-      if (!slow || s->_since < slow->_since) slow = s;
+      ++slow;
     }
   }
-  return idle ? idle : slow;
+  if (idle || slow == 0) return idle;
+  // Then the slow ones of the peer holding the most of them, its oldest:
+  // sorted by peer, one pass finds both.
+  auto& c = _candidates;
+  c.clear();
+  for (connection_slot* s = _first; s; s = s->_next)
+    if (!s->_shed && s->_task && s->_phase != connection_phase::idle &&
+        s->_phase != connection_phase::handling && now - s->_since >= _limits.slow_after)
+      c.push_back(s);
+  std::sort(c.begin(), c.end(), [](const connection_slot* x, const connection_slot* y) {
+    return x->_peer < y->_peer;
+  });
+  connection_slot* best = nullptr;
+  std::size_t best_count = 0;
+  for (std::size_t i = 0; i < c.size();) {
+    std::size_t j = i;
+    connection_slot* oldest = c[i];
+    for (; j < c.size() && c[j]->_peer == c[i]->_peer; ++j)
+      if (c[j]->_since <= oldest->_since) oldest = c[j];
+    if (j - i > best_count || (j - i == best_count && oldest->_since < best->_since)) {
+      best_count = j - i;
+      best = oldest;
+    }
+    i = j;
+  }
+  return best;
 }
 
 bool connection_table::shed_one(mono_time now) {
@@ -103,7 +130,8 @@ bool connection_table::shed_one(mono_time now) {
   return true;
 }
 
-std::optional<connection_slot> connection_table::admit(mono_time now, std::size_t extra_cost) {
+std::optional<connection_slot> connection_table::admit(mono_time now, std::size_t extra_cost,
+                                                       std::uint64_t peer) {
   const std::size_t cost = _limits.connection_cost + extra_cost;
   const bool low = runtime::memory_low();
   if (_active >= _limits.max_connections || _memory.available() < cost || low) {
@@ -125,6 +153,7 @@ std::optional<connection_slot> connection_table::admit(mono_time now, std::size_
     return std::nullopt;
   }
   slot._since = now;
+  slot._peer = peer;
   slot.link(this);
   ++_stats.admitted;
   return slot;

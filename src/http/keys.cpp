@@ -35,7 +35,7 @@ struct http_keys {
                           "heap beyond its reserve; 96 MiB on hosted)",
                           "HTTP"};
   key<duration> slow_after{"http-slow-after", connection_limits{}.slow_after,
-                           "A handshake, head or body taking longer may be shed when full", "HTTP"};
+                           "A handshake, head or body at least this old may be shed when the connections are full (0: any, the oldest first)", "HTTP"};
 };
 
 http_keys keys_instance;

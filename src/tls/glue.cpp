@@ -35,7 +35,10 @@ tls_error from_flow_error(sig::flow_error e) {
 }
 
 void log_handshake_failure(bool server, tls_error e, std::string_view peer) {
-  if (server) {
+  if (server && e == tls_error::cancelled) {
+    // Shed to make room, or the image stops: the service counts those.
+    tls_log.debug("handshake with {} cancelled", peer.empty() ? "peer" : peer);
+  } else if (server) {
     tls_log.info("handshake with {} failed: {}", peer.empty() ? "peer" : peer, e);
   } else {
     tls_log.warn("handshake with {} failed: {}", peer, e);

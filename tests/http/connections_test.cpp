@@ -29,8 +29,8 @@ struct table_fixture : ::testing::Test {
 
   void make() { table = std::make_unique<connection_table>(limits); }
   // Admits a connection in `phase` since `since`; false if refused.
-  bool add(connection_phase phase, mono_time since, mono_time now) {
-    auto s = table->admit(now);
+  bool add(connection_phase phase, mono_time since, mono_time now, std::uint64_t peer = 0) {
+    auto s = table->admit(now, 0, peer);
     if (!s) return false;
     tasks.push_back(std::make_unique<cancel_state>());
     s->attach(tasks.back().get());
@@ -76,6 +76,18 @@ TEST_F(table_fixture, without_idle_ones_a_connection_slower_than_slow_after_is_s
   // Now the reading one (1.5 s) is not slow yet, and handling is never shed.
   EXPECT_FALSE(add(connection_phase::reading, t0 + 2500ms, t0 + 2500ms));
   EXPECT_FALSE(tasks[1]->requested());
+  EXPECT_FALSE(tasks[2]->requested());
+}
+
+TEST_F(table_fixture, the_peer_holding_the_most_slow_connections_pays_for_a_newcomer) {
+  limits.slow_after = duration::zero();
+  make();
+  ASSERT_TRUE(add(connection_phase::reading, t0, t0, 7));         // the oldest, another peer
+  ASSERT_TRUE(add(connection_phase::reading, t0 + 1s, t0 + 1s, 9));
+  ASSERT_TRUE(add(connection_phase::reading, t0 + 2s, t0 + 2s, 9));
+  EXPECT_TRUE(add(connection_phase::reading, t0 + 3s, t0 + 3s, 7));
+  EXPECT_FALSE(tasks[0]->requested());
+  EXPECT_TRUE(tasks[1]->requested());  // peer 9's oldest
   EXPECT_FALSE(tasks[2]->requested());
 }
 

@@ -542,24 +542,59 @@ task<int> over_the_limit(server<test_handler, manual_pclock>* srv, pipe_listener
   pipe_end b = l->connect();
   co_await yield_now{};
   co_await yield_now{};
+  // The table is full of connections that have said nothing: the oldest
+  // gives way to the newcomer.
+  (void)co_await sleep(10ms);
   pipe_end c = l->connect();
-  const bool c_closed = co_await closed_by_peer(&c, 1s);
-  std::string out = co_await exchange(&a, "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n", true, 1s);
+  const bool a_closed = co_await closed_by_peer(&a, 1s);
+  std::string out = co_await exchange(&c, "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n", true, 1s);
   co_await a.close();
   co_await b.close();
   co_await c.close();
   l->close();
   co_await g.join();
-  co_return (c_closed ? 1 : 0) + (split_responses(out).size() == 1 ? 2 : 0);
+  co_return (a_closed ? 1 : 0) + (split_responses(out).size() == 1 ? 2 : 0);
 }
 
-TEST_F(server_fixture, connections_beyond_the_limit_are_closed) {
+TEST_F(server_fixture, when_full_the_oldest_silent_connection_gives_way_to_a_new_one) {
   cfg.max_connections = 2;
   server<test_handler, manual_pclock> srv(handler, wall, cfg);
   pipe_listener l;
   auto r = loop.run(over_the_limit(&srv, &l));
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, 3);
+  EXPECT_EQ(srv.connections().stats().shed_slow, 1u);
+  EXPECT_EQ(srv.stats().connections_refused, 0u);
+}
+
+task<int> full_of_busy_connections(server<test_handler, manual_pclock>* srv, pipe_listener* l) {
+  task_group g;
+  g.spawn(srv->serve(*l));
+  // Two connections whose responses (100 kB, never read) are being sent:
+  // they are not shed, so the third is refused.
+  pipe_end a = l->connect();
+  pipe_end b = l->connect();
+  (void)co_await a.write(bytes::of("GET /big HTTP/1.1\r\nHost: h\r\n\r\n"));
+  (void)co_await b.write(bytes::of("GET /big HTTP/1.1\r\nHost: h\r\n\r\n"));
+  (void)co_await sleep(10ms);
+  pipe_end c = l->connect();
+  const bool c_closed = co_await closed_by_peer(&c, 1s);
+  a.abort();
+  b.abort();
+  co_await c.close();
+  l->close();
+  co_await g.join();
+  co_return c_closed ? 1 : 0;
+}
+
+TEST_F(server_fixture, connections_busy_answering_are_not_shed) {
+  cfg.max_connections = 2;
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  pipe_listener l;
+  pipe_options o;
+  auto r = loop.run(full_of_busy_connections(&srv, &l));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 1);
   EXPECT_EQ(srv.stats().connections_refused, 1u);
 }
 

@@ -16,8 +16,18 @@
 // connections and then say nothing (slowloris) cannot lock others out:
 // - an idle kept-alive connection (waiting for its next request), oldest
 //   first; failing that,
-// - a connection whose TLS handshake, request head or body has taken
-//   longer than `slow_after`, oldest first.
+// - of the connections in a TLS handshake or receiving a request (for at
+//   least `slow_after`), the oldest of the peer that holds the most of
+//   them.
+// A client that fills every slot with slow connections and reopens each
+// one that is shed thus pays for every newcomer itself: a normal client
+// is admitted by shedding one of the attacker's, and is never the victim
+// while the attacker holds more slots than it. From one address alone the
+// order is by age: the normal client is shed only if max_connections
+// newer connections arrive before its request is in. (Shedding only
+// connections older than some second would not do: the reopened ones are
+// always young, and whoever asks next wins the freed slot, the attacker
+// far more often.)
 // A shed connection is cancelled: its task unwinds through its ordinary
 // error paths and closes the flow. Connections handling a request or
 // sending a response are never shed (their own timeouts bound them).
@@ -36,6 +46,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include <fata/core/budget.hpp>
 #include <fata/core/task.hpp>
@@ -56,8 +67,9 @@ struct connection_limits {
   // Bytes for every connection's fixed cost and buffers; 0: half of the
   // heap beyond its reserve, or 96 MiB where the heap size is unknown.
   std::size_t memory = 0;
-  // A handshake, head or body older than this may be shed when full.
-  duration slow_after = 1s;
+  // A handshake, head or body at least this old may be shed when full
+  // (0: any, the oldest first; see above).
+  duration slow_after = duration::zero();
   // Charged per connection at admission: its coroutine frames, request
   // head, response and the first read (measured in docs/security.md).
   std::size_t connection_cost = 8 * 1024;
@@ -108,6 +120,7 @@ class connection_slot {
   cancel_state* _task = nullptr;
   connection_phase _phase = connection_phase::handshake;
   mono_time _since{};
+  std::uint64_t _peer = 0;
   memory_charge _fixed;
   bool _shed = false;
 };
@@ -120,10 +133,13 @@ class connection_table {
   // Contract: every slot has left (its connection finished).
   ~connection_table();
 
-  // A slot for a new connection, charging connection_cost + `extra_cost`,
-  // shedding one connection first if the table is full; nullopt (counted)
-  // if it is full and nothing can be shed, or the memory is spent.
-  std::optional<connection_slot> admit(mono_time now, std::size_t extra_cost = 0);
+  // A slot for a new connection from `peer` (its address, as a number:
+  // connections with the same value count as one peer's), charging
+  // connection_cost + `extra_cost`, shedding one connection first if the
+  // table is full; nullopt (counted) if it is full and nothing can be
+  // shed, or the memory is spent.
+  std::optional<connection_slot> admit(mono_time now, std::size_t extra_cost = 0,
+                                       std::uint64_t peer = 0);
   // Sheds one connection by the order above; false if none qualifies. A
   // server calls it when a buffer could not be charged, so that memory
   // comes back for later requests.
@@ -145,6 +161,7 @@ class connection_table {
   connection_slot* _first = nullptr;
   std::size_t _active = 0;
   connection_table_stats _stats;
+  mutable std::vector<connection_slot*> _candidates;  // victim()'s scratch
 };
 
 // connection_limits::memory's default for a heap of `heap_size` bytes.

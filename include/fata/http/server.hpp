@@ -776,7 +776,9 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
       if (!slept) break;
       continue;
     }
-    auto slot = connections().admit(loop::current().now());
+    std::uint64_t peer = 0;
+    if constexpr (sig::tcp_flow<std::remove_cvref_t<decltype(*f)>>) peer = f->remote().address.value;
+    auto slot = connections().admit(loop::current().now(), 0, peer);
     if (!slot) {
       ++_stats.connections_refused;
       co_await f->close();
