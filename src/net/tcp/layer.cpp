@@ -384,16 +384,25 @@ void core::flush(entry* e, mono_time now) {
 
 // --- connections ----------------------------------------------------------
 
-entry* core::create(const four_tuple& t, mono_time) {
+entry* core::create(const four_tuple& t, mono_time now) {
   if (table.size() >= cfg.max_connections) {
     ++counters.drop_table_full;
     return nullptr;
   }
   // The entry itself is charged to the budget too: a flood of connections
   // that hold no buffers (TIME-WAIT, half-open) must not take the heap.
-  if (!memory.try_charge(sizeof(entry))) {
-    ++counters.drop_no_memory;
-    return nullptr;
+  // With the budget spent, the oldest TIME-WAIT, then the oldest orphan,
+  // gives way: a new connection is worth more than either.
+  while (!memory.try_charge(sizeof(entry))) {
+    entry* victim = time_waits.oldest ? time_waits.oldest : orphans.oldest;
+    if (!victim) {
+      ++counters.drop_no_memory;
+      return nullptr;
+    }
+    ++(victim->list == &time_waits ? counters.time_wait_dropped : counters.orphans_dropped);
+    leave_list(victim);
+    victim->conn.abort();
+    flush(victim, now);
   }
   auto* e = new (std::nothrow) entry(this, env(), t, mss_for(t.remote.address),
                                      secret.timestamp_offset(t));

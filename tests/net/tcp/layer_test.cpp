@@ -650,6 +650,44 @@ TEST_F(tcp_layer, beyond_max_time_wait_the_oldest_time_wait_ends) {
   loop.shutdown();
 }
 
+// Three of our connections into TIME-WAIT (we close first), their
+// buffers released.
+void three_time_waits(tcp_layer& t, listener& l) {
+  std::set<std::uint16_t> resets;
+  for (std::uint16_t p = 40000; p < 40003; ++p) {
+    make_orphan(t, l, p, 10, &resets);
+    const repr fin = t.out.segments.back().r;
+    ASSERT_TRUE(fin.has(flag::fin));
+    t.inject(t.peer(flag::ack | flag::fin, 101, fin.seq.value + fin.payload.size() + 1, {}, p));
+  }
+  t.advance(2s);
+}
+
+TEST_F(tcp_layer, a_spent_budget_ends_the_oldest_time_wait_for_a_new_connection) {
+  make();
+  auto l = tcp->listen(port(80));
+  three_time_waits(*this, *l);
+  ASSERT_EQ(tcp->connections_by_state()[std::size_t(state::time_wait)], 3u);
+  const std::size_t three = tcp->memory().used();
+  l->close();
+  loop.shutdown();
+  tcp.reset();
+  // The same, in a layer whose budget holds exactly those three.
+  cfg.memory_limit = three;
+  make();
+  auto l2 = tcp->listen(port(80));
+  three_time_waits(*this, *l2);
+  ASSERT_EQ(tcp->connections(), 3u);
+  out.segments.clear();
+  inject(peer(flag::syn, 900, 0, {}, 41000));
+  const repr sa = out.take();
+  EXPECT_EQ(sa.flags, flag::syn | flag::ack);
+  EXPECT_EQ(tcp->counters().time_wait_dropped, 1u);
+  EXPECT_EQ(tcp->counters().drop_no_memory, 0u);
+  EXPECT_EQ(tcp->connections_by_state()[std::size_t(state::time_wait)], 2u);
+  loop.shutdown();
+}
+
 TEST_F(tcp_layer, every_connections_buffers_are_charged_to_one_budget) {
   cfg.memory_limit = 24 * 1024;
   make();

@@ -84,7 +84,8 @@ struct config {
   // The buffer storage of every connection together (Linux's tcp_mem): a
   // buffer that would grow beyond it does not (a received segment is
   // dropped, a write waits); every connection's own state is charged
-  // too (a SYN that finds it spent is dropped). 0: a quarter of the heap beyond its reserve
+  // too (a SYN that finds it spent ends the oldest TIME-WAIT or orphan to
+  // make room, or is dropped when there is none). 0: a quarter of the heap beyond its reserve
   // (core/budget.hpp), or 256 MiB where the heap size is unknown (hosted).
   std::size_t memory_limit = 0;
   std::uint16_t ephemeral_first = 49152;     // RFC 6335 §6
