@@ -131,42 +131,37 @@ std::size_t block_size_for(std::size_t request) {
 
 }  // namespace
 
-void heap_init(std::span<const memory_region> regions) {
-  for (const memory_region& r : regions) {
-    // Blocks start at 8 mod 16 so that payloads are 16-aligned; the last
-    // word is an end sentinel (size 0, in use).
-    std::uint64_t start = (r.start + 15) / 16 * 16 + 8;
-    std::uint64_t end = (r.start + r.size) / 16 * 16 - 8;
-    if (end <= start || end - start < 2 * min_block) continue;
-    const std::size_t size = static_cast<std::size_t>(end - start);
-    auto* b = reinterpret_cast<void*>(start);
-    head(reinterpret_cast<void*>(end)) = 0;
-    make_free(b, size, 0);
-    stats.total += size;
-  }
+namespace {
+
+// The emergency reserve: a block taken at boot and given back to the heap
+// the first time an allocation would fail (the heap full, or too
+// fragmented for the block asked for). The image then goes on instead of
+// stopping, and runtime::memory_low() reports the reserve spent, so that
+// services refuse and shed connections until memory comes back; the block
+// is taken again once the heap has room for it and more.
+void* emergency = nullptr;
+std::size_t emergency_size = 0;
+
+bool release_emergency() {
+  if (!emergency) return false;
+  void* e = emergency;
+  emergency = nullptr;
+  ++stats.emergency_releases;
+  heap_free(e);
+  return true;
 }
 
-void* heap_alloc(std::size_t request, std::size_t align) {
-  if (request > (std::size_t(1) << 46)) {
-    ++stats.failures;
-    return nullptr;
-  }
+void* try_alloc(std::size_t request, std::size_t align) {
   const std::size_t size = block_size_for(request);
   if (align <= 16) {
     free_block* b = find(size);
-    if (!b) {
-      ++stats.failures;
-      return nullptr;
-    }
+    if (!b) return nullptr;
     remove(b);
     return carve(b, size);
   }
   // Over-aligned: room for a front block to split off.
   free_block* b = find(size + align + min_block);
-  if (!b) {
-    ++stats.failures;
-    return nullptr;
-  }
+  if (!b) return nullptr;
   remove(b);
   const auto base = reinterpret_cast<std::uintptr_t>(b);
   std::uintptr_t payload = (base + header + min_block + align - 1) & ~(align - 1);
@@ -180,6 +175,49 @@ void* heap_alloc(std::size_t request, std::size_t align) {
   head(aligned) = rest | flag_prev_free;
   return carve(aligned, size);
 }
+
+}  // namespace
+
+void* heap_alloc(std::size_t request, std::size_t align) {
+  if (request > (std::size_t(1) << 46)) {
+    ++stats.failures;
+    return nullptr;
+  }
+  void* p = try_alloc(request, align);
+  if (!p && release_emergency()) p = try_alloc(request, align);
+  if (!p) ++stats.failures;
+  return p;
+}
+
+void heap_take_reserve() {
+  if (emergency || emergency_size == 0) return;
+  // Only with room to spare: taking it back must not starve the image.
+  if (stats.total - stats.in_use < 4 * emergency_size) return;
+  emergency = try_alloc(emergency_size, 16);
+}
+
+bool heap_reserve_spent() { return emergency_size != 0 && !emergency; }
+
+void heap_init(std::span<const memory_region> regions) {
+  for (const memory_region& r : regions) {
+    // Blocks start at 8 mod 16 so that payloads are 16-aligned; the last
+    // word is an end sentinel (size 0, in use).
+    std::uint64_t start = (r.start + 15) / 16 * 16 + 8;
+    std::uint64_t end = (r.start + r.size) / 16 * 16 - 8;
+    if (end <= start || end - start < 2 * min_block) continue;
+    const std::size_t size = static_cast<std::size_t>(end - start);
+    auto* b = reinterpret_cast<void*>(start);
+    head(reinterpret_cast<void*>(end)) = 0;
+    make_free(b, size, 0);
+    stats.total += size;
+  }
+  // A sixteenth of the heap, at least 256 KiB (half of what the budgets
+  // leave out of every share: core/budget.hpp's heap_reserve).
+  emergency_size = stats.total / 16 > 256 * 1024 ? stats.total / 16 : 256 * 1024;
+  if (emergency_size > stats.total / 4) emergency_size = 0;  // too small a heap to spare it
+  if (emergency_size) emergency = try_alloc(emergency_size, 16);
+}
+
 
 void heap_free(void* p) {
   if (!p) return;
@@ -252,6 +290,22 @@ status memory_stats(memory_info* out) {
   out->heap_in_use = stats.in_use;
   out->heap_peak = stats.peak_in_use;
   out->failed_allocations = stats.failures;
+  heap_take_reserve();
+  out->reserve_spent = heap_reserve_spent();
+  // Every block of the highest non-empty class is at least its lower
+  // bound: found from the bitmaps alone, without walking the lists.
+  if (fl_bitmap) {
+    const unsigned fl = 63u - static_cast<unsigned>(__builtin_clzll(fl_bitmap));
+    const unsigned sl = 31u - static_cast<unsigned>(__builtin_clz(sl_bitmap[fl]));
+    std::size_t lower;
+    if (fl == 0) {
+      lower = std::size_t(sl) << 4;
+    } else {
+      const unsigned l = fl + fl_shift - 1;
+      lower = (std::size_t(1) << l) + (std::size_t(sl) << (l - sl_bits));
+    }
+    out->largest_free = lower > header ? lower - header : 0;
+  }
   return status::ok;
 }
 

@@ -88,6 +88,9 @@ void early_seal(std::size_t reserve);
 void heap_init(std::span<const memory_region> regions);
 void* heap_alloc(std::size_t size, std::size_t align);
 void heap_free(void* p);
+// The emergency reserve (heap.cpp): taken again when there is room; spent.
+void heap_take_reserve();
+bool heap_reserve_spent();
 std::size_t heap_usable_size(const void* p);
 [[noreturn]] void out_of_memory(std::size_t size);
 

@@ -25,6 +25,9 @@ key<bool> memory_stats_key{"memory-stats", false,
 
 std::size_t heap_bytes = 0;
 
+// memory_low() also when no free block this large is left.
+constexpr std::size_t large_block_reserve = 256 * 1024;
+
 void console_output(void*, const log::record& r) {
   char buf[1200];
   fixed_writer w(buf);
@@ -62,7 +65,10 @@ bool memory_low() {
   platform::memory_info m;
   if (platform::memory_stats(&m) != platform::status::ok || m.heap_size == 0) return false;
   const std::size_t free = m.heap_in_use < m.heap_size ? m.heap_size - m.heap_in_use : 0;
-  return free < heap_reserve(m.heap_size) / 2;
+  // Free bytes are not enough: a fragmented heap must still have a block
+  // for the large allocations of a new connection (a TLS engine is 41 KiB).
+  return m.reserve_spent || free < heap_reserve(m.heap_size) / 2 ||
+         m.largest_free < large_block_reserve;
 }
 
 void format_memory_stats(format_sink& out) {
@@ -76,6 +82,8 @@ void format_memory_stats(format_sink& out) {
   line("heap_in_use", m.heap_in_use);
   line("heap_peak", m.heap_peak);
   line("failed_allocations", m.failed_allocations);
+  line("largest_free", m.largest_free);
+  line("reserve_spent", m.reserve_spent ? 1 : 0);
   line("resident", m.resident);
   line("resident_peak", m.resident_peak);
 }

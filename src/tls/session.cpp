@@ -7,6 +7,7 @@
 #include <bearssl.h>
 
 #include <cstring>
+#include <new>
 
 
 #include "context_internal.hpp"
@@ -290,7 +291,10 @@ struct session::engine {
   const br_ssl_engine_context* eng() const { return is_server ? &sc.eng : &cc.eng; }
 };
 
-session::session() : _e(std::make_unique<engine>()) {}
+// The engine is 40 KiB and more: allocated without throwing (there are no
+// exceptions: a throwing new would panic the image), so that a heap too
+// full or too fragmented for it refuses the connection with no_memory.
+session::session() : _e(new (std::nothrow) engine()) {}
 
 std::size_t session::footprint() { return sizeof(session) + sizeof(engine); }
 session::~session() {
@@ -306,7 +310,11 @@ std::unique_ptr<session> session::server(server_shared& shared, bytes entropy, t
     *why = tls_error::no_certificate;
     return nullptr;
   }
-  std::unique_ptr<session> s(new session());
+  std::unique_ptr<session> s(new (std::nothrow) session());
+  if (!s || !s->_e) {
+    *why = tls_error::no_memory;
+    return nullptr;
+  }
   auto& e = *s->_e;
   e.is_server = true;
   e.sshared = &shared;
@@ -328,7 +336,11 @@ std::unique_ptr<session> session::server(server_shared& shared, bytes entropy, t
 
 std::unique_ptr<session> session::client(client_shared& shared, std::string_view host,
                                          wall_time now, bytes entropy, tls_error* why) {
-  std::unique_ptr<session> s(new session());
+  std::unique_ptr<session> s(new (std::nothrow) session());
+  if (!s || !s->_e) {
+    *why = tls_error::no_memory;
+    return nullptr;
+  }
   auto& e = *s->_e;
   e.is_server = false;
   e.cshared = &shared;

@@ -114,6 +114,13 @@ struct memory_info {
   std::size_t heap_in_use = 0;
   std::size_t heap_peak = 0;
   std::uint64_t failed_allocations = 0;
+  // Freestanding targets: an allocation of this many bytes succeeds now
+  // (a lower bound on the largest free block: the heap can be too
+  // fragmented for a large block while much of it is free). 0 on hosted.
+  std::size_t largest_free = 0;
+  // Freestanding targets: the heap's emergency reserve was given to an
+  // allocation that would otherwise have failed, and is not back yet.
+  bool reserve_spent = false;
   // Hosted: the process's resident set now and at its peak (VmRSS and
   // VmHWM); 0 on freestanding targets, where the heap is the figure.
   std::size_t resident = 0;

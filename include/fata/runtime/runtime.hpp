@@ -45,7 +45,8 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
 std::size_t heap_size();
 
 // True when the heap is into its reserve (core/budget.hpp's
-// heap_reserve): less than half of the reserve is free. Services then
+// heap_reserve): less than half of the reserve is free, or no free block
+// of 256 KiB is left (fragmentation). Services then
 // refuse or shed new work before allocations can fail. Always false where
 // the heap size is unknown (hosted). Cheap.
 bool memory_low();

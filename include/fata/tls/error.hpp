@@ -28,6 +28,7 @@ enum class tls_error : std::uint8_t {
   truncated,         // the transport ended without close_notify
   no_certificate,    // the server has no certificate for the client's request
   no_entropy,        // the random device failed
+  no_memory,         // the session's engine could not be allocated
   internal,          // an unexpected BearSSL error
   // Certificate validation (clients).
   cert_wrong_name,       // the certificate is not for the requested host name
@@ -59,6 +60,7 @@ constexpr std::string_view describe(tls_error e) noexcept {
     case tls_error::truncated: return "connection ended without close_notify";
     case tls_error::no_certificate: return "no certificate configured";
     case tls_error::no_entropy: return "no entropy for TLS";
+    case tls_error::no_memory: return "no memory for a TLS session";
     case tls_error::internal: return "internal TLS error";
     case tls_error::cert_wrong_name: return "certificate is not valid for the host name";
     case tls_error::cert_expired: return "certificate has expired";

@@ -24,6 +24,7 @@ struct heap_stats {
   std::uint64_t allocations = 0;  // successful allocations
   std::uint64_t frees = 0;
   std::uint64_t failures = 0;     // allocations that returned null
+  std::uint64_t emergency_releases = 0;  // times the emergency reserve was given to the heap
 };
 
 // A snapshot of the heap. Never fails, never allocates.
