@@ -34,8 +34,11 @@ fata::key<std::string> htdocs_key{"htdocs", FATA_WEBSITE_HTDOCS, "Folder of the 
 fata::key<std::string> tls_dir_key{"tls-dir", FATA_WEBSITE_TLS_DIR,
                                    "Folder holding the certificates and keys named by --tls-cert and --tls-key"};
 #endif
-fata::key<fata::port> http_port_key{"http-port", fata::port(8080), "TCP port for HTTP"};
-fata::key<fata::port> https_port_key{"https-port", fata::port(8443), "TCP port for HTTPS (0: no HTTPS)"};
+fata::key<fata::port> http_port_key{"http-port", fata::port(8080),
+                                    "TCP port for HTTP (0: one the stack picks, logged as `serving http://ADDR:PORT/`)"};
+fata::key<fata::port> https_port_key{"https-port", fata::port(8443),
+                                     "TCP port for HTTPS (0: one the stack picks, logged as `serving https://ADDR:PORT/`)"};
+fata::key<bool> https_key{"https", true, "Serve HTTPS (--https=false: HTTP only)"};
 fata::key<bool> redirect_key{"redirect-https", false, "Answer HTTP with a redirect to HTTPS"};
 fata::key<std::vector<std::string>> cert_key{"tls-cert", std::vector<std::string>{"server.pem"},
                                              "Certificate chains (keys of the TLS store, or inline PEM), the default first"};
@@ -76,7 +79,7 @@ struct service {
                      fata::devices::random>
         app;
     co_return co_await app.start(stack, site, certs, clock, *rng, *http_port_key, *https_port_key,
-                                 *redirect_key, *cert_key, *key_key);
+                                 *https_key, *redirect_key, *cert_key, *key_key);
   }
 };
 

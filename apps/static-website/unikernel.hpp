@@ -3,13 +3,16 @@
 // HTTPS, from any network stack:
 // - HTTP on `http_port`: the files, or (with `redirect_https`) a 301 to the
 //   same URL on HTTPS;
-// - HTTPS on `https_port` (0: none): TLS 1.2 with every certificate chain
+// - HTTPS on `https_port` (unless `https` is false): TLS 1.2 with every certificate chain
 //   named by `tls_cert`/`tls_key` (paired by position; the first is the
 //   default, SNI picks among them), each a key of the `certs` store or
 //   inline PEM;
 // - keep-alive, pipelining, conditional requests, ranges, gzip siblings,
 //   directory indexes (http/static_files.hpp); an access log line per
 //   request (log source http.access); entropy from the random device only.
+// Port 0 is one the stack picks (where it can: the socket stack); the log
+// lines `serving http://ADDR:PORT/` and `serving https://ADDR:PORT/` name
+// the ports listened on.
 #pragma once
 
 #include <cstdint>
@@ -66,7 +69,7 @@ template <fata::sig::stackv4 Stack, fata::sig::kv_ro Site, fata::sig::kv_ro Cert
 class website {
  public:
   fata::task<int> start(Stack& stack, Site& site, Certs& certs, Clock& clock, Random& rng,
-                        const fata::port& http_port, const fata::port& https_port,
+                        const fata::port& http_port, const fata::port& https_port, const bool& https,
                         const bool& redirect_https, const std::vector<std::string>& tls_cert,
                         const std::vector<std::string>& tls_key) {
     _rng = &rng;
@@ -90,7 +93,7 @@ class website {
     fata::http::server<https_redirect, Clock> redirecting(redirector, clock, cfg);
     _secure = &secure;
 
-    if (https_port.value != 0) {
+    if (https) {
       const bool loaded = co_await load_chains(certs, tls_cert, tls_key);
       if (!loaded) co_return 1;
     }
@@ -100,19 +103,20 @@ class website {
       co_return 1;
     }
     std::optional<typename Stack::tcp_listener> https_listener;
-    if (https_port.value != 0) {
+    if (https) {
       auto l = stack.tcp_listen(https_port);
       if (!l) {
         site_log.error("cannot listen on port {}: {}", https_port, l.error());
         co_return 1;
       }
       https_listener.emplace(std::move(*l));
+      redirector.https_port = https_listener->local().number;  // the port listened on
     }
-    site_log.info("serving http://{}:{}/{}", stack.ipv4_address(), http_port.value,
+    site_log.info("serving http://{}:{}/{}", stack.ipv4_address(), http_listener->local().number.value,
              redirect_https ? " (redirecting to HTTPS)" : "");
     if (https_listener)
       site_log.info("serving https://{}:{}/ with {} certificate chain(s)", stack.ipv4_address(),
-               https_port.value, _tls->chains());
+               https_listener->local().number.value, _tls->chains());
 
     fata::task_group group;
     if (redirect_https && https_listener) {

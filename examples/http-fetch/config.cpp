@@ -15,7 +15,7 @@ void configure() {
                                      "IPv4 address to connect to instead of resolving the URL's host");
   auto method = key<std::string>("method", "GET", "Request method");
   auto data = key<std::string>("data", "", "Request body");
-  libraries({"fata::http", "fata::tls", "fata::kv"});
+  libraries({"fata::http", "fata::tls"});
   register_unikernel("http-fetch", "Downloads a URL and prints its SHA-256.",
                      main<example::http_fetch>("unikernel.hpp", generic_stackv4(default_network()), pclock(),
                                                default_random(), url, ca, insecure, connect_to, method,

@@ -13,7 +13,7 @@
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/http/fetch.hpp>
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 #include <fata/platform/abi.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/random.hpp>
@@ -34,7 +34,7 @@ struct fetch_request {
 };
 
 struct hashing_sink {
-  fata::kv::sha256 hash;
+  fata::devices::kv::sha256 hash;
   void operator()(fata::bytes piece) { hash.update(piece); }
 };
 

@@ -8,7 +8,7 @@
 using namespace fata::config;
 
 void configure() {
-  auto port = key<fata::port>("port", fata::port(7), "TCP port to serve on");
+  auto port = key<fata::port>("port", fata::port(7), "TCP port to serve on (0: one the socket stack picks, logged)");
   register_unikernel("tcp-echo", "Echoes what every TCP connection sends.",
                      main<example::tcp_echo>("unikernel.hpp", generic_stackv4(default_network()), port));
 }

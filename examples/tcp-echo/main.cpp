@@ -10,7 +10,7 @@
 
 namespace {
 
-fata::key<fata::port> port_key{"port", fata::port(7), "TCP port to serve on"};
+fata::key<fata::port> port_key{"port", fata::port(7), "TCP port to serve on (0: one the socket stack picks, logged)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>

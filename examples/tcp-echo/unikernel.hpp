@@ -38,7 +38,8 @@ struct tcp_echo {
       tcp_echo_log.error("cannot listen on port {}: {}", port, listener.error());
       co_return 1;
     }
-    tcp_echo_log.info("echoing TCP on {}:{}", stack.ipv4_address(), port.value);
+    // The port listened on, which the stack picked if `port` is 0.
+    tcp_echo_log.info("echoing TCP on {}:{}", stack.ipv4_address(), listener->local().number.value);
     fata::task_group connections;
     int status = 0;
     for (;;) {

@@ -7,7 +7,7 @@
 using namespace fata::config;
 
 void configure() {
-  auto port = key<fata::port>("port", fata::port(7), "UDP port to echo on");
+  auto port = key<fata::port>("port", fata::port(7), "UDP port to echo on (0: one the stack picks, logged)");
   register_unikernel("udp-echo", "Echoes UDP datagrams.",
                      main<example::udp_echo>("unikernel.hpp", generic_stackv4(default_network()), port));
 }

@@ -10,7 +10,7 @@
 
 namespace {
 
-fata::key<fata::port> port_key{"port", fata::port(7), "UDP port to echo on"};
+fata::key<fata::port> port_key{"port", fata::port(7), "UDP port to echo on (0: one the stack picks, logged)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>

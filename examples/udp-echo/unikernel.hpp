@@ -24,7 +24,8 @@ struct udp_echo {
       udp_echo_log.error("cannot bind UDP port {}: {}", port, socket.error());
       co_return 1;
     }
-    udp_echo_log.info("echoing UDP on {}:{}", stack.ipv4_address(), port.value);
+    // The port bound, which the stack picked if `port` is 0.
+    udp_echo_log.info("echoing UDP on {}:{}", stack.ipv4_address(), socket->local().number.value);
     std::vector<std::byte> buffer(65536);
     for (;;) {
       auto d = co_await socket->receive_from(fata::mut_bytes(buffer.data(), buffer.size()));

@@ -5,6 +5,12 @@
 // device (other hypervisors), every exit is an ACPI power-off: S5 through
 // the FADT's PM1a control block, or the sleep control register on
 // hardware-reduced ACPI (microvm).
+//
+// Every exit first prints `fata: exit status N` as the console's last line.
+// QEMU under -no-reboot also exits with 0 when the VM resets (a triple
+// fault, a reset through the keyboard controller or ACPI): the line is how
+// a runner (fata run, tests/virtio/run-image) tells the image's own exit
+// from a VM that died without a word.
 #include <cstring>
 
 #include "arch.hpp"
@@ -124,6 +130,7 @@ void acpi_power_off() {
 
 void power_off(int status) {
   arch::cli();
+  (out() << "fata: exit status ").dec(static_cast<std::uint32_t>(status)) << '\n';
   if (status != 0) arch::outl(debug_exit_port, static_cast<std::uint32_t>(status));
   acpi_power_off();
   // The hypervisor acts on the power-off request asynchronously: give it a

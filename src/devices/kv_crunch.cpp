@@ -1,6 +1,6 @@
 #include <fata/devices/kv_crunch.hpp>
 
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 #include <fata/devices/kv_mem.hpp>
 
 #include <fata/devices/clock.hpp>
-#include <fata/kv/digest.hpp>
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/digest.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include <algorithm>
 #include <cstring>

@@ -3,7 +3,7 @@
 #include <fata/devices/kv_crunch.hpp>
 
 #include <fata/crunched/test_tree.hpp>
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 
 #include "run.hpp"
 
@@ -71,7 +71,7 @@ TEST_F(kv_crunch_test, large_file_is_embedded_whole_with_its_digest) {
   auto v = run(store.get("big/large.bin"));
   ASSERT_TRUE(v);
   EXPECT_EQ(v->size(), (std::size_t(3) << 19) + 7);
-  EXPECT_EQ(*run(store.digest("big/large.bin")), fata::kv::value_digest(std::string_view(*v)));
+  EXPECT_EQ(*run(store.digest("big/large.bin")), fata::devices::kv::value_digest(std::string_view(*v)));
 }
 
 TEST_F(kv_crunch_test, inner_links_are_followed) {

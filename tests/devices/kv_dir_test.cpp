@@ -2,7 +2,7 @@
 // errors.
 #include <fata/devices/hosted/kv_dir.hpp>
 
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 
 #include "run.hpp"
 
@@ -194,15 +194,15 @@ TEST_F(kv_dir_test, digest_streams_large_files) {
   for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 31);
   file("large", content);
   kv_dir store = open();
-  EXPECT_EQ(*run(store.digest("large")), fata::kv::value_digest(std::string_view(content)));
+  EXPECT_EQ(*run(store.digest("large")), fata::devices::kv::value_digest(std::string_view(content)));
 }
 
 TEST_F(kv_dir_test, dictionary_digest_covers_members) {
   folder("d");
   file("d/a", "1");
   kv_dir store = open();
-  fata::kv::dictionary_digest expected;
-  expected.add("a", kv_kind::value, fata::kv::value_digest(std::string_view("1")));
+  fata::devices::kv::dictionary_digest expected;
+  expected.add("a", kv_kind::value, fata::devices::kv::value_digest(std::string_view("1")));
   EXPECT_EQ(*run(store.digest("d")), expected.finish());
 }
 
@@ -213,8 +213,8 @@ TEST_F(kv_dir_test, a_link_cycle_is_listed_but_left_out_of_digests) {
   kv_dir store = open();
   EXPECT_EQ(*run(store.list("d")),
             (std::vector<kv_entry>{{"a", kv_kind::value}, {"loop", kv_kind::dictionary}}));
-  fata::kv::dictionary_digest expected;
-  expected.add("a", kv_kind::value, fata::kv::value_digest(std::string_view("1")));
+  fata::devices::kv::dictionary_digest expected;
+  expected.add("a", kv_kind::value, fata::devices::kv::value_digest(std::string_view("1")));
   EXPECT_EQ(*run(store.digest("d")), expected.finish());
   EXPECT_TRUE(run(store.digest("")));
 }

@@ -1,5 +1,5 @@
-#include <fata/kv/digest.hpp>
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/digest.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 namespace {
 
 using fata::sig::kv_error;
-namespace kv = fata::kv;
+namespace kv = fata::devices::kv;
 
 std::string canonical(std::string_view key) {
   auto r = kv::normalize_key(key);

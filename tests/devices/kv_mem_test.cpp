@@ -1,7 +1,7 @@
 #include <fata/devices/kv_mem.hpp>
 
 #include <fata/devices/clock.hpp>
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 
 #include "run.hpp"
 
@@ -168,16 +168,16 @@ TEST_F(kv_mem_test, size_is_the_value_length) {
 
 TEST_F(kv_mem_test, digest_of_a_value_is_its_sha256) {
   set("v", "abc");
-  EXPECT_EQ(*store.digest_now("v"), fata::kv::value_digest(std::string_view("abc")));
+  EXPECT_EQ(*store.digest_now("v"), fata::devices::kv::value_digest(std::string_view("abc")));
 }
 
 TEST_F(kv_mem_test, digest_of_a_dictionary_covers_its_members) {
   set("d/a", "1");
   set("d/e/b", "2");
-  fata::kv::dictionary_digest inner;
-  inner.add("b", kv_kind::value, fata::kv::value_digest(std::string_view("2")));
-  fata::kv::dictionary_digest outer;
-  outer.add("a", kv_kind::value, fata::kv::value_digest(std::string_view("1")));
+  fata::devices::kv::dictionary_digest inner;
+  inner.add("b", kv_kind::value, fata::devices::kv::value_digest(std::string_view("2")));
+  fata::devices::kv::dictionary_digest outer;
+  outer.add("a", kv_kind::value, fata::devices::kv::value_digest(std::string_view("1")));
   outer.add("e", kv_kind::dictionary, inner.finish());
   EXPECT_EQ(*store.digest_now("d"), outer.finish());
   const auto before = *store.digest_now("");

@@ -48,7 +48,11 @@ constexpr std::uint8_t host_ip[4] = {10, 211, 0, 1};
 constexpr std::uint8_t our_ip[4] = {10, 211, 0, 2};
 constexpr std::uint16_t test_ethertype = 0x88b5;  // IEEE 802 local experimental
 
+// Why the suite skips (the machine lacks root or /dev/net/tun), or fails
+// (as root with /dev/net/tun, a namespace or TAP device that cannot be made
+// is a failure, not a missing facility).
 std::string skip_reason;
+std::string fail_reason;
 std::optional<netif> device;
 int packet_socket = -1;
 
@@ -105,12 +109,12 @@ struct netif_test : ::testing::Test {
       return;
     }
     if (::unshare(CLONE_NEWNET) != 0) {
-      skip_reason = std::string("cannot create a network namespace: ") + std::strerror(errno);
+      fail_reason = std::string("cannot create a network namespace as root: ") + std::strerror(errno);
       return;
     }
     auto opened = netif::open("service", tap_name);
     if (!opened) {
-      skip_reason = "the platform could not open a TAP device in the new namespace";
+      fail_reason = "the platform could not open a TAP device in the new namespace, as root";
       return;
     }
     device.emplace(std::move(*opened));
@@ -138,6 +142,7 @@ struct netif_test : ::testing::Test {
   }
   void SetUp() override {
     if (!skip_reason.empty()) GTEST_SKIP() << skip_reason;
+    if (!fail_reason.empty()) FAIL() << fail_reason;
     ASSERT_TRUE(device.has_value());
   }
 

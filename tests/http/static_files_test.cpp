@@ -4,7 +4,7 @@
 #include <fata/devices/kv_crunch.hpp>
 #include <fata/devices/kv_mem.hpp>
 #include <fata/http/static_files.hpp>
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 #include <fata/testing/fakes.hpp>
 
 #include <gtest/gtest.h>
@@ -77,7 +77,7 @@ TEST_F(static_fixture, serves_a_file_with_type_and_validators) {
   EXPECT_EQ(r.field("content-type"), "text/html; charset=utf-8");
   EXPECT_EQ(r.field("last-modified"), "Tue, 14 Nov 2023 22:13:20 GMT");
   EXPECT_EQ(r.field("accept-ranges"), "bytes");
-  const auto d = kv::value_digest(bytes::of("<h1>home</h1>"));
+  const auto d = devices::kv::value_digest(bytes::of("<h1>home</h1>"));
   EXPECT_EQ(r.field("etag"), http::detail::etag_of(d));
 }
 
@@ -279,7 +279,7 @@ TEST(static_crunch, bodies_are_served_from_the_mapped_bytes) {
       {"", sig::kv_kind::dictionary, 1, 1, nullptr, 0, 0, {}},
       {"page.html", sig::kv_kind::value, 0, 0,
        reinterpret_cast<const std::byte*>(crunched_page.data()), crunched_page.size(),
-       1'700'000'000'000'000'000, kv::value_digest(bytes::of(crunched_page))},
+       1'700'000'000'000'000'000, devices::kv::value_digest(bytes::of(crunched_page))},
   };
   static const devices::crunch_table table{"test", entries, 2};
   devices::kv_crunch store(table);

@@ -36,8 +36,8 @@ result<process_result, std::string> run_process(const std::vector<std::string>& 
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
   int exec_pipe[2] = {-1, -1};  // reports a failed exec to the parent
-  if ((out == output_mode::capture && ::pipe2(out_pipe, O_CLOEXEC) != 0) ||
-      (err == output_mode::capture && ::pipe2(err_pipe, O_CLOEXEC) != 0) ||
+  if ((out != output_mode::inherit && ::pipe2(out_pipe, O_CLOEXEC) != 0) ||
+      (err != output_mode::inherit && ::pipe2(err_pipe, O_CLOEXEC) != 0) ||
       ::pipe2(exec_pipe, O_CLOEXEC) != 0)
     return unexpected(fata::format("pipe: {}", std::strerror(errno)));
   auto args = c_argv(argv);
@@ -62,9 +62,18 @@ result<process_result, std::string> run_process(const std::vector<std::string>& 
   process_result r;
   pollfd fds[2];
   std::string* sinks[2];
+  int copy_to[2];  // the tool's own descriptor a tee copies to, else -1
   int n = 0;
-  if (out_pipe[0] >= 0) { fds[n] = {out_pipe[0], POLLIN, 0}; sinks[n++] = &r.out; }
-  if (err_pipe[0] >= 0) { fds[n] = {err_pipe[0], POLLIN, 0}; sinks[n++] = &r.err; }
+  if (out_pipe[0] >= 0) {
+    fds[n] = {out_pipe[0], POLLIN, 0};
+    copy_to[n] = out == output_mode::tee ? 1 : -1;
+    sinks[n++] = &r.out;
+  }
+  if (err_pipe[0] >= 0) {
+    fds[n] = {err_pipe[0], POLLIN, 0};
+    copy_to[n] = err == output_mode::tee ? 2 : -1;
+    sinks[n++] = &r.err;
+  }
   int open_count = n;
   char buf[65536];
   while (open_count > 0) {
@@ -77,6 +86,15 @@ result<process_result, std::string> run_process(const std::vector<std::string>& 
       const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
         sinks[i]->append(buf, static_cast<std::size_t>(got));
+        if (copy_to[i] >= 0) {
+          for (ssize_t done = 0; done < got;) {
+            const ssize_t w = ::write(copy_to[i], buf + done, static_cast<std::size_t>(got - done));
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) break;  // our own output is gone: keep reading the child's
+            done += w;
+          }
+          if (sinks[i]->size() > tee_tail) sinks[i]->erase(0, sinks[i]->size() - tee_tail);
+        }
       } else if (got == 0 || errno != EINTR) {
         ::close(fds[i].fd);
         fds[i].fd = -1;

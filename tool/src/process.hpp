@@ -13,12 +13,16 @@ namespace fata::tool {
 enum class output_mode {
   inherit,  // the tool's own stdout/stderr
   capture,  // collected into the result
+  tee,      // copied to the tool's own stream as it comes, its last tee_tail bytes kept in the result
 };
+
+// How much of a `tee` stream the result keeps.
+inline constexpr std::size_t tee_tail = 4096;
 
 struct process_result {
   int status = 0;      // the exit status; 128 + N if killed by signal N
-  std::string out;     // captured stdout
-  std::string err;     // captured stderr
+  std::string out;     // captured stdout (tee: its end)
+  std::string err;     // captured stderr (tee: its end)
 };
 
 // Runs argv[0] (looked up in PATH) with `argv` in `cwd` and waits for it.

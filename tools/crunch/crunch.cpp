@@ -16,8 +16,8 @@
 // fata::hosted::kv_dir over the same directory agree on every key. A
 // directory link that leads back to one of its own ancestors is left out
 // (with a warning) instead of being followed forever.
-#include <fata/kv/digest.hpp>
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/digest.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include "host_tree.hpp"
 
@@ -98,7 +98,7 @@ bool hash_file(generator& g, node& n) {
     return false;
   }
   n.real_path = real_path_of(fd);
-  fata::kv::sha256 hash;
+  fata::devices::kv::sha256 hash;
   std::vector<char> chunk(1 << 16);
   std::uint64_t total = 0;
   for (;;) {
@@ -148,7 +148,7 @@ void walk(generator& g, node& dir, const host_entry& self) {
   g.ancestors.emplace_back(self.device, self.inode);
   for (const std::string& name : names) {
     const std::string key = join(dir.key, name);
-    if (key.size() > fata::kv::max_key_size) {
+    if (key.size() > fata::devices::kv::max_key_size) {
       g.warn("skipping " + display(g, key) + ": path longer than a key may be");
       continue;
     }
@@ -181,7 +181,7 @@ void walk(generator& g, node& dir, const host_entry& self) {
   }
   g.ancestors.pop_back();
 
-  fata::kv::dictionary_digest digest;
+  fata::devices::kv::dictionary_digest digest;
   for (const auto& c : dir.children)
     digest.add(c->name, c->is_value ? fata::sig::kv_kind::value : fata::sig::kv_kind::dictionary,
                c->digest);

@@ -4,7 +4,7 @@
 //   fata::devices::kv_mem store(4 << 20);            // 4 MiB, platform wall clock
 //   co_await store.set("/config/name", "fata");
 //
-// Keys follow fata/kv/key.hpp (invalid ones are kv_error::invalid_key).
+// Keys follow fata/devices/kv/key.hpp (invalid ones are kv_error::invalid_key).
 //
 // Size bound. The store accounts, for every entry (value or dictionary,
 // the root excepted), entry_overhead + the length of its name + the length
@@ -23,7 +23,7 @@
 //   dictionary's the time an entry was last added to or removed from it
 //   (POSIX directory semantics). Times come from the clock given at
 //   construction.
-// - digest: see fata/kv/digest.hpp (values: SHA-256 of the bytes).
+// - digest: see fata/devices/kv/digest.hpp (values: SHA-256 of the bytes).
 //
 // Writes:
 // - set creates or replaces a value and creates missing parent

@@ -1,6 +1,6 @@
 #include "host_tree.hpp"
 
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -15,9 +15,9 @@ namespace fata::hosted::detail {
 
 int open_beneath(int root_fd, std::string_view key, int flags) {
   // The longest canonical key plus its terminator; "." for the root.
-  char path[kv::max_key_size + 1];
+  char path[devices::kv::max_key_size + 1];
   if (key.empty()) key = ".";
-  if (key.size() > kv::max_key_size) return -ENAMETOOLONG;
+  if (key.size() > devices::kv::max_key_size) return -ENAMETOOLONG;
   std::memcpy(path, key.data(), key.size());
   path[key.size()] = '\0';
   open_how how{};

@@ -1,7 +1,7 @@
 #include <fata/devices/hosted/kv_dir.hpp>
 
-#include <fata/kv/digest.hpp>
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/digest.hpp>
+#include <fata/devices/kv/key.hpp>
 
 #include "host_tree.hpp"
 
@@ -29,7 +29,7 @@ struct resolved {
 };
 
 result<resolved, kv_error> resolve(int root_fd, std::string_view key) {
-  auto k = kv::normalize_key(key);
+  auto k = devices::kv::normalize_key(key);
   if (!k) return unexpected(k.error());
   const host_entry e = detail::stat_beneath(root_fd, *k);
   switch (e.kind) {
@@ -116,7 +116,7 @@ result<std::vector<sig::kv_entry>, kv_error> members(int root_fd, std::string_vi
     if (!d) break;
     const std::string_view name(d->d_name);
     if (name == "." || name == "..") continue;
-    if (key.size() + 1 + name.size() > kv::max_key_size) continue;  // no key can name it
+    if (key.size() + 1 + name.size() > devices::kv::max_key_size) continue;  // no key can name it
     // Plain files and directories cannot lead outside; links and unknown
     // types go through the confinement rule.
     if (d->d_type == DT_REG) {
@@ -144,7 +144,7 @@ result<sig::kv_digest, kv_error> file_digest(int root_fd, std::string_view key) 
   descriptor fd(-1);
   auto size = open_value(root_fd, key, fd);
   if (!size) return unexpected(size.error());
-  kv::sha256 hash;
+  devices::kv::sha256 hash;
   char chunk[16384];
   std::uint64_t done = 0;
   while (done < *size) {
@@ -167,7 +167,7 @@ result<sig::kv_digest, kv_error> tree_digest(int root_fd, std::string_view key, 
   auto listed = members(root_fd, key);
   if (!listed) return unexpected(listed.error());
   path.push_back(ancestor{self.device, self.inode});
-  kv::dictionary_digest digest;
+  devices::kv::dictionary_digest digest;
   for (const sig::kv_entry& m : *listed) {
     const std::string member_key = child_key(key, m.name);
     const host_entry e = detail::stat_beneath(root_fd, member_key);
@@ -260,7 +260,7 @@ result<sig::kv_digest, kv_error> kv_dir::digest_now(std::string_view key) const 
   // recognised as a cycle, as fata-crunch does walking from the root.
   std::vector<ancestor> path;
   if (!r->key.empty()) {
-    std::string_view above = kv::parent_of(r->key);
+    std::string_view above = devices::kv::parent_of(r->key);
     for (std::size_t end = 0;;) {
       const host_entry e = detail::stat_beneath(_root_fd, above.substr(0, end));
       if (e.kind != host_kind::dictionary) return unexpected(kv_error::io);

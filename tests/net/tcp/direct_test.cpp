@@ -121,6 +121,11 @@ TEST_F(direct_fixture, an_echo_survives_a_lossy_reordering_switch) {
   EXPECT_TRUE(r.ended);
   EXPECT_EQ(r.echoed, 256u * 1024);
   EXPECT_FALSE(r.mismatch);
+  // The switch really was lossy, reordering, duplicating and corrupting.
+  EXPECT_GT(net.stats().lost, 0u);
+  EXPECT_GT(net.stats().reordered, 0u);
+  EXPECT_GT(net.stats().duplicated, 0u);
+  EXPECT_GT(net.stats().corrupted, 0u);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // BearSSL built with the image's flags, the thread pointer, boot arguments.
 // Prints one line per check ("ok NAME" or "FAIL NAME: why") and exits with
 // the number of failures. --fault=KIND instead provokes one CPU fault, for
-// the panic-report tests; --sleep=DURATION sleeps (the halt test).
+// the panic-report tests (`triple`: one the CPU cannot even report, so the
+// VM resets without the image's exit line); --sleep=DURATION sleeps and
+// says how long the monotonic clock saw (the halt test).
 #include <bearssl.h>
 
 #include <cstdlib>
@@ -25,7 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-fata::key<std::string> fault_key{"fault", "", "Provoke a fault: null, write-text, exec-data, divide, ud2, overflow"};
+fata::key<std::string> fault_key{"fault", "", "Provoke a fault: null, write-text, exec-data, divide, ud2, overflow, triple"};
 fata::key<fata::duration> sleep_key{"sleep", fata::duration(0), "Sleep this long, then exit 0"};
 fata::key<bool> nics_key{"nics", false, "Acquire network devices by order, MAC and index, and print them"};
 fata::key<std::string> echo_key{"echo", "", "A word to print back (boot arguments)"};
@@ -92,6 +94,13 @@ int provoke(std::string_view kind) {
   if (kind == "divide") return opaque(7) / opaque(0);
   if (kind == "ud2") __builtin_trap();
   if (kind == "overflow") return recurse(0);
+  if (kind == "triple") {
+    // An empty IDT: the breakpoint cannot be delivered (#GP), nor can that
+    // (#DF), and the CPU shuts down: a reset, which -no-reboot turns into
+    // QEMU exiting with 0, as an ACPI power-off does.
+    alignas(16) std::uint8_t idtr[10] = {};
+    asm volatile("lidt %0\n\tint3" : : "m"(idtr) : "memory");
+  }
   return -1;
 }
 
@@ -179,8 +188,11 @@ fata::task<int> run() {
   if (!fault_key->empty()) co_return provoke(*fault_key);
   if (*nics_key) co_return acquire_nics();
   if (*sleep_key > fata::duration(0)) {
+    const std::int64_t t0 = fata::platform::monotonic_ns();
     auto r = co_await fata::sleep(*sleep_key);
-    co_return r ? 0 : 1;
+    const std::int64_t took = fata::platform::monotonic_ns() - t0;
+    fata::platform::console_write(fata::format("slept {} ns\n", took));
+    co_return r && took >= fata::to_ns(*sleep_key) ? 0 : 1;
   }
   if (!echo_key->empty()) fata::platform::console_write(fata::format("echo {}\n", *echo_key));
   check_libc();

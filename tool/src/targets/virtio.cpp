@@ -68,6 +68,25 @@ std::pair<std::string_view, std::string_view> split_option(std::string_view arg)
   return {arg.substr(0, eq), arg.substr(eq + 1)};
 }
 
+// The status in the console's last line, `fata: exit status N`, or -1.
+int exit_line_status(std::string_view console) {
+  while (!console.empty() && (console.back() == '\n' || console.back() == '\r' || console.back() == ' '))
+    console.remove_suffix(1);
+  const std::size_t start = console.find_last_of('\n');
+  std::string_view line = start == std::string_view::npos ? console : console.substr(start + 1);
+  while (!line.empty() && (line.front() == '\r' || line.front() == ' ')) line.remove_prefix(1);
+  constexpr std::string_view prefix = "fata: exit status ";
+  if (!line.starts_with(prefix)) return -1;
+  line.remove_prefix(prefix.size());
+  if (line.empty() || line.size() > 3) return -1;
+  int v = 0;
+  for (char c : line) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 class virtio final : public target {
  public:
   std::string_view name() const override { return "virtio"; }
@@ -224,18 +243,39 @@ class virtio final : public target {
       std::fprintf(stderr, "fata: %s is not installed (apt-get install qemu-system-x86)\n", qemu.data());
       return 1;
     }
-    auto r = run_process(cmd, {}, output_mode::inherit, output_mode::inherit);
+    // The console (QEMU's stdout) passes through, its end kept: the image's
+    // last line is `fata: exit status N` (platform/virtio/power.cpp).
+    auto r = run_process(cmd, {}, output_mode::tee, output_mode::inherit);
     if (!r) {
       std::fprintf(stderr, "fata: %s\n", r.error().c_str());
       return 1;
     }
     // 0: ACPI power-off after exit(0); (s << 1) | 1: exit(s) through
     // isa-debug-exit; anything else is QEMU's own failure or a signal.
+    // Under -no-reboot QEMU also exits 0 when the VM resets (a triple
+    // fault): only the image's exit line tells the two apart.
     const int status = r->status;
-    if (status == 0) return 0;
-    if (status % 2 == 1 && status > 1 && status < 256) return (status - 1) / 2;
-    std::fprintf(stderr, "fata: %s failed (status %d)\n", qemu.data(), status);
-    return status == 1 ? 1 : status;
+    int decoded = -1;
+    if (status == 0) decoded = 0;
+    else if (status % 2 == 1 && status > 1 && status < 256) decoded = (status - 1) / 2;
+    if (decoded < 0) {
+      std::fprintf(stderr, "fata: %s failed (status %d)\n", qemu.data(), status);
+      return status == 1 ? 1 : status;
+    }
+    const int said = exit_line_status(r->out);
+    if (said < 0) {
+      std::fprintf(stderr,
+                   "fata: the VM stopped (%s status %d) without the image's exit line "
+                   "('fata: exit status N'): it reset or triple-faulted\n",
+                   qemu.data(), status);
+      return 1;
+    }
+    if (said != decoded) {
+      std::fprintf(stderr, "fata: the image said it exited with %d, but %s's status %d says %d\n", said,
+                   qemu.data(), status, decoded);
+      return 1;
+    }
+    return decoded;
   }
 };
 

@@ -6,7 +6,7 @@
 //   auto page = co_await site->get("/index.html");
 //
 // Confinement: a key can only reach inside the directory. Keys cannot
-// contain "." or ".." segments (fata/kv/key.hpp), and every path is
+// contain "." or ".." segments (fata/devices/kv/key.hpp), and every path is
 // resolved by the kernel with openat2(RESOLVE_BENEATH): a symbolic link is
 // followed only while it stays inside the directory; an absolute link or
 // one that climbs out is treated as absent (not_found, and not listed),
@@ -20,7 +20,7 @@
 //
 // Semantics are those of every fata store (see kv_mem.hpp). last_modified
 // is the entry's st_mtime (nanoseconds); a dictionary's digest follows
-// fata/kv/digest.hpp over its members (a directory link cycle is left out
+// fata/devices/kv/digest.hpp over its members (a directory link cycle is left out
 // of the digest, as fata-crunch leaves it out of the tree). Host failures
 // (permission denied, I/O errors, a file that shrinks while read) are
 // kv_error::io.

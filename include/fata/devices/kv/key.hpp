@@ -21,7 +21,7 @@
 #include <fata/core/result.hpp>
 #include <fata/sig/kv.hpp>
 
-namespace fata::kv {
+namespace fata::devices::kv {
 
 inline constexpr std::size_t max_segment_size = 255;
 inline constexpr std::size_t max_key_size = 4095;
@@ -51,4 +51,4 @@ class key_segments {
   std::string_view _rest;
 };
 
-}  // namespace fata::kv
+}  // namespace fata::devices::kv

@@ -1,6 +1,6 @@
-#include <fata/kv/key.hpp>
+#include <fata/devices/kv/key.hpp>
 
-namespace fata::kv {
+namespace fata::devices::kv {
 
 result<std::string_view, sig::kv_error> normalize_key(std::string_view key) {
   if (!key.empty() && key.front() == '/') key.remove_prefix(1);
@@ -48,4 +48,4 @@ bool key_segments::next(std::string_view& segment) {
   return true;
 }
 
-}  // namespace fata::kv
+}  // namespace fata::devices::kv

@@ -1,10 +1,10 @@
-#include <fata/kv/digest.hpp>
+#include <fata/devices/kv/digest.hpp>
 
 #include <bearssl.h>
 
 #include <cstring>
 
-namespace fata::kv {
+namespace fata::devices::kv {
 
 namespace {
 
@@ -46,4 +46,4 @@ void dictionary_digest::add(std::string_view name, sig::kv_kind kind, const sig:
   _hash.update(bytes(member.data(), member.size()));
 }
 
-}  // namespace fata::kv
+}  // namespace fata::devices::kv

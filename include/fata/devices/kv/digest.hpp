@@ -19,7 +19,7 @@
 #include <fata/core/bytes.hpp>
 #include <fata/sig/kv.hpp>
 
-namespace fata::kv {
+namespace fata::devices::kv {
 
 // An incremental SHA-256. Copyable: a copy continues independently.
 class sha256 {
@@ -51,4 +51,4 @@ class dictionary_digest {
   sha256 _hash;
 };
 
-}  // namespace fata::kv
+}  // namespace fata::devices::kv
