@@ -27,6 +27,7 @@
 #include <fata/http/keys.hpp>
 #include <fata/http/server.hpp>
 #include <fata/http/static_files.hpp>
+#include <fata/http/url.hpp>
 #include <fata/runtime/runtime.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
@@ -42,14 +43,18 @@ inline fata::log::source site_log{"website", "The static website"};
 // Answers every request with a redirect to the same target over HTTPS.
 // (A member template, so that the description, which includes this header
 // without linking the HTTP library, compiles nothing of it.)
+// The Host field is echoed only when it is a valid host[:port]
+// (http::host_of_field); anything else (a missing Host, "evil/x", "a@b")
+// gets `fallback_host`, so the redirect never points at a name the client
+// smuggled in.
 struct https_redirect {
   fata::port https_port;
+  std::string fallback_host = "localhost";
   template <class Response = fata::http::response>
   fata::task<void> handle(const fata::http::request& req, Response& res) {
-    std::string_view host = req.head.host;
-    if (const auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+    const auto host = fata::http::host_of_field(req.head.host);
     std::string location = "https://";
-    location += host.empty() ? std::string_view("localhost") : host;
+    location += host ? *host : std::string_view(fallback_host);
     if (https_port.value != 443) location += fata::format(":{}", https_port.value);
     location += req.head.path;
     if (!req.head.query.empty()) {
@@ -90,6 +95,7 @@ class website {
     fata::http::server<fata::http::static_files<Site>, Clock> plain(files, clock, cfg);
     fata::http::server<fata::http::static_files<Site>, Clock> secure(files, clock, cfg);
     https_redirect redirector{https_port};
+    if (!stack.ipv4_address().is_any()) redirector.fallback_host = fata::format("{}", stack.ipv4_address());
     fata::http::server<https_redirect, Clock> redirecting(redirector, clock, cfg);
     _secure = &secure;
 

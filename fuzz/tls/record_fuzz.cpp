@@ -111,13 +111,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (mode == 1) {
-    auto s = session::client(*c.client.shared(), "fuzz.example", when, bytes(seed_b, 32), &why);
+    auto s = session::client(*c.client.shared(), "fuzz.example", true, when, bytes(seed_b, 32), &why);
     FUZZ_CHECK(s);
     (void)feed(*s, in, piece);  // first discards the ClientHello, then reads
     return 0;
   }
   auto server = session::server(*c.server.shared(), bytes(seed_a, 32), &why);
-  auto client = session::client(*c.client.shared(), "fuzz.example", when, bytes(seed_b, 32), &why);
+  auto client = session::client(*c.client.shared(), "fuzz.example", true, when, bytes(seed_b, 32), &why);
   FUZZ_CHECK(server && client);
   c.client.forget_sessions();
   pump(*client, *server);

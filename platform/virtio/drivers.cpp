@@ -5,9 +5,12 @@
 
 #include <cstring>
 
+#include <fata/platform/virtio.hpp>
+
 #include "arch.hpp"
 #include "kernel.hpp"
 #include "pci.hpp"
+#include "ring_check.hpp"
 #include "virtio.hpp"
 
 namespace fata::virtio {
@@ -107,13 +110,28 @@ struct net_device {
   std::uint16_t tx_free_count = 0;
   std::size_t header = 12;  // virtio_net_hdr; 10 bytes on a legacy device
   bool interrupts = false;
+  bool reset_done = false;  // given up (net_check_broken)
+  std::uint64_t rx_bad_headers = 0;  // runts, offloads not negotiated (ring_check.hpp)
   platform::net_info info{};
+
+  bool broken() const { return rx.broken() || tx.broken(); }
 };
 
+// A queue found broken: give up on the whole device (reset, so that it
+// stops writing into its buffers; they stay allocated, nothing reuses them).
+void net_check_broken(net_device& d) {
+  if (!d.broken() || d.reset_done) return;
+  d.reset_done = true;
+  // The broken queue has said why; the other one goes with it.
+  (d.rx.broken() ? d.tx : d.rx).give_up("stops with the other queue");
+}
+
 void net_reclaim(net_device& d) {
-  std::uint16_t head;
-  std::uint32_t len;
-  while (d.tx.take_used(&head, &len)) d.tx_free[d.tx_free_count++] = head;
+  // The checker hands back only heads the device held, each once, so the
+  // free list cannot overflow; the bound is kept anyway.
+  while (auto e = d.tx.take_used())
+    if (d.tx_free_count < d.tx.size()) d.tx_free[d.tx_free_count++] = e->head;
+  net_check_broken(d);
 }
 
 status net_setup(transport& t, const std::uint8_t* want_mac, net_device* d);
@@ -156,8 +174,16 @@ status net_setup(transport& t, const std::uint8_t* want_mac, net_device* d) {
     t.fail();
     return status::unavailable;
   }
-  d->info.mtu = (f & net_f_mtu) ? t.config16(10) : 1500;
-  if (d->info.mtu > net_buffer - 64) d->info.mtu = net_buffer - 64;
+  // virtio 1.2 §5.1.4.1: an offered MTU is 68 to 65535; capped at what a
+  // receive buffer holds.
+  const auto mtu = net_mtu((f & net_f_mtu) != 0, (f & net_f_mtu) ? t.config16(10) : 0,
+                           static_cast<std::uint16_t>(net_buffer - 64));
+  if (!mtu) {
+    out() << "fata: virtio-net: the device offers an MTU below 68; not used\n";
+    t.fail();
+    return status::error;
+  }
+  d->info.mtu = *mtu;
   d->interrupts = t.enable_interrupts();
   if (!d->rx.init(t, 0, net_queue_max, true) || !d->tx.init(t, 1, net_queue_max, false)) {
     t.fail();
@@ -176,7 +202,7 @@ status net_setup(transport& t, const std::uint8_t* want_mac, net_device* d) {
     desc.addr = reinterpret_cast<std::uint64_t>(d->rx_buffers + std::size_t(i) * net_buffer);
     desc.len = net_buffer;
     desc.flags = desc_write;
-    d->rx.add(i);
+    d->rx.add(i, net_buffer);
   }
   for (std::uint16_t i = 0; i < ntx; ++i) {
     d->tx.desc(i).addr = reinterpret_cast<std::uint64_t>(d->tx_buffers + std::size_t(i) * net_buffer);
@@ -194,12 +220,19 @@ constexpr std::uint64_t blk_f_ro = 1ull << 5, blk_f_blk_size = 1ull << 6;
 constexpr std::uint32_t blk_in = 0, blk_out = 1;
 constexpr std::size_t blk_chunk = 1 << 20;
 
+// A request the device has not completed after this long is abandoned: the
+// device is reset (so that it cannot write into the caller's buffer later)
+// and no longer used.
+constexpr std::int64_t blk_timeout_ns = 30'000'000'000;
+
 struct block_device {
   transport* t = nullptr;
   virtqueue q;
   std::uint8_t* request = nullptr;  // 16-byte header, then the status byte
+  std::uint64_t failed_requests = 0;  // status not OK, short transfers, timeouts
   platform::block_info info{};
 };
+
 
 status block_open(transport& t, block_device** out) {
   auto* d = new (heap_alloc(sizeof(block_device), 16)) block_device;
@@ -208,10 +241,10 @@ status block_open(transport& t, block_device** out) {
   const std::uint64_t f = t.begin(blk_f_ro | blk_f_blk_size, &ok);
   if (!ok) return status::error;
   d->t = &t;
-  d->info.capacity = t.config64(0) * 512;
-  d->info.block_size = (f & blk_f_blk_size) ? t.config32(20) : 512;
-  if (d->info.block_size < 512 || (d->info.block_size & (d->info.block_size - 1))) d->info.block_size = 512;
-  d->info.capacity = d->info.capacity / d->info.block_size * d->info.block_size;
+  const block_geometry g = block_geometry_of(t.config64(0), (f & blk_f_blk_size) != 0,
+                                             (f & blk_f_blk_size) ? t.config32(20) : 0);
+  d->info.capacity = g.capacity;
+  d->info.block_size = g.block_size;
   d->info.read_only = (f & blk_f_ro) != 0;
   d->request = static_cast<std::uint8_t*>(heap_alloc(32, 16));
   // Requests are synchronous and polled: no interrupts.
@@ -226,6 +259,7 @@ status block_open(transport& t, block_device** out) {
 }
 
 status block_io(block_device& d, std::uint32_t type, std::uint64_t offset, std::uint8_t* data, std::size_t size) {
+  if (d.q.broken()) return status::error;
   while (size > 0) {
     const std::size_t n = size < blk_chunk ? size : blk_chunk;
     const std::uint64_t sector = offset / 512;
@@ -240,12 +274,33 @@ status block_io(block_device& d, std::uint32_t type, std::uint64_t offset, std::
          static_cast<std::uint16_t>(desc_next | (type == blk_in ? desc_write : 0)), 2};
     virtq_desc& s = d.q.desc(2);
     s = {reinterpret_cast<std::uint64_t>(d.request + 16), 1, desc_write, 0};
-    d.q.submit(0);
-    std::uint16_t head;
-    std::uint32_t len;
-    while (!d.q.take_used(&head, &len)) arch::pause();
+    // The device writes the data of a read, and the status byte.
+    const auto writable = static_cast<std::uint32_t>((type == blk_in ? n : 0) + 1);
+    if (!d.q.submit(0, writable)) return status::error;
+    const std::int64_t give_up = platform::monotonic_ns() + blk_timeout_ns;
+    std::optional<used_entry> done;
+    for (;;) {
+      done = d.q.take_used();
+      if (done) break;
+      if (d.q.broken()) {
+        d.q.give_up("is broken");  // it may hold the caller's buffer: reset
+        return status::error;
+      }
+      if (platform::monotonic_ns() > give_up) {
+        ++d.failed_requests;
+        d.q.give_up("did not complete a request within 30 s");
+        return status::error;
+      }
+      arch::pause();
+    }
     arch::barrier();
-    if (d.request[16] != 0) return status::error;
+    // The only chain in flight is head 0 (the checker returns nothing else).
+    const blk_verdict v = done->length_ok ? check_blk(d.request[16], done->len, writable)
+                                          : blk_verdict::short_transfer;
+    if (v != blk_verdict::ok) {
+      ++d.failed_requests;
+      return status::error;
+    }
     data += n;
     offset += n;
     size -= n;
@@ -292,12 +347,27 @@ bool random_hw(std::span<std::byte> out) {
   return true;
 }
 
+// virtio-rng (§5.4) answers into a buffer of its own, never the caller's:
+// a device that answers late must not write into memory since reused. A
+// device that gives nothing within rng_timeout_ns (a host backend that
+// never produces) is given up for good, so entropy is `unavailable` at
+// once from then on rather than a wait on every call.
+constexpr std::int64_t rng_timeout_ns = 1'000'000'000;
+constexpr std::uint32_t rng_chunk = 64;
+
 struct rng_device {
   transport* t = nullptr;
   virtqueue q;
   bool failed = false;
+  std::uint64_t bad_answers = 0;  // lengths beyond the request
+  alignas(64) std::uint8_t bounce[rng_chunk] = {};
 };
 rng_device rng;
+
+void rng_give_up(const char* why) {
+  rng.failed = true;
+  rng.q.give_up(why);
+}
 
 bool random_virtio(std::span<std::byte> out) {
   if (rng.failed) return false;
@@ -314,20 +384,43 @@ bool random_virtio(std::span<std::byte> out) {
     t->claimed = true;
     rng.t = t;
   }
+  // One deadline for the whole call: a device answering with 0 bytes over
+  // and over must not hold it either.
+  const std::int64_t give_up = platform::monotonic_ns() + rng_timeout_ns;
   std::size_t done = 0;
   while (done < out.size()) {
-    rng.q.desc(0) = {reinterpret_cast<std::uint64_t>(out.data() + done),
-                     static_cast<std::uint32_t>(out.size() - done), desc_write, 0};
-    rng.q.submit(0);
-    std::uint16_t head;
-    std::uint32_t len = 0;
-    const std::int64_t give_up = platform::monotonic_ns() + 1'000'000'000;
-    while (!rng.q.take_used(&head, &len)) {
-      if (platform::monotonic_ns() > give_up) return false;
+    if (!rng.q.holds(0)) {
+      rng.q.desc(0) = {reinterpret_cast<std::uint64_t>(rng.bounce), rng_chunk, desc_write, 0};
+      if (!rng.q.submit(0, rng_chunk)) return false;
+    }
+    std::optional<used_entry> got;
+    for (;;) {
+      got = rng.q.take_used();
+      if (got || rng.q.broken()) break;
+      if (platform::monotonic_ns() > give_up) {
+        rng_give_up("gave no entropy within 1 s: no entropy source");
+        return false;
+      }
       arch::pause();
     }
-    done += len;
+    if (!got) {
+      rng_give_up("is broken: no entropy source");
+      return false;
+    }
+    arch::barrier();
+    if (!got->length_ok) {
+      ++rng.bad_answers;
+    } else {
+      const std::size_t n = got->len < out.size() - done ? got->len : out.size() - done;
+      std::memcpy(out.data() + done, rng.bounce, n);
+      done += n;
+    }
+    if (done < out.size() && platform::monotonic_ns() > give_up) {
+      rng_give_up("gave too little entropy within 1 s: no entropy source");
+      return false;
+    }
   }
+  std::memset(rng.bounce, 0, sizeof rng.bounce);
   return true;
 }
 
@@ -369,6 +462,7 @@ status net_write(handle h, std::span<const std::byte> frame) {
   net_device& d = *handles[h].net;
   if (frame.size() + d.header > net_buffer || frame.size() < 14) return status::invalid;
   net_reclaim(d);
+  if (d.broken()) return status::error;
   if (d.tx_free_count == 0) return status::again;
   const std::uint16_t i = d.tx_free[--d.tx_free_count];
   std::uint8_t* buffer = d.tx_buffers + std::size_t(i) * net_buffer;
@@ -377,28 +471,37 @@ status net_write(handle h, std::span<const std::byte> frame) {
   virtq_desc& desc = d.tx.desc(i);
   desc.len = static_cast<std::uint32_t>(d.header + frame.size());
   desc.flags = 0;
-  d.tx.submit(i);
+  if (!d.tx.submit(i, 0)) return status::error;  // the device writes nothing of a frame sent
   return status::ok;
 }
 
 status net_read(handle h, std::span<std::byte> buffer, std::size_t* size) {
   if (h >= handle_count || !handles[h].net || !size) return status::invalid;
   net_device& d = *handles[h].net;
-  std::uint16_t head;
-  std::uint32_t len;
-  if (!d.rx.take_used(&head, &len)) return status::again;
-  const std::uint8_t* frame = d.rx_buffers + std::size_t(head) * net_buffer + d.header;
-  const std::size_t n = len > d.header ? len - d.header : 0;
+  const auto e = d.rx.take_used();
+  if (!e) {
+    net_check_broken(d);
+    return d.broken() ? status::error : status::again;
+  }
+  const std::uint8_t* raw = d.rx_buffers + std::size_t(e->head) * net_buffer;
+  // The length is within the buffer (checked); the header must be one we
+  // negotiated, the frame at least an Ethernet header. Else dropped,
+  // counted, and the buffer given back.
+  const bool good = e->length_ok && check_rx(raw, e->len, d.header) == rx_verdict::ok;
+  const std::size_t n = good ? e->len - d.header : 0;
   status s = status::ok;
-  if (n > buffer.size()) {
+  if (!good) {
+    ++d.rx_bad_headers;
+    s = status::again;
+  } else if (n > buffer.size()) {
     s = status::invalid;  // the caller's buffer is smaller than the ABI asks; frame dropped
   } else {
-    std::memcpy(buffer.data(), frame, n);
+    std::memcpy(buffer.data(), raw + d.header, n);
     *size = n;
   }
-  d.rx.desc(head).len = net_buffer;
-  d.rx.desc(head).flags = desc_write;
-  d.rx.submit(head);
+  d.rx.desc(e->head).len = net_buffer;
+  d.rx.desc(e->head).flags = desc_write;
+  d.rx.submit(e->head, net_buffer);
   return s;
 }
 
@@ -447,6 +550,10 @@ int yield(std::int64_t deadline_ns, std::span<handle> ready) {
     int n = 0;
     for (std::size_t i = 0; i < handle_count && static_cast<std::size_t>(n) < ready.size(); ++i)
       if (handles[i].net && handles[i].net->rx.has_used()) ready[static_cast<std::size_t>(n++)] = static_cast<handle>(i);
+    // A broken queue never reports ready (has_used is false): it is
+    // reset once here so that it stops.
+    for (std::size_t i = 0; i < handle_count; ++i)
+      if (handles[i].net) net_check_broken(*handles[i].net);
     if (n > 0) return n;
     const std::int64_t now = monotonic_ns();
     if (now >= deadline_ns) return 0;
@@ -463,3 +570,31 @@ int yield(std::int64_t deadline_ns, std::span<handle> ready) {
 }
 
 }  // namespace fata::platform
+
+namespace fata::platform::virtio {
+
+bool device_statistics(std::uint32_t h, device_counters* out) {
+  using fata::virtio::handle_count;
+  using fata::virtio::handles;
+  if (!out || h >= handle_count) return false;
+  device_counters c;
+  auto add = [&c](const fata::virtio::virtqueue& q) {
+    c.bad_used_ids += q.counters().bad_id + q.counters().not_in_flight;
+    c.bad_lengths += q.counters().bad_length;
+    c.broken = c.broken || q.broken();
+  };
+  if (const auto* n = handles[h].net) {
+    add(n->rx);
+    add(n->tx);
+    c.bad_frames = n->rx_bad_headers;
+  } else if (const auto* b = handles[h].block) {
+    add(b->q);
+    c.failed_requests = b->failed_requests;
+  } else {
+    return false;
+  }
+  *out = c;
+  return true;
+}
+
+}  // namespace fata::platform::virtio

@@ -92,6 +92,20 @@ std::uint64_t transport::begin(std::uint64_t wanted, bool* ok) {
 }
 
 void transport::driver_ok() { set_status(status() | status_driver_ok); }
+
+void transport::reset() {
+  set_status(0);
+  for (int i = 0; i < 1000000 && status() != 0; ++i) arch::pause();
+}
+
+const char* transport::type_name() const {
+  switch (type) {
+    case device_type::net: return "net";
+    case device_type::block: return "block";
+    case device_type::entropy: return "rng";
+  }
+  return "unknown";
+}
 void transport::fail() { set_status(status() | status_failed); }
 
 std::uint8_t transport::config8(std::uint32_t o) {
@@ -192,11 +206,10 @@ bool transport::enable_interrupts() {
 // --- virtqueue -------------------------------------------------------------------
 
 bool virtqueue::init(transport& t, std::uint16_t index, std::uint16_t max_size, bool interrupts) {
-  std::uint16_t n = t.queue_max(index);
-  if (n == 0) return false;
-  if (n > max_size) n = max_size;
-  // Queue sizes must be powers of two for the legacy layout.
-  while (n & (n - 1)) n &= static_cast<std::uint16_t>(n - 1);
+  // The device's maximum is a configuration value like any other: capped,
+  // and a power of two for the legacy layout (ring_check.hpp).
+  const std::uint16_t n = queue_entries(t.queue_max(index), max_size);
+  if (n == 0 || !_check.reset(n)) return false;
   const std::size_t desc_bytes = 16u * n;
   const std::size_t avail_bytes = 6u + 2u * n;
   const std::size_t used_offset = (desc_bytes + avail_bytes + page - 1) & ~(page - 1);
@@ -216,10 +229,12 @@ bool virtqueue::init(transport& t, std::uint16_t index, std::uint16_t max_size, 
   return t.queue_setup(index, n, base, base + desc_bytes, base + used_offset);
 }
 
-void virtqueue::add(std::uint16_t head) {
+bool virtqueue::add(std::uint16_t head, std::uint32_t writable) {
+  if (!_check.posted(head, writable)) return false;
   avail_ring()[_avail_shadow % _size] = head;
   ++_avail_shadow;
   ++_pending;
+  return true;
 }
 
 void virtqueue::kick() {
@@ -232,23 +247,59 @@ void virtqueue::kick() {
   if (!(used_flags & used_no_notify)) _transport->notify(_index);
 }
 
-void virtqueue::submit(std::uint16_t head) {
-  add(head);
+bool virtqueue::submit(std::uint16_t head, std::uint32_t writable) {
+  if (!add(head, writable)) return false;
   kick();
-}
-
-bool virtqueue::has_used() const {
-  return *reinterpret_cast<volatile std::uint16_t*>(_used + 2) != _last_used;
-}
-
-bool virtqueue::take_used(std::uint16_t* head, std::uint32_t* len) {
-  if (!has_used()) return false;
-  arch::barrier();
-  const volatile std::uint8_t* e = _used + 4 + 8u * (_last_used % _size);
-  *head = static_cast<std::uint16_t>(*reinterpret_cast<const volatile std::uint32_t*>(e));
-  *len = *reinterpret_cast<const volatile std::uint32_t*>(e + 4);
-  ++_last_used;
   return true;
+}
+
+void virtqueue::give_up(const char* why) {
+  _check.fail();
+  if (_given_up || !_transport) return;
+  _given_up = true;
+  _transport->reset();
+  out() << "fata: virtio-" << _transport->type_name() << ": queue " << char('0' + (_index & 7))
+        << ' ' << why << "; the device is reset and no longer used\n";
+}
+
+void virtqueue::note_bad_entries(std::uint64_t before) {
+  const ring_counters& c = _check.counters();
+  if (c.index_jumps != 0) {
+    give_up("moved its used index past the buffers in flight");
+    return;
+  }
+  if (_bad_entries_logged || c.bad_id + c.not_in_flight + c.bad_length == before) return;
+  _bad_entries_logged = true;
+  out() << "fata: virtio-" << _transport->type_name() << ": queue " << char('0' + (_index & 7))
+        << ": ignoring used entries with bad ids or lengths (counted; logged once)\n";
+}
+
+bool virtqueue::has_used() {
+  if (!_transport) return false;
+  const std::uint16_t idx = *reinterpret_cast<volatile std::uint16_t*>(_used + 2);
+  const bool any = _check.pending(idx) > 0;
+  if (_check.broken()) note_bad_entries(0);
+  return any;
+}
+
+std::optional<used_entry> virtqueue::take_used() {
+  if (!_transport) return std::nullopt;
+  const ring_counters& c = _check.counters();
+  const std::uint64_t before = c.bad_id + c.not_in_flight + c.bad_length;
+  std::optional<used_entry> got;
+  // At most one pass over what the device may return: each bad entry is
+  // skipped and counted, the first good one taken.
+  for (std::uint16_t guard = 0; !got && guard <= _size; ++guard) {
+    const std::uint16_t idx = *reinterpret_cast<volatile std::uint16_t*>(_used + 2);
+    if (_check.pending(idx) == 0) break;
+    arch::barrier();  // the entry is read after the index that announced it
+    const volatile std::uint8_t* e = _used + 4 + 8u * (_check.last_used() % _size);
+    const std::uint32_t id = *reinterpret_cast<const volatile std::uint32_t*>(e);
+    const std::uint32_t len = *reinterpret_cast<const volatile std::uint32_t*>(e + 4);
+    got = _check.take(id, len);
+  }
+  note_bad_entries(before);
+  return got;
 }
 
 }  // namespace fata::virtio

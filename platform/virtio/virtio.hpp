@@ -5,6 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+
+#include "ring_check.hpp"
 
 namespace fata::virtio {
 
@@ -24,23 +27,43 @@ inline constexpr std::uint16_t avail_no_interrupt = 1, used_no_notify = 1;
 
 class transport;
 
+// Every used entry the device returns passes used_checker (ring_check.hpp)
+// first: ids beyond the queue or not in flight are skipped and counted,
+// lengths beyond the chain's writable bytes are flagged, and a used index
+// that jumps past what is in flight marks the queue broken (logged once):
+// take_used() then returns nothing, so a bad device cannot make a driver
+// touch memory it was not given or spin on a ring that never settles.
 class virtqueue {
  public:
-  // Allocates and registers queue `index` with up to `max_size` entries.
+  // Allocates and registers queue `index` with up to `max_size` entries
+  // (at most max_queue_entries).
   bool init(transport& t, std::uint16_t index, std::uint16_t max_size, bool interrupts);
   std::uint16_t size() const { return _size; }
   virtq_desc& desc(std::uint16_t i) { return _desc[i]; }
-  // Makes descriptor chain `head` available and tells the device.
-  void submit(std::uint16_t head);
+  // Makes descriptor chain `head` available, `writable` of its bytes for
+  // the device to write, and tells the device. False (a driver bug) if
+  // the device holds `head` already.
+  bool submit(std::uint16_t head, std::uint32_t writable);
   // Adds without telling the device; kick() tells it once for a batch.
-  void add(std::uint16_t head);
+  bool add(std::uint16_t head, std::uint32_t writable);
   void kick();
   // True if the device has returned a buffer we have not taken.
-  bool has_used() const;
-  // Takes the next used buffer: its head descriptor and written length.
-  bool take_used(std::uint16_t* head, std::uint32_t* len);
+  bool has_used();
+  // Takes the next valid used buffer: its head descriptor and the length
+  // written (checked: see above). nullopt when there is none.
+  std::optional<used_entry> take_used();
+  // Whether the device holds chain `head`.
+  bool holds(std::uint16_t head) const { return _check.holds(head); }
+  std::uint16_t in_flight() const { return _check.in_flight(); }
+  bool broken() const { return _check.broken(); }
+  // Gives up on the device (it timed out, or a queue is broken): resets
+  // it, so that it touches none of its buffers any more, marks the queue
+  // broken and logs why, once.
+  void give_up(const char* why);
+  const ring_counters& counters() const { return _check.counters(); }
 
  private:
+  void note_bad_entries(std::uint64_t before);
   volatile std::uint16_t* avail_flags() const { return _avail; }
   volatile std::uint16_t* avail_idx() const { return _avail + 1; }
   volatile std::uint16_t* avail_ring() const { return _avail + 2; }
@@ -48,8 +71,10 @@ class virtqueue {
   std::uint16_t _index = 0;
   std::uint16_t _size = 0;
   std::uint16_t _avail_shadow = 0;
-  std::uint16_t _last_used = 0;
   std::uint16_t _pending = 0;
+  used_checker _check;
+  bool _given_up = false;
+  bool _bad_entries_logged = false;
   virtq_desc* _desc = nullptr;
   volatile std::uint16_t* _avail = nullptr;
   volatile std::uint8_t* _used = nullptr;
@@ -85,6 +110,11 @@ class transport {
   std::uint64_t begin(std::uint64_t wanted, bool* ok);
   void driver_ok();
   void fail();
+  // Resets the device (status 0): afterwards it touches none of the
+  // rings or buffers it was given (virtio 1.2 §2.4). Bounded wait.
+  void reset();
+  // "net", "block" or "rng", for messages.
+  const char* type_name() const;
 
   std::uint8_t config8(std::uint32_t offset);
   std::uint16_t config16(std::uint32_t offset);

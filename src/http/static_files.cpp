@@ -28,6 +28,29 @@ std::optional<key_path> normalise_path(std::string_view raw) {
   return out;
 }
 
+std::string location_path(std::string_view key) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(key.size() + 1);
+  for (char ch : key) {
+    const auto c = static_cast<unsigned char>(ch);
+    // RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '$' ||
+                      c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' ||
+                      c == ',' || c == ';' || c == '=' || c == ':' || c == '@' || c == '/';
+    if (keep) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (out.empty() || out.front() != '/') out.insert(out.begin(), '/');
+  return out;
+}
+
 std::string etag_of(const sig::kv_digest& d) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\"";

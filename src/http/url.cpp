@@ -81,6 +81,59 @@ std::optional<url> url::parse(std::string_view text) {
   return u;
 }
 
+std::optional<std::string_view> host_of_field(std::string_view field) {
+  std::string_view host = field;
+  std::string_view rest;
+  if (!host.empty() && host.front() == '[') {
+    // IP-literal (RFC 3986 §3.2.2), IPv6 only: hex digits, ':' and '.'
+    // (an embedded IPv4 address); IPvFuture is refused.
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos || close < 3 || close > 46) return std::nullopt;
+    for (char c : host.substr(1, close - 1)) {
+      const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                      c == ':' || c == '.';
+      if (!ok) return std::nullopt;
+    }
+    rest = host.substr(close + 1);
+    host = host.substr(0, close + 1);
+  } else {
+    const std::size_t colon = host.find(':');
+    if (colon != std::string_view::npos) {
+      rest = host.substr(colon);
+      host = host.substr(0, colon);
+    }
+    if (host.empty() || host.size() > 254 || host == ".") return std::nullopt;
+    std::string_view labels = host;
+    if (labels.back() == '.') labels.remove_suffix(1);
+    if (labels.size() > 253) return std::nullopt;
+    std::size_t label = 0;
+    for (char c : labels) {
+      if (c == '.') {
+        if (label == 0) return std::nullopt;
+        label = 0;
+        continue;
+      }
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
+      if (!ok || ++label > 63) return std::nullopt;
+    }
+    if (label == 0) return std::nullopt;
+  }
+  if (!rest.empty()) {
+    // ":" port, decimal, at most 65535 (an empty port is allowed by RFC
+    // 3986 but not worth echoing: refused).
+    const std::string_view digits = rest.substr(1);
+    if (rest.front() != ':' || digits.empty() || digits.size() > 5) return std::nullopt;
+    unsigned v = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + unsigned(c - '0');
+    }
+    if (v > 65535) return std::nullopt;
+  }
+  return host;
+}
+
 std::optional<url> resolve_location(const url& base, std::string_view loc) {
   while (!loc.empty() && (loc.front() == ' ' || loc.front() == '\t')) loc.remove_prefix(1);
   if (loc.empty()) return std::nullopt;

@@ -335,7 +335,14 @@ std::unique_ptr<session> session::server(server_shared& shared, bytes entropy, t
 }
 
 std::unique_ptr<session> session::client(client_shared& shared, std::string_view host,
-                                         wall_time now, bytes entropy, tls_error* why) {
+                                         bool check_host, wall_time now, bytes entropy,
+                                         tls_error* why) {
+  // BearSSL skips the name check when given no name: that must be asked
+  // for (tls::no_host_check), never the result of an empty string.
+  if (check_host && host.empty()) {
+    *why = tls_error::no_host_name;
+    return nullptr;
+  }
   std::unique_ptr<session> s(new (std::nothrow) session());
   if (!s || !s->_e) {
     *why = tls_error::no_memory;
@@ -344,7 +351,7 @@ std::unique_ptr<session> session::client(client_shared& shared, std::string_view
   auto& e = *s->_e;
   e.is_server = false;
   e.cshared = &shared;
-  e.host.assign(host);
+  if (check_host) e.host.assign(host);
   br_ssl_client_zero(&e.cc);
   configure_common(&e.cc.eng, shared.suites, shared.alpn);
   br_ssl_engine_set_default_rsavrfy(&e.cc.eng);
@@ -370,7 +377,8 @@ std::unique_ptr<session> session::client(client_shared& shared, std::string_view
   br_ssl_engine_set_buffer(&e.cc.eng, e.iobuf, sizeof e.iobuf, 1);
   seed(&e.cc.eng, entropy);
   // Resume the last session with this host if there is one (RFC 5246 §7.4.1.2).
-  for (auto it = shared.sessions.begin(); it != shared.sessions.end(); ++it) {
+  // Without a host name there is nothing to key a session by.
+  for (auto it = shared.sessions.begin(); !e.host.empty() && it != shared.sessions.end(); ++it) {
     if (it->host == e.host) {
       br_ssl_engine_set_session_parameters(&e.cc.eng, &it->params);
       e.offered = it->params;
@@ -468,7 +476,7 @@ void session::handshake_done() {
       break;
     }
   }
-  if (e.cshared->options.session_slots == 0 || now.session_id_len == 0) return;
+  if (e.cshared->options.session_slots == 0 || now.session_id_len == 0 || e.host.empty()) return;
   list.push_front({e.host, now});
   while (list.size() > e.cshared->options.session_slots) list.pop_back();
 }

@@ -277,6 +277,29 @@ TEST(http_url, rejects_what_it_cannot_fetch) {
     EXPECT_FALSE(url::parse(bad)) << bad;
 }
 
+TEST(http_host_field, accepts_names_addresses_and_ports) {
+  EXPECT_EQ(host_of_field("example.org"), "example.org");
+  EXPECT_EQ(host_of_field("Example.ORG:8080"), "Example.ORG");
+  EXPECT_EQ(host_of_field("localhost"), "localhost");
+  EXPECT_EQ(host_of_field("10.0.0.1:80"), "10.0.0.1");
+  EXPECT_EQ(host_of_field("[::1]:443"), "[::1]");
+  EXPECT_EQ(host_of_field("[2001:db8::10.0.0.1]"), "[2001:db8::10.0.0.1]");
+  EXPECT_EQ(host_of_field("a_b-c.example."), "a_b-c.example.");
+  EXPECT_EQ(host_of_field(std::string(63, 'a') + ".b"), std::string(63, 'a') + ".b");
+}
+
+TEST(http_host_field, refuses_what_must_not_be_echoed) {
+  for (std::string_view bad :
+       {"", ":80", "evil.example/x", "evil.example\\x", "user@evil.example", "a b", "a..b", ".a",
+        "a:", "a:x", "a:65536", "a:123456", "a:80:80", "%65vil", "[::1", "[]", "[v1.x]", "[::1]x",
+        "[::1]:", "a\r\nSet-Cookie: x", "\xc3\xa9.example", "."})
+    EXPECT_FALSE(host_of_field(bad)) << bad;
+  EXPECT_FALSE(host_of_field(std::string(64, 'a')));
+  const std::string l63(63, 'a');
+  EXPECT_TRUE(host_of_field(l63 + "." + l63 + "." + l63 + "." + std::string(61, 'a')));  // 253
+  EXPECT_FALSE(host_of_field(l63 + "." + l63 + "." + l63 + "." + l63));                  // 255
+}
+
 TEST(http_url, resolves_locations) {
   const url base = *url::parse("http://h:8080/dir/page.html?q");
   EXPECT_EQ(resolve_location(base, "https://other/x")->text(), "https://other/x");

@@ -92,6 +92,35 @@ TEST_F(static_fixture, folder_without_slash_redirects) {
   EXPECT_EQ(r.field("location"), "/docs/?x=1");
 }
 
+TEST_F(static_fixture, double_slash_folder_redirects_to_a_single_slash_path) {
+  // "//docs/" would be a protocol-relative reference: the host "docs".
+  auto r = ask1("//docs");
+  EXPECT_EQ(r.code, 301);
+  EXPECT_EQ(r.field("location"), "/docs/");
+  EXPECT_EQ(ask1("//docs?x=1").field("location"), "/docs/?x=1");
+  EXPECT_EQ(ask1("///docs").field("location"), "/docs/");
+  EXPECT_EQ(ask1("/./docs").field("location"), "/docs/");
+  EXPECT_EQ(ask1("//docs//").body, "<h1>docs</h1>");
+}
+
+TEST_F(static_fixture, folder_redirect_percent_encodes_the_path) {
+  ASSERT_TRUE(store.set_now("/\\evil.example/index.html", "x"));
+  ASSERT_TRUE(store.set_now("/x y/index.html", "y"));
+  // Browsers read "/\\evil.example/" as "//evil.example/".
+  EXPECT_EQ(ask1("/%5Cevil.example").field("location"), "/%5Cevil.example/");
+  EXPECT_EQ(ask1("//%5cevil.example").field("location"), "/%5Cevil.example/");
+  EXPECT_EQ(ask1("/x%20y").field("location"), "/x%20y/");
+}
+
+TEST(static_location_path, keeps_path_characters_and_encodes_the_rest) {
+  EXPECT_EQ(http::detail::location_path("/docs/a-b_c.d~e"), "/docs/a-b_c.d~e");
+  EXPECT_EQ(http::detail::location_path("/a:b@c!$&'()*+,;="), "/a:b@c!$&'()*+,;=");
+  EXPECT_EQ(http::detail::location_path("/\\h"), "/%5Ch");
+  EXPECT_EQ(http::detail::location_path("/a%b?c#d e"), "/a%25b%3Fc%23d%20e");
+  EXPECT_EQ(http::detail::location_path("/\xc3\xa9"), "/%C3%A9");
+  EXPECT_EQ(http::detail::location_path(""), "/");
+}
+
 TEST_F(static_fixture, folder_without_index_is_not_found) {
   EXPECT_EQ(ask1("/empty/").code, 404);
 }

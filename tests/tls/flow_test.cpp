@@ -114,9 +114,22 @@ task<void> echo_server(pipe_end inner, server_context* ctx, seeded_random* rng,
   co_await f->close();
 }
 
-task<void> echo_client(pipe_end inner, client_context* ctx, std::string host, manual_pclock* wall,
+// The host name the client connects with; `no_check` uses tls::no_host_check.
+struct client_host {
+  std::string name;
+  bool no_check = false;
+};
+
+task<result<tls_pipe, tls_error>> connect_as(pipe_end inner, client_context* ctx,
+                                             const client_host& host, manual_pclock* wall,
+                                             seeded_random* rng) {
+  if (host.no_check) co_return co_await tls::connect(std::move(inner), *ctx, no_host_check, *wall, *rng);
+  co_return co_await tls::connect(std::move(inner), *ctx, host.name, *wall, *rng);
+}
+
+task<void> echo_client(pipe_end inner, client_context* ctx, client_host host, manual_pclock* wall,
                        seeded_random* rng, session_report* rep, std::string message) {
-  auto f = co_await tls::connect(std::move(inner), *ctx, host, *wall, *rng);
+  auto f = co_await connect_as(std::move(inner), ctx, host, wall, rng);
   if (!f) {
     rep->client_error = f.error();
     co_return;
@@ -134,7 +147,7 @@ task<void> echo_client(pipe_end inner, client_context* ctx, std::string host, ma
   co_await f->close();
 }
 
-task<session_report> run_session(server_context* s, client_context* c, std::string host,
+task<session_report> run_session(server_context* s, client_context* c, client_host host,
                                  manual_pclock* wall, seeded_random* srng, seeded_random* crng,
                                  std::string message) {
   session_report rep;
@@ -144,12 +157,16 @@ task<session_report> run_session(server_context* s, client_context* c, std::stri
   co_return rep;
 }
 
-session_report run(tls_fixture& f, std::string host = "localhost",
-                   std::string message = "hello\n") {
+session_report run_as(tls_fixture& f, client_host host, std::string message = "hello\n") {
   auto r = f.loop.run(run_session(f.server.get(), f.client.get(), std::move(host), &f.wall,
                                   &f.server_rng, &f.client_rng, std::move(message)));
   EXPECT_TRUE(r);
   return r ? *r : session_report{};
+}
+
+session_report run(tls_fixture& f, std::string host = "localhost",
+                   std::string message = "hello\n") {
+  return run_as(f, client_host{std::move(host)}, std::move(message));
 }
 
 // --- handshakes -------------------------------------------------------------------
@@ -256,6 +273,51 @@ TEST_F(tls_fixture, wrong_host_name_is_reported) {
   auto rep = run(*this);
   ASSERT_TRUE(rep.client_error);
   EXPECT_EQ(*rep.client_error, tls_error::cert_wrong_name);
+}
+
+// --- the host name check -------------------------------------------------------------
+
+TEST_F(tls_fixture, empty_host_name_is_refused_before_the_handshake) {
+  make();
+  auto rep = run(*this, "");
+  ASSERT_TRUE(rep.client_error);
+  EXPECT_EQ(*rep.client_error, tls_error::no_host_name);
+  // Nothing was sent: the server saw the transport end, not a ClientHello.
+  ASSERT_TRUE(rep.server_error);
+  EXPECT_EQ(*rep.server_error, tls_error::closed);
+  EXPECT_EQ(rep.server_got, "");
+}
+
+TEST_F(tls_fixture, empty_host_name_is_refused_by_an_insecure_client_too) {
+  make();
+  client = std::make_unique<client_context>(client_context::insecure());
+  auto rep = run(*this, "");
+  ASSERT_TRUE(rep.client_error);
+  EXPECT_EQ(*rep.client_error, tls_error::no_host_name);
+}
+
+TEST_F(tls_fixture, no_host_check_connects_whatever_the_certificate_names) {
+  make_with("wrong");  // a valid chain for wrong.example only
+  auto rep = run_as(*this, client_host{"", true});
+  ASSERT_FALSE(rep.client_error) << describe(*rep.client_error);
+  EXPECT_EQ(rep.client_got, "echo:hello\n");
+  EXPECT_EQ(rep.sni, "");  // no name sent either
+}
+
+TEST_F(tls_fixture, no_host_check_still_validates_the_chain) {
+  make_with("rogue");
+  auto rep = run_as(*this, client_host{"", true});
+  ASSERT_TRUE(rep.client_error);
+  EXPECT_EQ(*rep.client_error, tls_error::cert_unknown_ca);
+}
+
+TEST_F(tls_fixture, no_host_check_sessions_are_neither_kept_nor_offered) {
+  make();
+  (void)run_as(*this, client_host{"", true});
+  auto second = run_as(*this, client_host{"", true});
+  ASSERT_FALSE(second.client_error) << describe(*second.client_error);
+  EXPECT_FALSE(second.client_resumed);
+  EXPECT_FALSE(second.server_resumed);
 }
 
 TEST_F(tls_fixture, expired_certificate_is_reported) {

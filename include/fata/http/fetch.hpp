@@ -167,6 +167,8 @@ task<result<fetch_result, fetch_failure>> fetcher<Stack, Random, Clock>::fetch(
         co_await (*tcp)->close();
         co_return unexpected(fetch_failure{client_error::tls_failed, tls::tls_error::no_certificate});
       }
+      // url::parse refuses an empty host, so the certificate is always
+      // checked against the URL's name.
       auto secure = co_await tls::connect(std::move(**tcp), *_tls, current.host, *_clock, *_rng);
       if (!secure) co_return unexpected(fetch_failure{client_error::tls_failed, secure.error()});
       h = co_await exchange(*secure, current, options, verb, body, may_redirect, sink);

@@ -11,6 +11,8 @@
 // - a dictionary is served through its index file ("/docs/" ->
 //   "/docs/index.html"); a dictionary named without its final slash is
 //   redirected there (301), as browsers resolve relative links against it;
+//   the Location is the normalised path ("//docs" -> "/docs/"), never a
+//   protocol-relative reference;
 // - ETag (from the store's SHA-256 digest) and Last-Modified are sent, and
 //   conditional requests are evaluated in RFC 9110 §13.2.2's order:
 //   If-Match / If-Unmodified-Since (412), If-None-Match /
@@ -102,6 +104,11 @@ struct key_path {
   bool trailing_slash = false;
 };
 std::optional<key_path> normalise_path(std::string_view raw_path);
+// A normalised key ("/docs") as a URI path for a Location field: every
+// byte outside RFC 3986's pchar set and '/' percent-encoded, so that the
+// value is always a path with one leading '/' (never "//host" or "/\\host",
+// which browsers take for another site).
+std::string location_path(std::string_view key);
 
 std::string etag_of(const sig::kv_digest& d);
 
@@ -254,7 +261,9 @@ task<void> static_files<Store>::handle(const request& req, response& res) {
   if (ref && ref->directory) {
     if (!path->trailing_slash && !key.empty()) {
       // RFC 9110 §15.4.2: the dictionary lives at the path with a slash.
-      std::string location(req.head.path);
+      // Built from the normalised key, not the request's path: "//docs"
+      // must not become the protocol-relative "//docs/" (another host).
+      std::string location = detail::location_path(key);
       location += '/';
       if (!req.head.query.empty()) {
         location += '?';

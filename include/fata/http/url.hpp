@@ -28,6 +28,15 @@ struct url {
   static std::optional<url> parse(std::string_view text);
 };
 
+// The host of a Host field value (RFC 9110 §7.2: uri-host [":" port]),
+// when it is one a server may echo into a URL it sends back: a DNS name
+// (labels of letters, digits, '-' and '_', 1 to 63 characters, 253 in all,
+// one final dot allowed), an IPv4 address, or a bracketed IPv6 literal,
+// with an optional decimal port up to 65535. Anything else (userinfo,
+// '/', '\\', percent signs, spaces, empty labels...) is nullopt. The port
+// is not part of the result.
+std::optional<std::string_view> host_of_field(std::string_view field);
+
 // Resolves a Location value (absolute URL, "//host/path", "/path", or a
 // relative path) against `base` (RFC 3986 §5.2, without dot-segment
 // removal beyond what servers need); nullopt if unusable.

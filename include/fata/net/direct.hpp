@@ -25,11 +25,13 @@
 #include <memory>
 #include <span>
 
+#include <fata/core/log.hpp>
 #include <fata/core/loop.hpp>
 #include <fata/core/result.hpp>
 #include <fata/core/task.hpp>
 #include <fata/net/host.hpp>
 #include <fata/net/transport.hpp>
+#include <fata/platform/abi.hpp>
 #include <fata/sig/netif.hpp>
 #include <fata/sig/stack.hpp>
 
@@ -90,6 +92,20 @@ static_assert(tcp_provider<no_tcp>);
 
 namespace detail {
 
+// `cfg` with a secret IPv4 Identification key from the platform's entropy
+// (ipv4.hpp) unless the caller gave one (non-zero).
+inline host_config with_ident_key(host_config cfg) {
+  auto& key = cfg.ip.ident_key;
+  for (std::byte b : key)
+    if (b != std::byte{0}) return cfg;
+  if (platform::random_bytes(std::span<std::byte>(key)) != platform::status::ok) {
+    key.fill(std::byte{0});
+    static log::source direct_log{"net.direct", "The direct stack"};
+    direct_log.warn("no entropy source: IPv4 identification values are predictable");
+  }
+  return cfg;
+}
+
 // Everything the stack's handles and its task share.
 template <sig::netif Netif, tcp_provider Tcp>
 struct direct_core final : frame_sink, std::enable_shared_from_this<direct_core<Netif, Tcp>> {
@@ -103,7 +119,7 @@ struct direct_core final : frame_sink, std::enable_shared_from_this<direct_core<
 
   direct_core(Netif n, const host_config& cfg)
       : nic(std::move(n)),
-        stack(nic.mac(), nic.mtu(), *this, clock_ref{&loop_now, nullptr}, cfg),
+        stack(nic.mac(), nic.mtu(), *this, clock_ref{&loop_now, nullptr}, with_ident_key(cfg)),
         tcp(stack.output()) {}
 
   static mono_time loop_now(void*) { return loop::current().now(); }

@@ -17,6 +17,18 @@
 // into pieces of a multiple of 8 bytes; more than 65535 bytes in all is
 // ip_error::too_big. Sending to our own address is not supported
 // (ip_error::no_route).
+//
+// Identification (RFC 6864, RFC 7739): each datagram's ID comes from
+// ipv4_ident, a keyed hash of (source, destination, protocol) choosing a
+// counter and an offset, with the key in ipv4_config::ident_key (the
+// direct stack draws it from the platform's entropy), so IDs towards one
+// peer reveal nothing about traffic to others and cannot be guessed to
+// forge colliding fragments. DF is never set: fata's TCP has no path MTU
+// discovery yet (RFC 1191 with RFC 5927's checks of the quoted segment),
+// and DF without it black-holes every path whose MTU is below ours (the
+// router's "fragmentation needed" would be ignored). So every datagram is
+// non-atomic in RFC 6864's terms and gets an ID unique for its tuple
+// within 65536 datagrams of its counter.
 #pragma once
 
 #include <array>
@@ -29,6 +41,7 @@
 #include <fata/core/result.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/ethernet.hpp>
+#include <fata/net/ipv4_ident.hpp>
 #include <fata/net/ipv4_reassembly.hpp>
 #include <fata/net/transport.hpp>
 
@@ -42,6 +55,11 @@ struct ipv4_config {
   ipv4_addr gateway = ipv4_addr::any();
   std::uint8_t ttl = 64;
   reassembly_config reassembly;
+  // The key of the Identification hash (ipv4_ident). Secret and random in
+  // an image: the direct stack fills it from platform::random_bytes. All
+  // zero (the default) gives reproducible IDs for tests and simulations,
+  // and predictable ones anywhere else.
+  std::array<std::byte, ipv4_ident::key_size> ident_key{};
 };
 
 struct ipv4_stats {
@@ -102,7 +120,7 @@ class ipv4_layer final : public ipv4_output {
   ipv4_config _cfg;
   std::array<ipv4_input*, 256> _inputs{};
   ipv4_reassembler _reassembly;
-  std::uint16_t _next_ident = 1;
+  ipv4_ident _ident;
   bytes _current_header;
   ipv4_stats _stats;
 };

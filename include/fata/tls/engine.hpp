@@ -39,8 +39,12 @@ class session {
   // entropy is missing (`why` says which).
   static std::unique_ptr<session> server(server_shared& shared, bytes entropy, tls_error* why);
   // A client session for `host` (SNI and name check), validating at `now`.
+  // With `check_host` false no name is sent or checked (the chain still
+  // is) and `host` is ignored; with it true an empty host is refused
+  // (`no_host_name`): a missing name never silently skips the check.
   static std::unique_ptr<session> client(client_shared& shared, std::string_view host,
-                                         wall_time now, bytes entropy, tls_error* why);
+                                         bool check_host, wall_time now, bytes entropy,
+                                         tls_error* why);
   ~session();
   // Heap bytes a session takes (see tls::session_memory).
   static std::size_t footprint();

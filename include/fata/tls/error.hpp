@@ -30,6 +30,7 @@ enum class tls_error : std::uint8_t {
   no_entropy,        // the random device failed
   no_memory,         // the session's engine could not be allocated
   internal,          // an unexpected BearSSL error
+  no_host_name,      // connect() was given an empty host name (see tls::no_host_check)
   // Certificate validation (clients).
   cert_wrong_name,       // the certificate is not for the requested host name
   cert_expired,          // the validation time is after the certificate's notAfter
@@ -62,6 +63,9 @@ constexpr std::string_view describe(tls_error e) noexcept {
     case tls_error::no_entropy: return "no entropy for TLS";
     case tls_error::no_memory: return "no memory for a TLS session";
     case tls_error::internal: return "internal TLS error";
+    case tls_error::no_host_name:
+      return "no host name to check the server's certificate against (pass tls::no_host_check to "
+             "connect without a host check)";
     case tls_error::cert_wrong_name: return "certificate is not valid for the host name";
     case tls_error::cert_expired: return "certificate has expired";
     case tls_error::cert_not_yet_valid: return "certificate is not yet valid";

@@ -140,10 +140,37 @@ template <sig::flow Inner, sig::random Random>
 task<result<flow<Inner>, tls_error>> accept(Inner inner, server_context& ctx, Random& rng);
 
 // Runs a client handshake for `host` over `inner`, validating the server
-// at `clock`'s time.
+// at `clock`'s time: its chain against the context's trust anchors and its
+// certificate against `host` (RFC 6125; `host` is also sent as SNI). An
+// empty `host` is refused with tls_error::no_host_name before anything is
+// sent (the flow below is closed): skipping the name check must be asked
+// for with `no_host_check`.
 template <sig::flow Inner, sig::random Random, sig::pclock Clock>
 task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
                                             std::string_view host, Clock& clock, Random& rng);
+
+// The explicit opt-out of the host name check, for connect().
+struct no_host_check_t {
+  explicit constexpr no_host_check_t() = default;
+};
+inline constexpr no_host_check_t no_host_check{};
+
+// As above without a host name: none is sent (no SNI) or checked, while
+// the chain is still validated against the trust anchors (unless the
+// context is insecure()). Any server holding a certificate from those
+// anchors passes, so use it only with anchors that certify exactly the
+// servers meant (a private CA, a pinned self-signed certificate). No
+// session is resumed or remembered (there is no name to key it by).
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx, no_host_check_t,
+                                            Clock& clock, Random& rng);
+
+namespace detail {
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> connect_client(Inner inner, client_context& ctx,
+                                                   std::string_view host, bool check_host,
+                                                   Clock& clock, Random& rng);
+}  // namespace detail
 
 // ---------------------------------------------------------------------------
 
@@ -387,16 +414,35 @@ task<result<flow<Inner>, tls_error>> accept(Inner inner, server_context& ctx, Ra
 template <sig::flow Inner, sig::random Random, sig::pclock Clock>
 task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
                                             std::string_view host, Clock& clock, Random& rng) {
+  co_return co_await detail::connect_client(std::move(inner), ctx, host, true, clock, rng);
+}
+
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx, no_host_check_t,
+                                            Clock& clock, Random& rng) {
+  co_return co_await detail::connect_client(std::move(inner), ctx, std::string_view{}, false,
+                                            clock, rng);
+}
+
+template <sig::flow Inner, sig::random Random, sig::pclock Clock>
+task<result<flow<Inner>, tls_error>> detail::connect_client(Inner inner, client_context& ctx,
+                                                           std::string_view host, bool check_host,
+                                                           Clock& clock, Random& rng) {
   std::byte seed[detail::session::entropy_size];
   tls_error why{};
   std::unique_ptr<detail::session> s;
-  if (rng.fill(mut_bytes(seed, sizeof seed))) {
-    s = detail::session::client(*ctx.shared(), host, clock.now(), bytes(seed, sizeof seed), &why);
+  if (check_host && host.empty()) {
+    why = tls_error::no_host_name;  // before drawing entropy or sending anything
+  } else if (rng.fill(mut_bytes(seed, sizeof seed))) {
+    s = detail::session::client(*ctx.shared(), host, check_host, clock.now(),
+                                bytes(seed, sizeof seed), &why);
   } else {
     why = tls_error::no_entropy;
   }
   mut_bytes(seed, sizeof seed).fill(std::byte{0});
+  const std::string_view peer = check_host ? host : std::string_view("a server (no host check)");
   if (!s) {
+    detail::log_handshake_failure(false, why, peer);
     co_await inner.close();
     co_return unexpected(why);
   }
@@ -404,7 +450,7 @@ task<result<flow<Inner>, tls_error>> connect(Inner inner, client_context& ctx,
   auto h = co_await with_timeout(ctx.options().handshake_timeout, f.handshake());
   const tls_error e = !h ? tls_error::timed_out : (!*h ? h->error() : tls_error{});
   if (e != tls_error{}) {
-    detail::log_handshake_failure(false, e, host);
+    detail::log_handshake_failure(false, e, peer);
     co_await f.inner().close();
     co_return unexpected(e);
   }

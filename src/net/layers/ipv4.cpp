@@ -8,7 +8,10 @@ using wire::ipv4_packet;
 using wire::ipv4_repr;
 
 ipv4_layer::ipv4_layer(ipv4_link& link, ipv4_config cfg)
-    : _link(&link), _cfg(cfg), _reassembly(cfg.reassembly) {}
+    : _link(&link), _cfg(cfg), _reassembly(cfg.reassembly), _ident(_cfg.ident_key) {
+  // The key lives in the hash's own context now; no second copy.
+  _cfg.ident_key.fill(std::byte{0});
+}
 
 bool ipv4_layer::is_local(ipv4_addr destination) const {
   if (destination.is_broadcast()) return true;
@@ -125,7 +128,8 @@ result<void, ip_error> ipv4_layer::send(ipv4_addr source, ipv4_addr destination,
   h.destination = destination;
   h.protocol = protocol;
   h.ttl = _cfg.ttl;
-  h.ident = _next_ident++;
+  // RFC 7739 §5.3 (see ipv4.hpp); DF stays clear (no path MTU discovery).
+  h.ident = _ident.next(h.source, h.destination, protocol);
   h.payload_len = size;
   ++_stats.tx_packets;
   const std::size_t mtu = _link->mtu();

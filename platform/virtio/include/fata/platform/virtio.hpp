@@ -38,4 +38,20 @@ struct boot_figures {
 
 boot_figures boot_times();
 
+// What a network or block device returned that the drivers refused
+// (platform/virtio/ring_check.hpp): each bad value is dropped and counted;
+// `broken` once the device was given up (reset, no longer used; a line on
+// the console says why).
+struct device_counters {
+  std::uint64_t bad_used_ids = 0;      // used-ring ids beyond the queue or not in flight
+  std::uint64_t bad_lengths = 0;       // used lengths beyond the buffer
+  std::uint64_t bad_frames = 0;        // virtio-net: runts, offloads that were not negotiated
+  std::uint64_t failed_requests = 0;   // virtio-blk: status not OK, short transfers, timeouts
+  bool broken = false;
+};
+
+// The counters of the device behind platform handle `h`; false if there
+// is no such device.
+bool device_statistics(std::uint32_t h, device_counters* out);
+
 }  // namespace fata::platform::virtio

@@ -1,0 +1,100 @@
+#include <fata/net/ipv4_ident.hpp>
+
+#include <bearssl.h>
+
+namespace fata::net {
+
+namespace {
+
+br_hmac_key_context* key_of(std::byte* storage) {
+  return reinterpret_cast<br_hmac_key_context*>(storage);
+}
+const br_hmac_key_context* key_of(const std::byte* storage) {
+  return reinterpret_cast<const br_hmac_key_context*>(storage);
+}
+
+// Hash domains: the tuple's choice, the counters' starting values, the
+// cache's slot seed.
+enum domain : std::uint8_t { tuple_domain = 1, table_domain = 2, seed_domain = 3 };
+
+std::uint64_t load64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+}  // namespace
+
+ipv4_ident::ipv4_ident(std::span<const std::byte, key_size> key) {
+  static_assert(sizeof(br_hmac_key_context) <= sizeof(_key));
+  static_assert(alignof(br_hmac_key_context) <= 8);
+  static_assert((table_size & (table_size - 1)) == 0 && table_size <= 65536);
+  br_hmac_key_init(key_of(_key), &br_sha256_vtable, key.data(), key.size());
+  // RFC 7739 §5.3: every counter starts at a random value (here one the
+  // key determines: 32 bytes of HMAC output give 16 counters).
+  for (std::size_t i = 0; i < table_size; i += 16) {
+    const std::uint8_t block[4] = {std::uint8_t(i >> 24), std::uint8_t(i >> 16), std::uint8_t(i >> 8),
+                                   std::uint8_t(i)};
+    std::uint8_t out[32];
+    keyed_hash(table_domain, block, out);
+    for (std::size_t j = 0; j < 16; ++j)
+      _counters[i + j] = static_cast<std::uint16_t>(out[2 * j] << 8 | out[2 * j + 1]);
+  }
+  std::uint8_t seed[8];
+  keyed_hash(seed_domain, {}, seed);
+  _cache_seed = load64(seed);
+}
+
+ipv4_ident::~ipv4_ident() {
+  // Keep the key out of freed memory.
+  volatile std::byte* p = _key;
+  for (std::size_t i = 0; i < sizeof(_key); ++i) p[i] = std::byte{0};
+}
+
+void ipv4_ident::keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> message,
+                            std::span<std::uint8_t> out) const {
+  br_hmac_context ctx;
+  br_hmac_init(&ctx, key_of(_key), out.size());
+  br_hmac_update(&ctx, &domain, 1);
+  br_hmac_update(&ctx, message.data(), message.size());
+  br_hmac_out(&ctx, out.data());
+}
+
+ipv4_ident::choice ipv4_ident::choose(ipv4_addr source, ipv4_addr destination,
+                                      std::uint8_t protocol) {
+  const std::uint32_t s = source.value, d = destination.value;
+  // The cache slot: a keyed mix (SplitMix64's finaliser) of the tuple. It
+  // only decides where a result is remembered, never the result.
+  std::uint64_t x = _cache_seed ^ (std::uint64_t(s) << 32 | d) ^ (std::uint64_t(protocol) << 17);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  cached& slot = _cache[x % cache_size];
+  if (slot.valid && slot.source == s && slot.destination == d && slot.protocol == protocol) {
+    ++_hits;
+    return slot.c;
+  }
+  ++_misses;
+  const std::uint8_t message[9] = {std::uint8_t(s >> 24), std::uint8_t(s >> 16), std::uint8_t(s >> 8),
+                                   std::uint8_t(s),       std::uint8_t(d >> 24), std::uint8_t(d >> 16),
+                                   std::uint8_t(d >> 8),  std::uint8_t(d),       protocol};
+  std::uint8_t out[8];
+  keyed_hash(tuple_domain, message, out);
+  const std::uint64_t h = load64(out);
+  // Index and offset from independent bits of one output (RFC 7739's G
+  // and F with one key).
+  slot = cached{s, d, protocol, true,
+                choice{static_cast<std::uint16_t>(h % table_size), static_cast<std::uint16_t>(h >> 48)}};
+  return slot.c;
+}
+
+std::uint16_t ipv4_ident::next(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
+  const choice c = choose(source, destination, protocol);
+  return static_cast<std::uint16_t>(c.offset + _counters[c.index]++);
+}
+
+std::size_t ipv4_ident::counter_of(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
+  return choose(source, destination, protocol).index;
+}
+
+}  // namespace fata::net
