@@ -40,31 +40,26 @@ struct http_keys {
 
 http_keys keys_instance;
 
-template <class T, class U>
-void take(const key<T>& k, U& field) {
-  if (k.given()) field = *k;
-}
-
 }  // namespace
 
 server_config server_config_from_keys(server_config base) {
   const http_keys& k = keys_instance;
-  take(k.header_timeout, base.header_timeout);
-  take(k.request_timeout, base.request_timeout);
-  take(k.idle_timeout, base.idle_timeout);
-  take(k.body_timeout, base.body_timeout);
-  take(k.send_timeout, base.send_timeout);
-  take(k.max_body, base.limits.max_body);
-  take(k.max_connections, base.max_connections);
-  take(k.memory, base.memory);
+  k.header_timeout.apply_to(base.header_timeout);
+  k.request_timeout.apply_to(base.request_timeout);
+  k.idle_timeout.apply_to(base.idle_timeout);
+  k.body_timeout.apply_to(base.body_timeout);
+  k.send_timeout.apply_to(base.send_timeout);
+  k.max_body.apply_to(base.limits.max_body);
+  k.max_connections.apply_to(base.max_connections);
+  k.memory.apply_to(base.memory);
   return base;
 }
 
 connection_limits connection_limits_from_keys(connection_limits base) {
   const http_keys& k = keys_instance;
-  take(k.max_connections, base.max_connections);
-  take(k.memory, base.memory);
-  take(k.slow_after, base.slow_after);
+  k.max_connections.apply_to(base.max_connections);
+  k.memory.apply_to(base.memory);
+  k.slow_after.apply_to(base.slow_after);
   return base;
 }
 

@@ -17,7 +17,7 @@ tls_keys keys_instance;
 }  // namespace
 
 server_options server_options_from_keys(server_options base) {
-  if (keys_instance.handshake_timeout.given()) base.handshake_timeout = *keys_instance.handshake_timeout;
+  keys_instance.handshake_timeout.apply_to(base.handshake_timeout);
   return base;
 }
 

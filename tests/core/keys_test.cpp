@@ -25,6 +25,17 @@ TEST(keys, defaults_hold_until_arguments_are_parsed) {
   EXPECT_TRUE(count.given());
 }
 
+TEST(keys, apply_to_overrides_a_field_only_when_the_key_was_given) {
+  key<int> given_key{"given-key", 3, "g"};
+  key<int> absent_key{"absent-key", 4, "a"};
+  ASSERT_EQ(parse({"--given-key=9"}).what, key_parse_outcome::action::run);
+  int a = 100, b = 200;
+  given_key.apply_to(a);
+  absent_key.apply_to(b);
+  EXPECT_EQ(a, 9);
+  EXPECT_EQ(b, 200);  // the code's own default stays, not the key's
+}
+
 TEST(keys, every_supported_type_parses) {
   key<bool> verbose{"verbose", false, "v"};
   key<bool> color{"color", true, "c"};

@@ -16,18 +16,7 @@ using namespace fata::net::tcp;
 
 namespace {
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return std::uint16_t(u8() << 8 | u8()); }
-  std::uint32_t u32() { return std::uint32_t(u16()) << 16 | u16(); }
-};
+using reader = fuzz_input;
 
 std::uint8_t payload[70000];
 

@@ -53,18 +53,7 @@ const ipv4_addr self_addr(10, 0, 0, 1);
 constexpr std::size_t tuples = 6;
 constexpr std::size_t active_peer = 4;
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return std::uint16_t(u8() << 8 | u8()); }
-  std::uint32_t u32() { return std::uint32_t(u16()) << 16 | u16(); }
-};
+using reader = fuzz_input;
 
 // What a peer at one remote end knows: its own next sequence number, the
 // layer's last sequence number and timestamp seen.

@@ -266,6 +266,12 @@ class key final : public key_base {
   const T* operator->() const { return &_value; }
   // Sets the value from code (tests, generated wiring).
   void set(T v) { _value = std::move(v); }
+  // Writes the value into `field` if the key was given on the command line
+  // (a library's configuration over defaults the code chose).
+  template <class U>
+  void apply_to(U& field) const {
+    if (given()) field = _value;
+  }
 
   key_parse_result set_text(std::string_view text) override {
     auto v = key_codec<T>::parse(text);

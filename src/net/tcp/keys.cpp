@@ -79,46 +79,41 @@ struct tcp_keys {
 
 tcp_keys keys_instance;
 
-template <class T, class U>
-void take(const key<T>& k, U& field) {
-  if (k.given()) field = *k;
-}
-
 }  // namespace
 
 config config_from_keys(config base) {
   const tcp_keys& k = keys_instance;
-  take(k.mss, base.mss);
-  take(k.send_buffer, base.send_buffer);
-  take(k.receive_buffer, base.receive_buffer);
-  take(k.congestion, base.congestion);
-  take(k.window_scaling, base.window_scaling);
-  take(k.timestamps, base.timestamps);
-  take(k.sack, base.sack);
-  take(k.nodelay, base.nodelay);
-  take(k.delayed_ack, base.delayed_ack);
-  take(k.time_wait, base.time_wait);
-  take(k.fin_wait_2, base.fin_wait_2_timeout);
-  take(k.keepalive, base.keepalive);
-  take(k.keepalive_idle, base.keepalive_idle);
-  take(k.keepalive_interval, base.keepalive_interval);
-  take(k.keepalive_probes, base.keepalive_probes);
-  take(k.rto_min, base.rto_min);
-  take(k.rto_max, base.rto_max);
-  take(k.syn_retries, base.syn_retries);
-  take(k.max_retransmissions, base.max_retransmissions);
-  take(k.max_connections, base.max_connections);
-  take(k.syn_backlog, base.syn_backlog);
-  take(k.accept_backlog, base.accept_backlog);
-  take(k.syn_cookies, base.syn_cookies);
-  take(k.challenge_ack_limit, base.challenge_ack_limit);
-  take(k.invalid_ack_interval, base.invalid_ack_interval);
-  take(k.orphan_retries, base.orphan_retries);
-  take(k.orphan_timeout, base.orphan_timeout);
-  take(k.max_orphans, base.max_orphans);
-  take(k.orphan_memory, base.orphan_memory);
-  take(k.max_time_wait, base.max_time_wait);
-  take(k.memory_limit, base.memory_limit);
+  k.mss.apply_to(base.mss);
+  k.send_buffer.apply_to(base.send_buffer);
+  k.receive_buffer.apply_to(base.receive_buffer);
+  k.congestion.apply_to(base.congestion);
+  k.window_scaling.apply_to(base.window_scaling);
+  k.timestamps.apply_to(base.timestamps);
+  k.sack.apply_to(base.sack);
+  k.nodelay.apply_to(base.nodelay);
+  k.delayed_ack.apply_to(base.delayed_ack);
+  k.time_wait.apply_to(base.time_wait);
+  k.fin_wait_2.apply_to(base.fin_wait_2_timeout);
+  k.keepalive.apply_to(base.keepalive);
+  k.keepalive_idle.apply_to(base.keepalive_idle);
+  k.keepalive_interval.apply_to(base.keepalive_interval);
+  k.keepalive_probes.apply_to(base.keepalive_probes);
+  k.rto_min.apply_to(base.rto_min);
+  k.rto_max.apply_to(base.rto_max);
+  k.syn_retries.apply_to(base.syn_retries);
+  k.max_retransmissions.apply_to(base.max_retransmissions);
+  k.max_connections.apply_to(base.max_connections);
+  k.syn_backlog.apply_to(base.syn_backlog);
+  k.accept_backlog.apply_to(base.accept_backlog);
+  k.syn_cookies.apply_to(base.syn_cookies);
+  k.challenge_ack_limit.apply_to(base.challenge_ack_limit);
+  k.invalid_ack_interval.apply_to(base.invalid_ack_interval);
+  k.orphan_retries.apply_to(base.orphan_retries);
+  k.orphan_timeout.apply_to(base.orphan_timeout);
+  k.max_orphans.apply_to(base.max_orphans);
+  k.orphan_memory.apply_to(base.orphan_memory);
+  k.max_time_wait.apply_to(base.max_time_wait);
+  k.memory_limit.apply_to(base.memory_limit);
   return base;
 }
 
