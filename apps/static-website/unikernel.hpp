@@ -211,7 +211,11 @@ class website {
         continue;
       }
       slot->enter(fata::http::connection_phase::handshake, fata::loop::current().now());
-      group.spawn(tls_connection(self, std::move(*f), std::move(*slot)));
+      // As http::server::serve: a task that finds no frame is closed with
+      // its flow, and a slow connection makes room for the next.
+      if (!group.spawn(tls_connection(self, std::move(*f), std::move(*slot)))) {
+        self->_connections->shed_one(fata::loop::current().now());
+      }
     }
     group.cancel();
     co_await group.join();

@@ -10,9 +10,11 @@ task_group::task_group(cancel_state* parent) : _state(parent) {}
 
 task_group::~task_group() { FATA_ASSERT(_live == 0); }
 
-void task_group::spawn(task<void> t) {
+bool task_group::spawn(task<void> t) {
   ++_live;
-  loop::current().spawn_under(std::move(t), &_state, &on_member_done, this);
+  if (loop::current().spawn_under(std::move(t), &_state, &on_member_done, this)) return true;
+  --_live;
+  return false;
 }
 
 void task_group::on_member_done(void* self) {

@@ -169,6 +169,9 @@ struct detached_runner {
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() {}
     void unhandled_exception() noexcept { panic("exception escaped a fata task"); }
+    static void* operator new(std::size_t n) noexcept { return detail::allocate_frame(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { detail::free_frame(p, n); }
+    static detached_runner get_return_object_on_allocation_failure() noexcept { return {}; }
   };
   std::coroutine_handle<promise_type> handle;
 };
@@ -228,11 +231,22 @@ bool loop::wait_in_backend(mono_time deadline) {
   return true;
 }
 
-void loop::spawn(task<void> t) { spawn_under(std::move(t), &_root_cancel, nullptr, nullptr); }
+bool loop::spawn(task<void> t) { return spawn_under(std::move(t), &_root_cancel, nullptr, nullptr); }
 
-void loop::spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context) {
+bool loop::spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context) {
+  if (!t.valid()) {
+    detail::count_refused_frame();
+    return false;
+  }
   auto runner = run_detached(std::move(t), parent, done, context);
+  if (!runner.handle) {
+    // The task was moved into the runner's parameter and is destroyed
+    // with it, unstarted.
+    detail::count_refused_frame();
+    return false;
+  }
   schedule(runner.handle);
+  return true;
 }
 
 wait_queue& loop::io_queue(std::uint32_t h) {

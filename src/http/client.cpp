@@ -42,6 +42,7 @@ client_error client_error_of(sig::flow_error e) {
     case sig::flow_error::refused:
     case sig::flow_error::unreachable: return client_error::connect_failed;
     case sig::flow_error::cancelled: return client_error::cancelled;
+    case sig::flow_error::no_memory: return client_error::no_memory;
     case sig::flow_error::protocol:
     case sig::flow_error::io: return client_error::io;
   }

@@ -3,6 +3,7 @@
 #include <fata/core/budget.hpp>
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
+#include <fata/core/task.hpp>
 
 #include <climits>
 
@@ -22,6 +23,12 @@ key<bool> memory_stats_key{"memory-stats", false,
                            "Print the memory figures (heap in use and peak, failed allocations; "
                            "resident set on hosted) at exit",
                            "LOGGING"};
+
+key<std::size_t> task_memory_key{"task-memory", 0,
+                                 "Bytes the coroutine frames of every task may hold together "
+                                 "(0: no bound but the heap; a task whose frame is refused fails "
+                                 "its chain, which closes its connection)",
+                                 "MEMORY"};
 
 std::size_t heap_bytes = 0;
 
@@ -86,6 +93,9 @@ void format_memory_stats(format_sink& out) {
   line("reserve_spent", m.reserve_spent ? 1 : 0);
   line("resident", m.resident);
   line("resident_peak", m.resident_peak);
+  line("task_frames_in_use", task_frames().used());
+  line("task_frames_peak", task_frames().peak());
+  line("task_frames_refused", task_frames_refused());
 }
 
 int start(const platform::start_info& info, const app_info& app, main_factory make_main) {
@@ -111,6 +121,7 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
   }
   log::set_clock(&platform_wall_clock, nullptr);
   log::set_output(&console_output, nullptr);
+  if (*task_memory_key != 0) task_frames().set_limit(*task_memory_key);
 
   platform_backend backend;
   loop l(backend);

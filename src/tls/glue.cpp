@@ -16,6 +16,7 @@ sig::flow_error to_flow_error(tls_error e) {
     case tls_error::timed_out: return sig::flow_error::timed_out;
     case tls_error::cancelled: return sig::flow_error::cancelled;
     case tls_error::io: return sig::flow_error::io;
+    case tls_error::no_memory: return sig::flow_error::no_memory;
     default: return sig::flow_error::protocol;
   }
 }
@@ -27,6 +28,7 @@ tls_error from_flow_error(sig::flow_error e) {
     case sig::flow_error::closed: return tls_error::closed;
     case sig::flow_error::cancelled: return tls_error::cancelled;
     case sig::flow_error::protocol: return tls_error::protocol;
+    case sig::flow_error::no_memory: return tls_error::no_memory;
     case sig::flow_error::refused:
     case sig::flow_error::unreachable:
     case sig::flow_error::io: return tls_error::io;

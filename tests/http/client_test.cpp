@@ -141,6 +141,7 @@ struct fetch_outcome {
   int code = 0;
   std::string body;
   std::optional<client_error> error;
+  static fetch_outcome refused() { return {}; }
 };
 
 task<fetch_outcome> get_once(pipe_end* c, client_config cfg) {

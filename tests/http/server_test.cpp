@@ -498,6 +498,7 @@ TEST_F(server_fixture, a_head_the_budget_cannot_hold_gets_503) {
 struct listener_run {
   std::vector<std::string> outputs;
   server_stats stats;
+  static listener_run refused() { return {}; }
 };
 
 task<std::string> one_request(pipe_listener* l, std::string req) {
@@ -599,3 +600,64 @@ TEST_F(server_fixture, connections_busy_answering_are_not_shed) {
 }
 
 }  // namespace
+
+// --- coroutine frames the heap cannot give ------------------------------------
+
+void refuse_frames() { task_frames().set_limit(0); }
+void allow_frames() { task_frames().set_limit(memory_budget::unlimited); }
+
+struct starved_run {
+  bool a_closed_unanswered = false;
+  bool c_closed_unanswered = false;
+  std::string b_answer;
+  static starved_run refused() { return {}; }
+};
+
+task<starved_run> starve_then_serve(server<test_handler, manual_pclock>* srv, pipe_listener* l) {
+  task_group g;
+  g.spawn(srv->serve(*l));
+  starved_run run;
+  pipe_end a = l->connect();
+  (void)co_await sleep(1ms);  // a's task waits for its head
+  (void)co_await a.write(bytes::of("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
+  pipe_end c = l->connect();
+  // From here until allow_frames the server runs without new frames (and
+  // so does this task, which only sleeps): a's handler finds none, so a
+  // is closed without an answer; c's connection task finds none, so c is
+  // refused; the accept loop's next accept finds none and backs off.
+  refuse_frames();
+  (void)co_await sleep(100ms);
+  allow_frames();
+  std::string a_out = co_await read_until_quiet(&a, 1s);
+  std::string c_out = co_await read_until_quiet(&c, 1s);
+  run.a_closed_unanswered = a_out.empty() && co_await closed_by_peer(&a, 1s);
+  run.c_closed_unanswered = c_out.empty() && co_await closed_by_peer(&c, 1s);
+  allow_frames();
+  pipe_end b = l->connect();
+  run.b_answer = co_await exchange(&b, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n", true, 1s);
+  co_await a.close();
+  co_await b.close();
+  co_await c.close();
+  l->close();
+  co_await g.join();
+  co_return run;
+}
+
+TEST_F(server_fixture, a_connection_whose_frames_are_refused_is_closed_and_the_server_goes_on) {
+  server<test_handler, manual_pclock> srv(handler, wall, cfg);
+  pipe_listener l;
+  const auto refused_before = task_frames_refused();
+  auto r = loop.run(starve_then_serve(&srv, &l));
+  allow_frames();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->a_closed_unanswered);
+  EXPECT_TRUE(r->c_closed_unanswered);
+  auto rs = split_responses(r->b_answer);
+  ASSERT_EQ(rs.size(), 1u) << r->b_answer;
+  EXPECT_EQ(rs[0].body, "hello /b");
+  EXPECT_EQ(srv.stats().connections_refused, 1u);
+  EXPECT_GE(srv.stats().aborted, 1u);
+  EXPECT_EQ(srv.stats().active, 0u);
+  EXPECT_EQ(srv.connections().active(), 0u);
+  EXPECT_GE(task_frames_refused(), refused_before + 2);
+}

@@ -67,6 +67,7 @@ struct session_report {
   bool server_resumed = false;
   bool client_resumed = false;
   std::string sni;
+  static session_report refused() { return {}; }
 };
 
 task<std::string> read_to_end(tls_pipe* f, std::optional<flow_error>* err) {

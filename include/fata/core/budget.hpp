@@ -46,6 +46,12 @@ class memory_budget {
     if (_used > _peak) _peak = _used;
     return true;
   }
+  // Takes `n` bytes whatever is left, for what must not fail (used() may
+  // exceed the limit until released; later try_charge calls are refused).
+  void charge(std::size_t n) {
+    _used += n;
+    if (_used > _peak) _peak = _used;
+  }
   // Gives back `n` bytes charged before. Contract: no more than is charged.
   void release(std::size_t n) {
     FATA_ASSERT(n <= _used);

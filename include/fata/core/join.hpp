@@ -30,12 +30,32 @@ namespace detail {
 // Counts finished children and resumes the joiner after the last.
 struct join_counter {
   std::size_t remaining = 0;
+  bool refused = false;  // a child's frame was refused: it never ran
   wait_queue done;
   static void on_child_done(void* self) {
     auto* c = static_cast<join_counter*>(self);
     if (--c->remaining == 0) c->done.notify_all();
   }
+  // Starts a child under `state`; a child that cannot start (its frame was
+  // refused) is counted as finished, and the joining chain `joiner` is
+  // cancelled as an awaiter of a refused task is.
+  void start(task<void> child, cancel_state* state, cancel_state* joiner) {
+    if (loop::current().spawn_under(std::move(child), state, &on_child_done, this)) return;
+    --remaining;
+    refused = true;
+    if (joiner) joiner->request();
+  }
 };
+
+inline void cancel_chain(cancel_state* chain) {
+  if (chain) chain->request();
+}
+
+// A child's value, or what a refused child gives.
+template <class T>
+T take_or_refused(std::optional<T>& slot) {
+  return slot ? std::move(*slot) : refused_value<T>();
+}
 
 template <class T>
 task<void> store_result(task<T> t, std::optional<join_value_t<T>>* slot) {
@@ -80,15 +100,19 @@ task<std::tuple<join_value_t<T>...>> when_all(task<T>... tasks) {
   std::tuple<std::optional<join_value_t<T>>...> slots;
   detail::join_counter counter;
   counter.remaining = sizeof...(T);
+  // An empty task (its frame was refused) whose type cannot say so fails
+  // the join as awaiting it alone would: the joining chain is cancelled,
+  // and so are its siblings.
+  if (((!tasks.valid() && !detail::refusal_is_an_error<T>) || ...)) detail::cancel_chain(parent);
   auto start = [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (loop::current().spawn_under(detail::store_result(std::move(tasks), &std::get<I>(slots)),
-                                 parent, &detail::join_counter::on_child_done, &counter),
+    (counter.start(detail::store_result(std::move(tasks), &std::get<I>(slots)), parent, parent),
      ...);
   };
   start(std::index_sequence_for<T...>{});
   while (counter.remaining != 0) (void)co_await counter.done.wait_uninterruptibly();
-  co_return std::apply([](auto&... s) { return std::tuple<join_value_t<T>...>(std::move(*s)...); },
-                       slots);
+  co_return std::apply(
+      [](auto&... s) { return std::tuple<join_value_t<T>...>(detail::take_or_refused(s)...); },
+      slots);
 }
 
 // Runs all tasks of a vector concurrently; returns their values in order.
@@ -98,13 +122,16 @@ task<std::vector<join_value_t<T>>> when_all(std::vector<task<T>> tasks) {
   std::vector<std::optional<join_value_t<T>>> slots(tasks.size());
   detail::join_counter counter;
   counter.remaining = tasks.size();
+  if constexpr (!detail::refusal_is_an_error<T>) {
+    for (const auto& t : tasks)
+      if (!t.valid()) detail::cancel_chain(parent);
+  }
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    loop::current().spawn_under(detail::store_result(std::move(tasks[i]), &slots[i]), parent,
-                                &detail::join_counter::on_child_done, &counter);
+    counter.start(detail::store_result(std::move(tasks[i]), &slots[i]), parent, parent);
   while (counter.remaining != 0) (void)co_await counter.done.wait_uninterruptibly();
   std::vector<join_value_t<T>> out;
   out.reserve(slots.size());
-  for (auto& s : slots) out.push_back(std::move(*s));
+  for (auto& s : slots) out.push_back(detail::take_or_refused(s));
   co_return out;
 }
 
@@ -127,14 +154,15 @@ task<std::variant<join_value_t<T>...>> when_any(task<T>... tasks) {
   }
   race.children.assign(states.begin(), states.end());
   auto start = [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (loop::current().spawn_under(
-         detail::race_entry(std::move(tasks), &std::get<I>(slots), &race, I), states[I],
-         &detail::join_counter::on_child_done, &counter),
+    (counter.start(detail::race_entry(std::move(tasks), &std::get<I>(slots), &race, I), states[I],
+                   parent),
      ...);
   };
   start(std::index_sequence_for<T...>{});
   while (counter.remaining != 0) (void)co_await counter.done.wait_uninterruptibly();
   using out_type = std::variant<join_value_t<T>...>;
+  // A refused entrant cancelled the race: it has no winner to give.
+  if (race.winner == ~std::size_t(0)) co_return refused_value<out_type>();
   std::optional<out_type> out;
   auto pick = [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((race.winner == I ? (void)out.emplace(std::in_place_index<I>, std::move(*std::get<I>(slots)))
@@ -191,8 +219,9 @@ class task_group {
   task_group(const task_group&) = delete;
   task_group& operator=(const task_group&) = delete;
 
-  // Starts `t` as a member; it runs on the next turn.
-  void spawn(task<void> t);
+  // Starts `t` as a member; it runs on the next turn. False (and counted in
+  // task_frames_refused) when its frame was refused: it never runs.
+  bool spawn(task<void> t);
   // Requests cancellation of every member (present and later).
   void cancel() { _state.request(); }
   bool cancelled() const { return _state.requested(); }

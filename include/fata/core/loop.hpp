@@ -174,10 +174,13 @@ class loop {
   result<T, errc> run(task<T> main);
 
   // Runs `t` detached: the loop owns it; it is cancelled at the end of run().
-  void spawn(task<void> t);
+  // False (counted in task_frames_refused) when `t`'s frame or its
+  // runner's was refused: it never runs.
+  bool spawn(task<void> t);
   // Runs `t` detached under the cancellation state `parent`; calls
-  // `done(context)` when it has finished (task_group's building block).
-  void spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context);
+  // `done(context)` when it has finished (task_group's building block);
+  // not when it was refused (false).
+  bool spawn_under(task<void> t, cancel_state* parent, void (*done)(void*), void* context);
 
   // Queues a coroutine to be resumed on a later turn.
   void schedule(std::coroutine_handle<> h);

@@ -19,17 +19,141 @@
 //
 // Contract: a task object is destroyed only before it started or after it
 // finished. The combinators in <fata/core/join.hpp> guarantee it.
+//
+// Frames are allocated without panicking: a task whose frame cannot be
+// allocated (the heap is exhausted, or the frame budget `task_frames()` is
+// spent) is an empty task. Awaiting it runs nothing and counts the refusal
+// (task_frames_refused). A task that can fail says so as it says any
+// failure (`refused_value<T>`): a result, or an error enum, gets
+// E::no_memory (E::refused() for an error type that says). A task that
+// cannot say it (void, or a plain value: zero, empty, or T::refused() for
+// a type that says) cancels the awaiting chain as well, whose next wait
+// then fails. Either way the chain unwinds through its ordinary error
+// paths: a connection whose path runs out of memory is closed, the image
+// goes on. Spawning an empty task is refused the same way (`spawn`
+// returns false).
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include <fata/core/assert.hpp>
+#include <fata/core/budget.hpp>
 #include <fata/core/result.hpp>
 
 namespace fata {
+
+// The budget every coroutine frame is charged to (unlimited unless an
+// image or a test sets a limit), with its peak: what the tasks of an image
+// hold. `task_frames_refused()` counts frames that could not be had (the
+// budget's refusals and the heap's failures).
+memory_budget& task_frames();
+std::uint64_t task_frames_refused();
+
+namespace detail {
+
+// The allocation behind every fata coroutine frame: charged to
+// task_frames(), null when refused.
+void* allocate_frame(std::size_t n) noexcept;
+// For a frame that must not be refused (a task group's join, whose group
+// cannot be left while members run): charged beyond the budget's limit,
+// and taken from the heap's reserve when the heap is short.
+void* allocate_essential_frame(std::size_t n);
+void free_frame(void* p, std::size_t n) noexcept;
+// Counts a refusal seen by an awaiter or a spawn.
+void count_refused_frame() noexcept;
+
+template <class T>
+inline constexpr bool always_false = false;
+template <class T>
+struct refused_value_of;
+
+}  // namespace detail
+
+// What awaiting a task of T whose frame was refused gives the awaiter.
+template <class T>
+T refused_value() {
+  return detail::refused_value_of<T>::make();
+}
+
+namespace detail {
+
+// The error a refused task gives: E::refused() for an error type that
+// says, else E::no_memory. (Not E::cancelled: the chain was not
+// cancelled, and a loop that ends on cancellation, as an accept loop or a
+// device's receive loop does, must go on.)
+template <class E>
+constexpr bool has_refusal_error =
+    requires { { E::refused() } -> std::same_as<E>; } || requires { E::no_memory; };
+template <class E>
+E refusal_error() {
+  if constexpr (requires { { E::refused() } -> std::same_as<E>; }) {
+    return E::refused();
+  } else {
+    return E::no_memory;
+  }
+}
+
+template <class T>
+struct refused_value_of {
+  static T make() {
+    if constexpr (requires { { T::refused() } -> std::same_as<T>; }) {
+      return T::refused();  // a type of a task's own saying
+    } else if constexpr (std::is_enum_v<T> && has_refusal_error<T>) {
+      return refusal_error<T>();
+    } else if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, std::monostate> ||
+                  std::is_same_v<T, std::string>) {
+      return T{};
+    } else {
+      static_assert(always_false<T>, "no value for a task of this type whose frame was refused");
+      return T{};
+    }
+  }
+};
+// Whether a refused task of T says it in its value (a result or an error),
+// so that its chain need not be cancelled.
+template <class T>
+constexpr bool refusal_is_an_error = std::is_enum_v<T> && has_refusal_error<T>;
+template <class U, class E>
+constexpr bool refusal_is_an_error<std::expected<U, E>> = true;
+
+template <class U, class E>
+struct refused_value_of<std::expected<U, E>> {
+  static_assert(has_refusal_error<E>, "the error of a task's result needs no_memory (or refused())");
+  static std::expected<U, E> make() { return unexpected(refusal_error<E>()); }
+};
+template <class U>
+struct refused_value_of<std::optional<U>> {
+  static std::optional<U> make() { return std::nullopt; }
+};
+template <class U>
+struct refused_value_of<std::vector<U>> {
+  static std::vector<U> make() { return {}; }
+};
+template <class... U>
+struct refused_value_of<std::tuple<U...>> {
+  static std::tuple<U...> make() { return std::tuple<U...>(refused_value<U>()...); }
+};
+template <class A, class B>
+struct refused_value_of<std::pair<A, B>> {
+  static std::pair<A, B> make() { return {refused_value<A>(), refused_value<B>()}; }
+};
+template <class U0, class... U>
+struct refused_value_of<std::variant<U0, U...>> {
+  static std::variant<U0, U...> make() {
+    return std::variant<U0, U...>(std::in_place_index<0>, refused_value<U0>());
+  }
+};
+
+}  // namespace detail
 
 // A suspended operation that cancellation can interrupt. `interrupt` must
 // detach the operation from whatever would have woken it and schedule the
@@ -85,6 +209,7 @@ concept fata_promise = std::derived_from<P, promise_base>;
 
 template <class T = void>
 class task;
+class task_group;
 
 namespace detail {
 
@@ -129,6 +254,13 @@ class [[nodiscard]] task {
     std::suspend_always initial_suspend() noexcept { return {}; }
     detail::final_awaiter final_suspend() noexcept { return {}; }
     void unhandled_exception() noexcept { panic("exception escaped a fata task"); }
+    static void* operator new(std::size_t n) noexcept { return detail::allocate_frame(n); }
+    // The members of task_group (join) get frames that are not refused.
+    static void* operator new(std::size_t n, task_group&) noexcept {
+      return detail::allocate_essential_frame(n);
+    }
+    static void operator delete(void* p, std::size_t n) noexcept { detail::free_frame(p, n); }
+    static task get_return_object_on_allocation_failure() noexcept { return task(); }
   };
   using handle_type = std::coroutine_handle<promise_type>;
 
@@ -149,7 +281,8 @@ class [[nodiscard]] task {
 
   // Awaiting runs the task in the awaiting chain's cancellation state;
   // `cancel_override`, when given, runs it in another (a child state made
-  // by a combinator).
+  // by a combinator). An empty task (its frame was refused) gives
+  // refused_value<T>(), and cancels that state unless the value says it.
   struct awaiter {
     handle_type handle;
     cancel_state* cancel_override = nullptr;
@@ -157,6 +290,14 @@ class [[nodiscard]] task {
     bool await_ready() const noexcept { return false; }
     template <fata_promise P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+      if (!handle) {
+        detail::count_refused_frame();
+        if constexpr (!detail::refusal_is_an_error<T>) {
+          cancel_state* chain = cancel_override ? cancel_override : parent.promise().cancel;
+          if (chain) chain->request();
+        }
+        return parent;
+      }
       auto& p = handle.promise();
       FATA_ASSERT(!p.started);
       p.started = true;
@@ -164,7 +305,14 @@ class [[nodiscard]] task {
       p.cancel = cancel_override ? cancel_override : parent.promise().cancel;
       return handle;
     }
-    T await_resume() { return handle.promise().take(); }
+    T await_resume() {
+      if constexpr (std::is_void_v<T>) {
+        if (handle) handle.promise().take();
+      } else {
+        if (!handle) return refused_value<T>();
+        return handle.promise().take();
+      }
+    }
   };
 
   awaiter operator co_await() & noexcept { return awaiter{_handle}; }

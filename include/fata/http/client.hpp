@@ -50,6 +50,7 @@ enum class client_error : std::uint8_t {
   bad_url,             // a URL or a redirect's Location could not be used
   io,                  // the flow failed otherwise
   cancelled,
+  no_memory,  // an allocation failed (a buffer, or a task frame of the call)
 };
 
 constexpr std::string_view describe(client_error e) noexcept {
@@ -64,6 +65,7 @@ constexpr std::string_view describe(client_error e) noexcept {
     case client_error::bad_url: return "unusable URL";
     case client_error::io: return "I/O error";
     case client_error::cancelled: return "cancelled";
+    case client_error::no_memory: return "out of memory";
   }
   return "unknown client error";
 }

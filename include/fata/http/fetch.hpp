@@ -49,6 +49,8 @@ struct fetch_failure {
   tls::tls_error tls{};  // why, when what is tls_failed
   // "TLS handshake failed: certificate has expired".
   std::string message() const;
+  // A fetch whose frame was refused (fata/core/task.hpp).
+  static fetch_failure refused() { return {client_error::no_memory}; }
 };
 
 struct fetch_result {

@@ -134,6 +134,7 @@ enum class body_error : std::uint8_t {
   too_large,      // beyond limits.max_body (413)
   timed_out,      // a read stalled past body_timeout or the request past request_timeout (408)
   closed,         // the connection failed or was shed
+  no_memory,      // a frame or buffer to read it could not be had (503)
 };
 
 constexpr std::string_view describe(body_error e) noexcept {
@@ -142,6 +143,7 @@ constexpr std::string_view describe(body_error e) noexcept {
     case body_error::too_large: return "body too large";
     case body_error::timed_out: return "body timed out";
     case body_error::closed: return "connection closed";
+    case body_error::no_memory: return "out of memory";
   }
   return "unknown body error";
 }
@@ -153,6 +155,7 @@ constexpr int status_for(body_error e) noexcept {
     case body_error::too_large: return status::content_too_large;
     case body_error::timed_out: return status::request_timeout;
     case body_error::closed: return 0;
+    case body_error::no_memory: return status::service_unavailable;
   }
   return 0;
 }
@@ -451,6 +454,9 @@ class server {
     head_status what;
     std::size_t length = 0;
     parse_error error{};
+    // A read whose frame was refused (fata/core/task.hpp): the connection
+    // fails, as one whose flow failed.
+    static head_result refused() { return {head_status::failed}; }
   };
 
   template <sig::flow Flow>
@@ -785,7 +791,14 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
       continue;
     }
     slot->enter(connection_phase::reading, loop::current().now());
-    group.spawn(connection_task(this, std::move(*f), std::move(*slot)));
+    // Refused when its frame cannot be had: the flow and the slot go with
+    // the task, so the connection is closed and its charge returned; and,
+    // as for a buffer the budget refuses, an idle or slow connection is
+    // shed so that the next newcomer finds room.
+    if (!group.spawn(connection_task(this, std::move(*f), std::move(*slot)))) {
+      ++_stats.connections_refused;
+      connections().shed_one(loop::current().now());
+    }
   }
   group.cancel();
   co_await group.join();

@@ -172,6 +172,9 @@ class static_files {
     std::unique_ptr<detail::file_meta> owned;
     explicit operator bool() const { return meta != nullptr; }
     detail::file_meta* operator->() const { return meta; }
+    // A lookup whose frame was refused finds nothing; its chain is
+    // cancelled, so no answer goes out (fata/core/task.hpp).
+    static meta_ref refused() { return {}; }
   };
 
   task<meta_ref> lookup(const std::string& key);

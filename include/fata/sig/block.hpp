@@ -21,6 +21,7 @@ enum class block_error : std::uint8_t {
   read_only,    // write to a read-only device
   io,           // the device failed
   cancelled,
+  no_memory,  // an allocation failed (a buffer, or a task frame of the call)
 };
 
 constexpr std::string_view describe(block_error e) noexcept {
@@ -29,6 +30,7 @@ constexpr std::string_view describe(block_error e) noexcept {
     case block_error::read_only: return "device is read-only";
     case block_error::io: return "block device I/O error";
     case block_error::cancelled: return "cancelled";
+    case block_error::no_memory: return "out of memory";
   }
   return "unknown block error";
 }

@@ -33,6 +33,7 @@ enum class flow_error : std::uint8_t {
   unreachable, // no route to the peer
   protocol,    // the peer broke the protocol (TLS alert, bad record...)
   io,          // the device or host failed
+  no_memory,   // an allocation failed (the flow's own, or a task frame of it)
 };
 
 constexpr std::string_view describe(flow_error e) noexcept {
@@ -45,6 +46,7 @@ constexpr std::string_view describe(flow_error e) noexcept {
     case flow_error::unreachable: return "peer unreachable";
     case flow_error::protocol: return "protocol error";
     case flow_error::io: return "I/O error";
+    case flow_error::no_memory: return "out of memory";
   }
   return "unknown flow error";
 }

@@ -33,6 +33,7 @@ enum class kv_error : std::uint8_t {
   read_only,             // write to a read-only store
   io,                    // the backing storage failed
   cancelled,
+  no_memory,  // an allocation failed (a buffer, or a task frame of the call)
 };
 
 constexpr std::string_view describe(kv_error e) noexcept {
@@ -47,6 +48,7 @@ constexpr std::string_view describe(kv_error e) noexcept {
     case kv_error::read_only: return "store is read-only";
     case kv_error::io: return "storage I/O error";
     case kv_error::cancelled: return "cancelled";
+    case kv_error::no_memory: return "out of memory";
   }
   return "unknown key-value error";
 }

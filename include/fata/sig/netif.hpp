@@ -31,6 +31,7 @@ enum class net_error : std::uint8_t {
   device,       // the device or host failed
   cancelled,    // the receiving task was cancelled
   closed,       // the interface was shut down
+  no_memory,    // an allocation failed (a buffer, or a task frame of the call)
 };
 
 constexpr std::string_view describe(net_error e) noexcept {
@@ -40,6 +41,7 @@ constexpr std::string_view describe(net_error e) noexcept {
     case net_error::device: return "network device failure";
     case net_error::cancelled: return "cancelled";
     case net_error::closed: return "interface closed";
+    case net_error::no_memory: return "out of memory";
   }
   return "unknown network error";
 }

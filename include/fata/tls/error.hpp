@@ -96,6 +96,7 @@ enum class key_error : std::uint8_t {
   too_large,        // input beyond the loader's limits
   not_found,        // the named key (in a store) does not exist
   io,               // the store failed
+  no_memory,        // an allocation failed
 };
 
 constexpr std::string_view describe(key_error e) noexcept {
@@ -109,6 +110,7 @@ constexpr std::string_view describe(key_error e) noexcept {
     case key_error::too_large: return "input too large";
     case key_error::not_found: return "key or certificate not found";
     case key_error::io: return "could not read key or certificate";
+    case key_error::no_memory: return "out of memory";
   }
   return "unknown key error";
 }

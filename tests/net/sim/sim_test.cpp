@@ -36,6 +36,7 @@ struct udp_run {
   int sent = 0;
   int echoed = 0;
   int timeouts = 0;
+  static udp_run refused() { return {}; }
 };
 
 task<void> echo_server(stack::udp_socket* s, int count) {
