@@ -199,6 +199,10 @@ class website {
         if (f.error() == fata::sig::flow_error::closed ||
             f.error() == fata::sig::flow_error::cancelled)
           break;
+        // As http::server::serve: out of frames, shed a slow connection.
+        if (f.error() == fata::sig::flow_error::no_memory) {
+          self->_connections->shed_one(fata::loop::current().now());
+        }
         auto slept = co_await fata::sleep(std::chrono::milliseconds(10));
         if (!slept) break;
         continue;
@@ -207,7 +211,7 @@ class website {
       auto slot = self->_connections->admit(fata::loop::current().now(), fata::tls::session_memory(),
                                             f->remote().address.value);
       if (!slot) {
-        co_await f->close();
+        fata::http::close_in(group, std::move(*f));
         continue;
       }
       slot->enter(fata::http::connection_phase::handshake, fata::loop::current().now());

@@ -26,9 +26,17 @@ key<bool> memory_stats_key{"memory-stats", false,
 
 key<std::size_t> task_memory_key{"task-memory", 0,
                                  "Bytes the coroutine frames of every task may hold together "
-                                 "(0: no bound but the heap; a task whose frame is refused fails "
-                                 "its chain, which closes its connection)",
+                                 "(0: a quarter of the heap beyond its reserve; no bound on "
+                                 "hosted). A task whose frame is refused fails its chain, which "
+                                 "closes its connection",
                                  "MEMORY"};
+
+// The frames' share: with TCP's quarter and HTTP's half, the whole heap
+// beyond the reserve, so that no unbudgeted growth of frames (connections
+// shed and still unwinding, a burst of handshakes) eats into the reserve.
+std::size_t default_task_memory(std::size_t heap_size) {
+  return share_of_heap(heap_size, 1, 4, memory_budget::unlimited);
+}
 
 std::size_t heap_bytes = 0;
 
@@ -95,6 +103,7 @@ void format_memory_stats(format_sink& out) {
   line("resident_peak", m.resident_peak);
   line("task_frames_in_use", task_frames().used());
   line("task_frames_peak", task_frames().peak());
+  if (task_frames().limit() != memory_budget::unlimited) line("task_frames_limit", task_frames().limit());
   line("task_frames_refused", task_frames_refused());
 }
 
@@ -121,7 +130,7 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
   }
   log::set_clock(&platform_wall_clock, nullptr);
   log::set_output(&console_output, nullptr);
-  if (*task_memory_key != 0) task_frames().set_limit(*task_memory_key);
+  task_frames().set_limit(*task_memory_key != 0 ? *task_memory_key : default_task_memory(heap_bytes));
 
   platform_backend backend;
   loop l(backend);

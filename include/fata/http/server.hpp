@@ -413,6 +413,22 @@ class body_stream final : public request_body {
 
 }  // namespace detail
 
+namespace detail {
+template <class Flow>
+task<void> close_flow(Flow flow) {
+  co_await flow.close();
+}
+}  // namespace detail
+
+// Closes a connection an accept loop turns away, as a member of `group`,
+// so that the loop does not wait for the close; and does not await a task
+// whose frame may be refused, which would cancel the loop itself
+// (fata/core/task.hpp): without a frame the flow is dropped, which aborts it.
+template <class Flow>
+void close_in(task_group& group, Flow&& flow) {
+  (void)group.spawn(detail::close_flow(std::forward<Flow>(flow)));
+}
+
 template <handler Handler, sig::pclock Clock>
 class server {
  public:
@@ -777,6 +793,9 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
     auto f = co_await listener.accept();
     if (!f) {
       if (f.error() == sig::flow_error::closed || f.error() == sig::flow_error::cancelled) break;
+      // Out of frames: those the slow connections hold come back when one
+      // of them is shed, else the accept loop would wait for their timeouts.
+      if (f.error() == sig::flow_error::no_memory) connections().shed_one(loop::current().now());
       // A transient failure (the host is out of descriptors): back off.
       auto slept = co_await sleep(10ms);
       if (!slept) break;
@@ -787,7 +806,7 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
     auto slot = connections().admit(loop::current().now(), 0, peer);
     if (!slot) {
       ++_stats.connections_refused;
-      co_await f->close();
+      close_in(group, std::move(*f));
       continue;
     }
     slot->enter(connection_phase::reading, loop::current().now());
