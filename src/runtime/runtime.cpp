@@ -26,16 +26,20 @@ key<bool> memory_stats_key{"memory-stats", false,
 
 key<std::size_t> task_memory_key{"task-memory", 0,
                                  "Bytes the coroutine frames of every task may hold together "
-                                 "(0: a quarter of the heap beyond its reserve; no bound on "
-                                 "hosted). A task whose frame is refused fails its chain, which "
-                                 "closes its connection",
+                                 "(0: half the heap beyond its reserve; no bound on hosted). A "
+                                 "task whose frame is refused fails its chain, which closes its "
+                                 "connection",
                                  "MEMORY"};
 
-// The frames' share: with TCP's quarter and HTTP's half, the whole heap
-// beyond the reserve, so that no unbudgeted growth of frames (connections
-// shed and still unwinding, a burst of handshakes) eats into the reserve.
+// The frames' share: half of what the reserve leaves, overlapping HTTP's
+// half (whose 8 KiB a connection already counts its frames), so that the
+// frames of connections shed and still unwinding, or of a burst of
+// handshakes, cannot eat into the reserve. A quarter (the heap exactly
+// divided with TCP and HTTP) refused frames to newcomers during a flood
+// at -m 8, so that a normal client was no longer served
+// (bench/web/capacity).
 std::size_t default_task_memory(std::size_t heap_size) {
-  return share_of_heap(heap_size, 1, 4, memory_budget::unlimited);
+  return share_of_heap(heap_size, 1, 2, memory_budget::unlimited);
 }
 
 std::size_t heap_bytes = 0;
