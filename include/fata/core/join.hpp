@@ -30,7 +30,6 @@ namespace detail {
 // Counts finished children and resumes the joiner after the last.
 struct join_counter {
   std::size_t remaining = 0;
-  bool refused = false;  // a child's frame was refused: it never ran
   wait_queue done;
   static void on_child_done(void* self) {
     auto* c = static_cast<join_counter*>(self);
@@ -42,14 +41,9 @@ struct join_counter {
   void start(task<void> child, cancel_state* state, cancel_state* joiner) {
     if (loop::current().spawn_under(std::move(child), state, &on_child_done, this)) return;
     --remaining;
-    refused = true;
-    if (joiner) joiner->request();
+    cancel_chain(joiner);
   }
 };
-
-inline void cancel_chain(cancel_state* chain) {
-  if (chain) chain->request();
-}
 
 // A child's value, or what a refused child gives.
 template <class T>

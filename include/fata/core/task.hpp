@@ -51,10 +51,11 @@
 
 namespace fata {
 
-// The budget every coroutine frame is charged to (unlimited unless an
-// image or a test sets a limit), with its peak: what the tasks of an image
-// hold. `task_frames_refused()` counts frames that could not be had (the
-// budget's refusals and the heap's failures).
+// The budget every coroutine frame is charged to (the runtime sets its
+// limit from --task-memory or the heap; unlimited otherwise), with its
+// peak: what the tasks of an image hold. `task_frames_refused()` counts
+// frames that could not be had (the budget's refusals and the heap's
+// failures).
 memory_budget& task_frames();
 std::uint64_t task_frames_refused();
 
@@ -196,6 +197,13 @@ class cancel_state {
   bool _requested = false;
 };
 
+namespace detail {
+// Cancels `chain` (if any): what awaiting or joining a refused task does.
+inline void cancel_chain(cancel_state* chain) {
+  if (chain) chain->request();
+}
+}  // namespace detail
+
 // What every fata coroutine promise has: who to resume at the end, and the
 // cancellation state of the chain it runs in.
 struct promise_base {
@@ -293,8 +301,7 @@ class [[nodiscard]] task {
       if (!handle) {
         detail::count_refused_frame();
         if constexpr (!detail::refusal_is_an_error<T>) {
-          cancel_state* chain = cancel_override ? cancel_override : parent.promise().cancel;
-          if (chain) chain->request();
+          detail::cancel_chain(cancel_override ? cancel_override : parent.promise().cancel);
         }
         return parent;
       }

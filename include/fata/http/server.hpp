@@ -411,13 +411,11 @@ class body_stream final : public request_body {
   bool _continue_sent = false;
 };
 
-}  // namespace detail
-
-namespace detail {
 template <class Flow>
 task<void> close_flow(Flow flow) {
   co_await flow.close();
 }
+
 }  // namespace detail
 
 // Closes a connection an accept loop turns away, as a member of `group`,
