@@ -15,6 +15,7 @@ std::uint64_t task_frames_refused() { return frames_refused; }
 namespace detail {
 
 void* allocate_frame(std::size_t n) noexcept {
+  if (essential_frame_scopes > 0) return allocate_essential_frame(n);
   if (!frame_budget.try_charge(n)) return nullptr;
   void* p = ::operator new(n, std::nothrow);
   if (!p) frame_budget.release(n);

@@ -47,6 +47,23 @@ TEST_F(task_frames_fixture, a_frame_beyond_the_budget_is_an_empty_task) {
   EXPECT_FALSE(t.valid());
 }
 
+TEST_F(task_frames_fixture, a_frame_made_in_an_essential_scope_is_not_refused_but_charged) {
+  refuse_frames();
+  auto t = [] {
+    essential_frames scope;
+    return after(1ms, 1);
+  }();
+  // The scope ends with the call: the next frame is refused again.
+  auto refused = after(1ms, 2);
+  ASSERT_TRUE(t.valid());
+  EXPECT_FALSE(refused.valid());
+  EXPECT_GT(task_frames().used(), 0u);
+  allow_frames();
+  auto value = loop.run(std::move(t));
+  ASSERT_TRUE(value && *value);
+  EXPECT_EQ(**value, 1);
+}
+
 struct awaited_refusal {
   result<int, errc> child = 0;
   int plain = -1;

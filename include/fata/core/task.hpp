@@ -69,6 +69,7 @@ void* allocate_frame(std::size_t n) noexcept;
 // and taken from the heap's reserve when the heap is short.
 void* allocate_essential_frame(std::size_t n);
 void free_frame(void* p, std::size_t n) noexcept;
+inline std::size_t essential_frame_scopes = 0;  // see essential_frames
 // Counts a refusal seen by an awaiter or a spawn.
 void count_refused_frame() noexcept;
 
@@ -195,6 +196,20 @@ class cancel_state {
   cancel_state* _prev_sibling = nullptr;
   interruptible* _current = nullptr;
   bool _requested = false;
+};
+
+// While one lives, every frame is essential (see allocate_essential_frame).
+// For the calls that let frames come back: a device's receive, refused,
+// would leave every connection waiting on input that cannot arrive, their
+// frames back only with their timeouts. Hold it around the call that makes
+// the task, not around awaiting it:
+//   auto t = [&] { essential_frames scope; return nic.receive(); }();
+class essential_frames {
+ public:
+  essential_frames() noexcept { ++detail::essential_frame_scopes; }
+  ~essential_frames() { --detail::essential_frame_scopes; }
+  essential_frames(const essential_frames&) = delete;
+  essential_frames& operator=(const essential_frames&) = delete;
 };
 
 namespace detail {

@@ -162,7 +162,13 @@ task<void> direct_receive(std::shared_ptr<direct_core<Netif, Tcp>> c) {
       auto turn = co_await yield_to_io{};
       if (!turn) break;
     }
-    auto frame = co_await c->nic.receive();
+    // Its frame is essential: the receive is what lets the frames of
+    // waiting connections come back (see essential_frames).
+    auto receiving = [&] {
+      essential_frames scope;
+      return c->nic.receive();
+    }();
+    auto frame = co_await std::move(receiving);
     if (!frame) {
       if (frame.error() == sig::net_error::cancelled || frame.error() == sig::net_error::closed)
         break;
