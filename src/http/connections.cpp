@@ -79,7 +79,7 @@ connection_slot* connection_table::victim(mono_time now) const {
   connection_slot* idle = nullptr;
   std::size_t slow = 0;
   for (connection_slot* s = _first; s; s = s->_next) {
-    if (s->_shed || !s->_task) continue;
+    if (s->_shed) continue;
     if (s->_phase == connection_phase::idle) {
       if (!idle || s->_since <= idle->_since) idle = s;  // ties: the earlier admitted
     } else if (s->_phase != connection_phase::handling && now - s->_since >= _limits.slow_after) {
@@ -92,7 +92,7 @@ connection_slot* connection_table::victim(mono_time now) const {
   auto& c = _candidates;
   c.clear();
   for (connection_slot* s = _first; s; s = s->_next)
-    if (!s->_shed && s->_task && s->_phase != connection_phase::idle &&
+    if (!s->_shed && s->_phase != connection_phase::idle &&
         s->_phase != connection_phase::handling && now - s->_since >= _limits.slow_after)
       c.push_back(s);
   std::sort(c.begin(), c.end(), [](const connection_slot* x, const connection_slot* y) {
@@ -126,7 +126,7 @@ bool connection_table::shed_one(mono_time now) {
   --_active;
   // Its fixed cost comes back now; its buffers when its task unwinds.
   v->_fixed.reset();
-  v->_task->request();
+  if (v->_task) v->_task->request();  // else as it attaches
   return true;
 }
 

@@ -91,15 +91,32 @@ TEST_F(table_fixture, the_peer_holding_the_most_slow_connections_pays_for_a_newc
   EXPECT_FALSE(tasks[2]->requested());
 }
 
-TEST_F(table_fixture, a_connection_never_attached_is_not_shed) {
+// An accept loop admits a burst before any of their tasks runs: the
+// burst's peer pays for the next newcomer, not the one connection of
+// another peer whose task happens to have attached (found by the attack
+// 'slowloris' on the socket stack: the normal client's HTTPS connection was
+// shed after its handshake).
+TEST_F(table_fixture, a_burst_not_yet_attached_pays_for_a_newcomer_and_is_cancelled_as_it_attaches) {
+  limits.slow_after = duration::zero();
   make();
-  for (int i = 0; i < 3; ++i) {
-    auto s = table->admit(t0);
+  ASSERT_TRUE(add(connection_phase::reading, t0, t0, 7));  // attached, the oldest
+  for (int i = 0; i < 2; ++i) {
+    auto s = table->admit(t0 + 1s + i * 500ms, 0, 9);
     ASSERT_TRUE(s);
-    s->enter(connection_phase::idle, t0);
     slots.push_back(std::move(*s));
   }
-  EXPECT_FALSE(table->admit(t0 + 10s));
+  EXPECT_TRUE(add(connection_phase::reading, t0 + 2s, t0 + 2s, 7));
+  EXPECT_FALSE(tasks[0]->requested());
+  EXPECT_TRUE(slots[1].shed());  // peer 9's oldest
+  EXPECT_FALSE(slots[2].shed());
+  EXPECT_EQ(table->active(), 3u);
+  cancel_state late;
+  slots[1].attach(&late);
+  EXPECT_TRUE(late.requested());
+  cancel_state on_time;
+  slots[2].attach(&on_time);
+  EXPECT_FALSE(on_time.requested());
+  slots.clear();  // before the states they point to
 }
 
 TEST_F(table_fixture, each_slot_charges_its_cost_and_gives_it_back) {

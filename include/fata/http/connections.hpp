@@ -96,9 +96,14 @@ class connection_slot {
   connection_slot& operator=(const connection_slot&) = delete;
   ~connection_slot();
 
-  // The connection's task, which shedding cancels. Until attached, the
-  // slot is never chosen to be shed.
-  void attach(cancel_state* task) { _task = task; }
+  // The connection's task, which shedding cancels. A slot can be shed
+  // before its task first runs (an accept loop admits a burst before any
+  // of their tasks attach): the task is then cancelled as it attaches, so
+  // whoever admits must attach, as the task's first step.
+  void attach(cancel_state* task) {
+    _task = task;
+    if (_shed && _task) _task->request();
+  }
   void enter(connection_phase p, mono_time now) {
     _phase = p;
     _since = now;
