@@ -1,5 +1,6 @@
 // Fuzz target: whole frames into one IPv4 host (Ethernet, ARP, IPv4 with
-// reassembly, ICMP, UDP). The input is a sequence of frames, each prefixed
+// reassembly, ICMP, UDP), once with a static address and once with the
+// DHCP client. The input is a sequence of frames, each prefixed
 // by a 2-byte length and a 1-byte time step; the host must never crash,
 // and its reassembly and ARP memory must stay within their limits.
 #include <fata/net/host.hpp>
@@ -29,11 +30,17 @@ mono_time read_now(void*) { return fuzz_now; }
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+namespace {
+
+void run(const std::uint8_t* data, std::size_t size, bool dhcp) {
   null_device dev;
   host_config cfg;
   cfg.ip.address = ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24};
   cfg.ip.gateway = ipv4_addr(10, 0, 0, 1);
+  // The DHCP client too: replies, ARP claims and its timers among the rest.
+  cfg.dhcp = dhcp;
+  cfg.dhcp_client.seed = 7;
+  cfg.dhcp_client.probes = 1;
   host h(mac_addr{{0x02, 0, 0, 0, 0, 0x02}}, 1500, dev, clock_ref{&read_now, nullptr}, cfg);
   h.start();
   udp_endpoint* echo = *h.udp().bind(port(7));
@@ -57,5 +64,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(h.link().arp().size() <= cfg.arp.max_entries);
   }
   h.udp().unbind(echo);
+  h.stop();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  run(data, size, false);
+  run(data, size, true);
   return 0;
 }

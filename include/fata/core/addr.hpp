@@ -82,6 +82,14 @@ struct ipv4_prefix {
 };
 void format_value(format_sink& sink, const format_spec& spec, const ipv4_prefix& p);
 
+// A route: datagrams for `destination` go through `router` (0.0.0.0: the
+// destination is on the link), as in RFC 3442's classless static routes.
+struct ipv4_route {
+  ipv4_prefix destination;
+  ipv4_addr router;
+  friend constexpr bool operator==(const ipv4_route&, const ipv4_route&) = default;
+};
+
 // An IPv6 address in network byte order.
 struct ipv6_addr {
   std::array<std::uint8_t, 16> octets{};

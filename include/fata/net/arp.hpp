@@ -61,7 +61,8 @@ struct arp_stats {
   std::uint64_t evicted = 0;
   std::uint64_t expired = 0;
   std::uint64_t ignored = 0;     // not for us, bogus sender, unsolicited
-  std::uint64_t conflicts = 0;   // someone else claims our address
+  std::uint64_t conflicts = 0;   // someone else claims our (or the watched) address
+  std::uint64_t probes_out = 0;
   std::uint64_t queued = 0;      // packets that waited for resolution
   std::uint64_t queue_full = 0;  // packets refused: queue or bytes limit
   std::uint64_t resolution_failed = 0;  // addresses given up on
@@ -92,6 +93,16 @@ class arp_cache {
   // RFC 5227 §2.3: broadcasts an announcement of our address (a request
   // whose sender and target are both our address).
   void announce(arp_sink& out);
+
+  // RFC 5227 §2.1.1: broadcasts a probe for `candidate` (sender address
+  // 0.0.0.0, so no neighbour learns a binding we do not hold yet).
+  void probe(ipv4_addr candidate, arp_sink& out);
+  // Reports through `on_claim` every ARP packet from another MAC that
+  // claims `candidate`: its sender address, or the target of its own
+  // probe (RFC 5227 §2.1.1 conflict detection). any(): none watched.
+  void watch(ipv4_addr candidate) { _watched = candidate; }
+  void (*on_claim)(void* context, ipv4_addr address) = nullptr;
+  void* claim_context = nullptr;
 
   // Handles one received ARP packet.
   void input(const wire::arp_repr& packet, mono_time now, arp_sink& out);
@@ -135,6 +146,7 @@ class arp_cache {
 
   mac_addr _own_mac;
   ipv4_addr _own_ip;
+  ipv4_addr _watched;
   arp_config _cfg;
   std::unordered_map<std::uint32_t, entry> _entries;
   std::size_t _pending_bytes = 0;

@@ -116,11 +116,18 @@ struct direct_core final : frame_sink, std::enable_shared_from_this<direct_core<
   cancel_state* receiver = nullptr;
   bool running = true;  // until the receive task ends
   bool stack_alive = true;
+  // Woken when the address changes (DHCP).
+  wait_queue address_changes;
 
   direct_core(Netif n, const host_config& cfg)
       : nic(std::move(n)),
         stack(nic.mac(), nic.mtu(), *this, clock_ref{&loop_now, nullptr}, with_ident_key(cfg)),
-        tcp(stack.output()) {}
+        tcp(stack.output()) {
+    stack.on_address_change = [](void* self) {
+      static_cast<direct_core*>(self)->address_changes.notify_all();
+    };
+    stack.address_context = this;
+  }
 
   static mono_time loop_now(void*) { return loop::current().now(); }
 
@@ -286,6 +293,8 @@ class direct_stack {
   direct_stack& operator=(direct_stack&&) noexcept = delete;
   ~direct_stack() {
     if (!_core) return;
+    // A DHCP lease is given back (RELEASE) while the NIC still sends.
+    _core->stack.stop();
     _core->stack_alive = false;
     if (_core->receiver) _core->receiver->request();
   }
@@ -300,6 +309,14 @@ class direct_stack {
     return udp_socket(_core, *e);
   }
   ipv4_addr ipv4_address() const { return _core->stack.ip().address(); }
+  // Gives a DHCP lease back (RELEASE), waiting up to 500 ms for ARP to
+  // resolve the server if the RELEASE waits for that. The destructor
+  // releases too, without waiting; runners call this before printing the
+  // counters, so they show it.
+  task<void> release() { return release_lease(_core.get()); }
+  // Waits for the next change of address (with DHCP: the first lease, a
+  // new address on renewal, the loss of the lease). Errors: cancelled.
+  task<result<void, sig::stack_error>> address_change() { return wait_address(_core.get()); }
 
   // The layers, for their counters and for tests.
   const host& layers() const { return _core->stack; }
@@ -312,6 +329,19 @@ class direct_stack {
 
  private:
   explicit direct_stack(std::shared_ptr<core> c) : _core(std::move(c)) {}
+  static task<void> release_lease(core* c) {
+    c->stack.stop();
+    c->rearm();
+    for (int i = 0; i < 50 && c->stack.link().arp().pending_bytes() > 0; ++i) {
+      auto slept = co_await sleep(10ms);
+      if (!slept) break;
+    }
+  }
+  static task<result<void, sig::stack_error>> wait_address(core* c) {
+    auto woken = co_await c->address_changes.wait();
+    if (!woken) co_return unexpected(sig::stack_error::cancelled);
+    co_return result<void, sig::stack_error>{};
+  }
   std::shared_ptr<core> _core;
 };
 

@@ -5,6 +5,11 @@
 // the runtime keys --ipv4 and --ipv4-gateway, its counters printed at exit
 // with --net-stats.
 //
+// --ipv4 takes an address with its prefix or `dhcp` (ipv4_assignment):
+// with `dhcp` the stack starts unconfigured and its DHCP client leases one
+// (net/host.hpp; the seed of its xids and waits from the platform's
+// entropy); wait_for_lease then waits for it.
+//
 // Guarantees: open_direct takes the interface over and returns the stack
 // (fata's default TCP) or stack_error; print_stats prints one
 // `layer.counter value` line per nonzero counter of the interface
@@ -12,12 +17,16 @@
 // nothing when `enabled` is false.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include <fata/core/addr.hpp>
 #include <fata/core/fmt.hpp>
+#include <fata/core/keys.hpp>
+#include <fata/core/log.hpp>
 #include <fata/core/result.hpp>
 #include <fata/net/direct.hpp>
 #include <fata/net/tcp_default.hpp>
@@ -25,15 +34,88 @@
 
 namespace fata::net {
 
+// How the direct stack gets its IPv4 address: "10.0.0.2/24" or "dhcp".
+struct ipv4_assignment {
+  bool dhcp = false;
+  ipv4_prefix address{ipv4_addr::any(), 0};
+
+  constexpr ipv4_assignment() = default;
+  // A static address (implicit: where an ipv4_prefix was, this is).
+  constexpr ipv4_assignment(ipv4_prefix p) : address(p) {}
+  static constexpr ipv4_assignment from_dhcp() {
+    ipv4_assignment a;
+    a.dhcp = true;
+    return a;
+  }
+  static std::optional<ipv4_assignment> parse(std::string_view text) {
+    if (text == "dhcp") return from_dhcp();
+    if (auto p = ipv4_prefix::parse(text)) return ipv4_assignment(*p);
+    return std::nullopt;
+  }
+  friend constexpr bool operator==(const ipv4_assignment&, const ipv4_assignment&) = default;
+};
+inline void format_value(format_sink& sink, const format_spec& spec, const ipv4_assignment& a) {
+  if (a.dhcp) {
+    format_value(sink, spec, std::string_view("dhcp"));
+    return;
+  }
+  format_value(sink, spec, a.address);
+}
+
 // Contract: inside a running loop (direct_stack::open).
 template <sig::netif Netif>
-result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic, ipv4_prefix address,
-                                                                      ipv4_addr gateway) {
+result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
+    Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}) {
   host_config cfg;
-  cfg.ip.address = address;
+  cfg.ip.address = address.address;
   cfg.ip.gateway = gateway;
+  if (address.dhcp) {
+    cfg.dhcp = true;
+    cfg.dhcp_client = std::move(dhcp);
+    if (cfg.dhcp_client.seed == 0) {
+      std::array<std::byte, 8> seed{};
+      (void)platform::random_bytes(std::span<std::byte>(seed));
+      cfg.dhcp_client.seed = bytes(seed.data(), seed.size()).be64(0);
+    }
+  }
   return direct_stack<Netif, default_tcp>::open(std::move(nic), cfg);
 }
+
+// Waits until a DHCP stack holds an address (at once for a static one;
+// the host logs each lease). Errors: cancelled (the service's time ran out first).
+template <class Netif, class Tcp>
+task<result<void, sig::stack_error>> wait_for_lease(direct_stack<Netif, Tcp>& stack) {
+  while (stack.ipv4_address().is_any()) {
+    auto changed = co_await stack.address_change();
+    if (!changed) co_return unexpected(changed.error());
+  }
+  co_return result<void, sig::stack_error>{};
+}
+
+namespace detail {
+inline log::source& runner_log() {
+  static log::source s{"net.runner", "Starting a service on the direct stack"};
+  return s;
+}
+}  // namespace detail
+
+// Runs `service` once the stack has an address: what a per-target runner
+// hands run_for_at_most, so the wait for a lease counts against --run-for.
+template <class Service>
+struct after_lease {
+  Service service;
+  template <class Stack>
+  task<int> operator()(Stack& stack) const {
+    if (stack.ipv4_address().is_any()) {
+      auto leased = co_await wait_for_lease(stack);
+      if (!leased) {
+        detail::runner_log().error("no DHCP lease before the service's time ran out ({})", leased.error());
+        co_return 1;
+      }
+    }
+    co_return co_await service(stack);
+  }
+};
 
 namespace detail {
 inline void print_stats_line(void*, std::string_view text) { platform::console_write(text); }
@@ -57,3 +139,13 @@ void print_stats(direct_stack<Netif, Tcp>& stack, bool enabled) {
 }
 
 }  // namespace fata::net
+
+template <>
+struct fata::key_codec<fata::net::ipv4_assignment> {
+  static constexpr std::string_view type_name = "IPV4/PREFIX|dhcp";
+  static result<net::ipv4_assignment, std::string> parse(std::string_view s) {
+    if (auto a = net::ipv4_assignment::parse(s)) return *a;
+    return unexpected(std::string("expected an IPv4 address with prefix length such as 10.0.0.2/24, or dhcp"));
+  }
+  static std::string print(const net::ipv4_assignment& v) { return format("{}", v); }
+};

@@ -87,6 +87,11 @@ class ethernet_link final : public ipv4_link, private arp_sink {
   // Sends the RFC 5227 announcement again (the glue repeats it at start,
   // since frames sent while a TAP comes up can be lost).
   void announce() { _arp.announce(*this); }
+  // An ARP probe for `candidate` (see arp_cache::probe).
+  void probe(ipv4_addr candidate) { _arp.probe(candidate, *this); }
+  // Lowers the MTU below the device's (a DHCP lease's option 26); 0 or a
+  // value above the device's restores the device's.
+  void limit_mtu(std::size_t mtu) { _mtu = mtu == 0 || mtu > _device_mtu ? _device_mtu : mtu; }
 
   // Demultiplexes one received frame. ARP is handled here; the IPv4
   // packet of an IPv4 frame for us is returned (a view into `frame`).
@@ -100,6 +105,7 @@ class ethernet_link final : public ipv4_link, private arp_sink {
   mono_time poll_at() const { return _arp.poll_at(); }
 
   const arp_cache& arp() const { return _arp; }
+  arp_cache& arp() { return _arp; }
   const ethernet_stats& stats() const { return _stats; }
 
  private:
@@ -109,6 +115,7 @@ class ethernet_link final : public ipv4_link, private arp_sink {
 
   mac_addr _mac;
   std::size_t _mtu;
+  std::size_t _device_mtu;
   frame_sink* _out;
   clock_ref _clock;
   arp_cache _arp;

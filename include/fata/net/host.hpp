@@ -3,6 +3,12 @@
 // I/O. The `direct` stack (net/direct.hpp) wraps it with the coroutine glue
 // and a network interface; tests and the simulator drive it directly.
 //
+// With `dhcp` set the host takes its address from a DHCPv4 server
+// (net/dhcpv4_client.hpp): it binds UDP port 68, feeds the client what
+// arrives there and the ARP claims on the offered address, and applies
+// each lease (address, router or classless routes, MTU) to the layers;
+// `on_address_change` tells the glue.
+//
 // `output()` is the IPv4 output the transports above (TCP) send through:
 // it forwards to the IPv4 layer and notes when the layers' timers may have
 // moved, so the glue re-arms its one timer (`timers_changed()`).
@@ -10,10 +16,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include <fata/core/fmt.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/arp.hpp>
+#include <fata/net/dhcpv4_client.hpp>
 #include <fata/net/ethernet.hpp>
 #include <fata/net/icmpv4.hpp>
 #include <fata/net/ipv4.hpp>
@@ -27,16 +36,34 @@ struct host_config {
   arp_config arp;
   icmpv4_config icmp;
   udp_config udp;
+  // Take the address from DHCP (ip.address is then ignored); the client's
+  // MAC and MTU are the host's.
+  bool dhcp = false;
+  dhcpv4_client_config dhcp_client;
 };
 
-class host {
+class host final : private dhcpv4_client_sink {
  public:
   host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host_config cfg);
   host(const host&) = delete;
   host& operator=(const host&) = delete;
 
-  // Configures the address, announces it and attaches the transports.
+  // Configures the address, announces it and attaches the transports;
+  // with DHCP, sends the first DISCOVER.
   void start();
+  // Releases a DHCP lease (the RELEASE goes out now).
+  void stop();
+
+  // Applies an address, gateway, routes and MTU (0: the device's) to the
+  // layers and announces the address.
+  void configure(ipv4_prefix address, ipv4_addr gateway, std::span<const ipv4_route> routes,
+                 std::size_t mtu);
+  // The DHCP client, when the host has one.
+  const dhcpv4_client* dhcp() const { return _dhcp ? &*_dhcp : nullptr; }
+  // Called after the address changed (a lease bound, renewed onto another
+  // address, or lost).
+  void (*on_address_change)(void* context) = nullptr;
+  void* address_context = nullptr;
 
   // One received Ethernet frame.
   void input(bytes frame, mono_time now);
@@ -73,12 +100,22 @@ class host {
   };
 
   std::uint64_t timer_signature() const;
+  // dhcpv4_client_sink
+  void send_dhcp(ipv4_addr destination, bytes message) override;
+  void send_probe(ipv4_addr candidate) override;
+  void lease_bound(const dhcpv4_lease& lease) override;
+  void lease_lost() override;
+  void dhcp_input();
 
   ethernet_link _link;
   ipv4_layer _ip;
   icmpv4_layer _icmp;
   udp_layer _udp;
   tracked_output _output{*this};
+  clock_ref _clock;
+  std::optional<dhcpv4_client> _dhcp;
+  udp_endpoint* _dhcp_port = nullptr;
+  bool _releasing = false;
   std::uint64_t _signature = 0;
 };
 

@@ -12,8 +12,9 @@
 // Fragments go through the reassembler (see ipv4_reassembly.hpp).
 //
 // Send: the source is our address; the next hop is the destination on our
-// subnet (or for a broadcast) and the gateway otherwise (no gateway:
-// ip_error::no_route). Datagrams larger than the link MTU are fragmented
+// subnet (or for a broadcast), else that of the longest matching route
+// (`routes`, from DHCP's option 121: its router, or the destination itself
+// for an on-link route), else the gateway (none: ip_error::no_route). Datagrams larger than the link MTU are fragmented
 // into pieces of a multiple of 8 bytes; more than 65535 bytes in all is
 // ip_error::too_big. Sending to our own address is not supported
 // (ip_error::no_route).
@@ -35,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
@@ -53,6 +55,10 @@ struct ipv4_config {
   ipv4_prefix address{ipv4_addr::any(), 0};
   // The router for destinations outside the subnet; any(): none.
   ipv4_addr gateway = ipv4_addr::any();
+  // Routes tried before the gateway, longest prefix first (at most
+  // max_routes; a DHCP lease's classless static routes).
+  std::vector<ipv4_route> routes;
+  static constexpr std::size_t max_routes = 16;
   std::uint8_t ttl = 64;
   reassembly_config reassembly;
   // The key of the Identification hash (ipv4_ident). Secret and random in
@@ -104,6 +110,10 @@ class ipv4_layer final : public ipv4_output {
 
   void poll(mono_time now) { _reassembly.poll(now); }
   mono_time poll_at() const { return _reassembly.poll_at(); }
+
+  // A new address, gateway and routes (a DHCP lease, or its loss with
+  // 0.0.0.0/0). Reassembly, identification and counters carry on.
+  void configure(ipv4_prefix address, ipv4_addr gateway, std::span<const ipv4_route> routes);
 
   const ipv4_config& config() const { return _cfg; }
   ipv4_addr address() const { return _cfg.address.address; }

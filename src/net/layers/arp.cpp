@@ -22,6 +22,12 @@ void arp_cache::announce(arp_sink& out) {
   ++_stats.announcements_out;
 }
 
+void arp_cache::probe(ipv4_addr candidate, arp_sink& out) {
+  const arp_repr p{arp_operation::request, _own_mac, ipv4_addr::any(), mac_addr{}, candidate};
+  out.send_arp(mac_addr::broadcast(), p);
+  ++_stats.probes_out;
+}
+
 void arp_cache::send_request(ipv4_addr ip, mac_addr to, arp_sink& out) {
   const arp_repr r{arp_operation::request, _own_mac, _own_ip, mac_addr{}, ip};
   out.send_arp(to, r);
@@ -82,6 +88,12 @@ void arp_cache::input(const arp_repr& p, mono_time now, arp_sink& out) {
   if (p.sender_mac.is_multicast() || p.sender_mac.is_zero()) {
     ++_stats.ignored;
     return;
+  }
+  if (!_watched.is_any() && p.sender_mac != _own_mac &&
+      (p.sender_ip == _watched ||
+       (p.sender_ip.is_any() && p.operation == arp_operation::request && p.target_ip == _watched))) {
+    ++_stats.conflicts;
+    if (on_claim) on_claim(claim_context, _watched);
   }
   if (!_own_ip.is_any() && p.sender_ip == _own_ip) {
     // Someone else uses our address (or a loop reflects our own frames).

@@ -11,7 +11,7 @@ using wire::ethernet_repr;
 
 ethernet_link::ethernet_link(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock,
                              arp_config arp)
-    : _mac(mac), _mtu(mtu), _out(&out), _clock(clock), _arp(mac, arp) {}
+    : _mac(mac), _mtu(mtu), _device_mtu(mtu), _out(&out), _clock(clock), _arp(mac, arp) {}
 
 void ethernet_link::set_address(ipv4_addr own) {
   _arp.set_address(own);

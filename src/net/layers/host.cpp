@@ -1,15 +1,104 @@
 #include <fata/net/host.hpp>
 
+#include <algorithm>
+
+#include <fata/core/log.hpp>
+
 namespace fata::net {
 
 host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host_config cfg)
     : _link(mac, mtu, out, clock, cfg.arp), _ip(_link, cfg.ip), _icmp(_ip, cfg.icmp),
-      _udp(_output, &_icmp, cfg.udp) {}
+      _udp(_output, &_icmp, cfg.udp), _clock(clock) {
+  if (cfg.dhcp) {
+    cfg.dhcp_client.mac = mac;
+    cfg.dhcp_client.max_message_size = static_cast<std::uint16_t>(std::min<std::size_t>(mtu, 0xffff));
+    _dhcp.emplace(std::move(cfg.dhcp_client));
+    // Whatever address the configuration named, DHCP decides.
+    _ip.configure(ipv4_prefix{ipv4_addr::any(), 0}, ipv4_addr::any(), {});
+  }
+}
 
 void host::start() {
   _ip.attach(ip_protocol::icmp, &_icmp);
   _ip.attach(ip_protocol::udp, &_udp);
   _link.set_address(_ip.address());
+  if (!_dhcp) return;
+  auto port = _udp.bind(wire::dhcp_client_port);
+  if (!port) return;  // a fresh host has every port free
+  _dhcp_port = *port;
+  _dhcp_port->on_ready = [](void* self) { static_cast<host*>(self)->dhcp_input(); };
+  _dhcp_port->ready_context = this;
+  _link.arp().on_claim = [](void* self, ipv4_addr a) {
+    auto* h = static_cast<host*>(self);
+    h->_dhcp->address_conflict(a, h->_clock(), *h);
+  };
+  _link.arp().claim_context = this;
+  _dhcp->start(_clock(), *this);
+}
+
+void host::stop() {
+  if (!_dhcp) return;
+  _releasing = true;
+  _dhcp->release(_clock(), *this);
+  _releasing = false;
+}
+
+void host::dhcp_input() {
+  const mono_time now = _clock();
+  while (auto d = _dhcp_port->pop())
+    // Only what a server sends from its port (RFC 2131 §4.1).
+    if (d->source.number == wire::dhcp_server_port) _dhcp->input(d->data.view().as_const(), now, *this);
+}
+
+void host::send_dhcp(ipv4_addr destination, bytes message) {
+  const bytes parts[1] = {message};
+  (void)_udp.send(wire::dhcp_client_port, sig::ipv4_endpoint{destination, wire::dhcp_server_port},
+                  parts);
+  // A lost message is retransmitted by the client's timers.
+}
+
+void host::send_probe(ipv4_addr candidate) {
+  _link.arp().watch(candidate);
+  _link.probe(candidate);
+}
+
+namespace {
+log::source dhcp_log{"net.dhcp", "The DHCP client's leases"};
+std::int64_t seconds(duration d) {
+  return d == duration::max() ? -1 : std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+}  // namespace
+
+void host::lease_bound(const dhcpv4_lease& lease) {
+  _link.arp().watch(ipv4_addr::any());
+  if (lease.address == _ip.config().address) {
+    dhcp_log.info("renewed {} for {}s", lease.address.address, seconds(lease.lease_time));
+  } else {
+    dhcp_log.info("leased {} from {} for {}s (router {}, {} DNS server(s), {} classless route(s){}{})",
+                  lease.address, lease.server, seconds(lease.lease_time), lease.gateway,
+                  lease.dns_count, lease.route_count, lease.domain.empty() ? "" : ", domain ",
+                  lease.domain);
+  }
+  configure(lease.address, lease.gateway,
+            std::span<const ipv4_route>(lease.routes.data(), lease.route_count),
+            lease.mtu >= 576 ? lease.mtu : 0);
+}
+
+void host::lease_lost() {
+  if (_releasing) dhcp_log.info("released {}", _ip.address());
+  else dhcp_log.info("lost the lease of {}", _ip.address());
+  configure(ipv4_prefix{ipv4_addr::any(), 0}, ipv4_addr::any(), {}, 0);
+}
+
+void host::configure(ipv4_prefix address, ipv4_addr gateway, std::span<const ipv4_route> routes,
+                     std::size_t mtu) {
+  const bool changed = address != _ip.config().address;
+  _ip.configure(address, gateway, routes);
+  _link.limit_mtu(mtu);
+  if (changed) {
+    _link.set_address(address.address);
+    if (on_address_change) on_address_change(address_context);
+  }
 }
 
 void host::input(bytes frame, mono_time now) {
@@ -19,16 +108,21 @@ void host::input(bytes frame, mono_time now) {
 void host::poll(mono_time now) {
   _link.poll(now);
   _ip.poll(now);
+  if (_dhcp) _dhcp->poll(now, *this);
 }
 
-mono_time host::poll_at() const { return std::min(_link.poll_at(), _ip.poll_at()); }
+mono_time host::poll_at() const {
+  const mono_time at = std::min(_link.poll_at(), _ip.poll_at());
+  return _dhcp ? std::min(at, _dhcp->poll_at()) : at;
+}
 
 // What can add or advance a timer: ARP requests and queued packets, and
 // fragments held for reassembly. When none of these counters moved, the
 // earliest deadline cannot have come closer.
 std::uint64_t host::timer_signature() const {
   const arp_stats& a = _link.arp().stats();
-  return a.requests_out + a.queued + a.learned + a.updated + _ip.stats().rx_fragments;
+  const std::uint64_t dhcp = _dhcp ? std::uint64_t(to_ns(_dhcp->poll_at())) : 0;
+  return a.requests_out + a.queued + a.learned + a.updated + _ip.stats().rx_fragments + dhcp;
 }
 
 bool host::timers_changed() {
@@ -86,6 +180,7 @@ void host::format_stats(format_sink& out) const {
   line(out, "arp.evicted", a.evicted);
   line(out, "arp.ignored", a.ignored);
   line(out, "arp.conflicts", a.conflicts);
+  line(out, "arp.probes_out", a.probes_out);
   line(out, "arp.queued", a.queued);
   line(out, "arp.queue_full", a.queue_full);
   line(out, "arp.resolution_failed", a.resolution_failed);
@@ -134,6 +229,23 @@ void host::format_stats(format_sink& out) const {
   line(out, "udp.rx_queue_full", u.rx_queue_full);
   line(out, "udp.tx_datagrams", u.tx_datagrams);
   line(out, "udp.tx_failed", u.tx_failed);
+  if (!_dhcp) return;
+  const dhcpv4_client_stats& d = _dhcp->stats();
+  line(out, "dhcp.tx_discover", d.tx_discover);
+  line(out, "dhcp.tx_request", d.tx_request);
+  line(out, "dhcp.tx_decline", d.tx_decline);
+  line(out, "dhcp.tx_release", d.tx_release);
+  line(out, "dhcp.tx_probes", d.tx_probes);
+  line(out, "dhcp.rx_offer", d.rx_offer);
+  line(out, "dhcp.rx_ack", d.rx_ack);
+  line(out, "dhcp.rx_nak", d.rx_nak);
+  line(out, "dhcp.rx_malformed", d.rx_malformed);
+  line(out, "dhcp.rx_ignored", d.rx_ignored);
+  line(out, "dhcp.bad_routes", d.bad_routes);
+  line(out, "dhcp.leases", d.leases);
+  line(out, "dhcp.renewals", d.renewals);
+  line(out, "dhcp.expiries", d.expiries);
+  line(out, "dhcp.conflicts", d.conflicts);
 }
 
 }  // namespace fata::net

@@ -1,5 +1,7 @@
 #include <fata/net/ipv4.hpp>
 
+#include <algorithm>
+
 #include <fata/net/wire/ipv4.hpp>
 
 namespace fata::net {
@@ -82,6 +84,14 @@ void ipv4_layer::deliver(const ipv4_meta& meta, bytes header, bytes payload, mon
   _current_header = {};
 }
 
+void ipv4_layer::configure(ipv4_prefix address, ipv4_addr gateway,
+                           std::span<const ipv4_route> routes) {
+  _cfg.address = address;
+  _cfg.gateway = gateway;
+  _cfg.routes.assign(routes.begin(),
+                     routes.begin() + std::min(routes.size(), ipv4_config::max_routes));
+}
+
 ipv4_addr ipv4_layer::source_for(ipv4_addr) const { return _cfg.address.address; }
 
 std::size_t ipv4_layer::mtu_for(ipv4_addr) const {
@@ -106,10 +116,19 @@ result<void, ip_error> ipv4_layer::send(ipv4_addr source, ipv4_addr destination,
   // Routing (RFC 1122 §3.3.1): on-link destinations directly, the rest
   // through the gateway.
   ipv4_addr next_hop;
+  const ipv4_route* route = nullptr;
+  if (!_cfg.address.address.is_any() && !destination.is_any() &&
+      destination != _cfg.address.address)
+    for (const ipv4_route& r : _cfg.routes)
+      if (r.destination.contains(destination) &&
+          (!route || r.destination.length > route->destination.length))
+        route = &r;
   if (destination.is_broadcast() ||
       (!_cfg.address.address.is_any() && _cfg.address.contains(destination) &&
        destination != _cfg.address.address)) {
     next_hop = destination;
+  } else if (route) {
+    next_hop = route->router.is_any() ? destination : route->router;
   } else if (!_cfg.gateway.is_any() && destination != _cfg.address.address &&
              !destination.is_any()) {
     next_hop = _cfg.gateway;

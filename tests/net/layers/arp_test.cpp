@@ -204,4 +204,31 @@ TEST_F(arp_fixture, a_full_cache_evicts_the_entry_closest_to_expiry) {
   EXPECT_EQ(c.stats().evicted, 1u);
 }
 
+TEST_F(arp_fixture, a_probe_has_no_sender_address_and_a_watched_address_reports_its_claims) {
+  cache.probe(other_ip, out);
+  ASSERT_EQ(out.arps.size(), 1u);
+  EXPECT_EQ(out.arps[0].to, mac_addr::broadcast());
+  EXPECT_TRUE(out.arps[0].packet.sender_ip.is_any());
+  EXPECT_EQ(out.arps[0].packet.target_ip, other_ip);
+  EXPECT_EQ(cache.stats().probes_out, 1u);
+
+  std::vector<ipv4_addr> claims;
+  cache.on_claim = [](void* c, ipv4_addr a) { static_cast<std::vector<ipv4_addr>*>(c)->push_back(a); };
+  cache.claim_context = &claims;
+  // Unwatched: nothing reported.
+  cache.input({arp_operation::reply, peer_mac, other_ip, own_mac, own_ip}, t0, out);
+  EXPECT_TRUE(claims.empty());
+  cache.watch(other_ip);
+  // RFC 5227 §2.1.1: a packet whose sender is the address, or another
+  // host's probe for it; our own probe reflected back is not a claim.
+  cache.input({arp_operation::reply, peer_mac, other_ip, own_mac, own_ip}, t0, out);
+  cache.input({arp_operation::request, peer_mac, ipv4_addr::any(), mac_addr{}, other_ip}, t0, out);
+  cache.input({arp_operation::request, own_mac, ipv4_addr::any(), mac_addr{}, other_ip}, t0, out);
+  cache.input({arp_operation::request, peer_mac, peer_ip, mac_addr{}, other_ip}, t0, out);
+  EXPECT_EQ(claims, (std::vector<ipv4_addr>{other_ip, other_ip}));
+  cache.watch(ipv4_addr::any());
+  cache.input({arp_operation::reply, peer_mac, other_ip, own_mac, own_ip}, t0, out);
+  EXPECT_EQ(claims.size(), 2u);
+}
+
 }  // namespace

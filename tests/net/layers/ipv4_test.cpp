@@ -134,6 +134,48 @@ TEST_F(stack_fixture, without_a_gateway_a_remote_destination_has_no_route) {
   EXPECT_EQ(alone.stats().tx_no_route, 1u);
 }
 
+TEST_F(stack_fixture, the_longest_matching_route_beats_the_gateway_and_an_on_link_route_sends_direct) {
+  // What a DHCP lease's option 121 configures (a /32 host on a GCE-like
+  // network reaching its router on-link).
+  const ipv4_route routes[] = {
+      {ipv4_prefix{ipv4_addr(192, 168, 0, 0), 16}, ipv4_addr(10, 0, 0, 7)},
+      {ipv4_prefix{ipv4_addr(192, 168, 5, 0), 24}, ipv4_addr(10, 0, 0, 8)},
+      {ipv4_prefix{ipv4_addr(172, 16, 0, 1), 32}, ipv4_addr::any()},
+  };
+  ip.configure(*ipv4_prefix::parse("10.0.0.2/32"), gateway, routes);
+  const bytes parts[1] = {bytes::of("x")};
+  ASSERT_TRUE(ip.send(ipv4_addr::any(), ipv4_addr(192, 168, 5, 9), 17, parts));
+  ASSERT_TRUE(ip.send(ipv4_addr::any(), ipv4_addr(192, 168, 6, 9), 17, parts));
+  ASSERT_TRUE(ip.send(ipv4_addr::any(), ipv4_addr(172, 16, 0, 1), 17, parts));
+  ASSERT_TRUE(ip.send(ipv4_addr::any(), far, 17, parts));
+  ASSERT_EQ(link.packets.size(), 4u);
+  EXPECT_EQ(link.packets[0].next_hop, ipv4_addr(10, 0, 0, 8));
+  EXPECT_EQ(link.packets[1].next_hop, ipv4_addr(10, 0, 0, 7));
+  EXPECT_EQ(link.packets[2].next_hop, ipv4_addr(172, 16, 0, 1));
+  EXPECT_EQ(link.packets[3].next_hop, gateway);
+  EXPECT_EQ(ipv4_packet::parse(view(link.packets[0].data))->source(), own);
+}
+
+TEST_F(stack_fixture, unconfigured_it_sends_broadcasts_from_0_0_0_0_and_takes_only_broadcasts) {
+  // A DHCP client's state before its lease.
+  ip.configure(ipv4_prefix{ipv4_addr::any(), 0}, ipv4_addr::any(), {});
+  const bytes parts[1] = {bytes::of("discover")};
+  ASSERT_TRUE(ip.send(ipv4_addr::any(), ipv4_addr::broadcast(), 17, parts));
+  auto p = ipv4_packet::parse(view(link.packets.at(0).data));
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->source().is_any());
+  EXPECT_EQ(link.packets[0].next_hop, ipv4_addr::broadcast());
+  EXPECT_FALSE(ip.send(ipv4_addr::any(), peer, 17, parts));
+  auto e = udp.bind(port(68));
+  ASSERT_TRUE(e);
+  deliver(ip_packet(peer, own, 17, view(udp_datagram(peer, own, 67, 68, "unicast"))));
+  deliver(ip_packet(peer, ipv4_addr::broadcast(), 17,
+                    view(udp_datagram(peer, ipv4_addr::broadcast(), 67, 68, "offer"))));
+  ASSERT_EQ((*e)->queued(), 1u);
+  EXPECT_EQ(bytes((*e)->pop()->data.view()).chars(), "offer");
+  EXPECT_EQ(ip.stats().rx_not_for_us, 1u);
+}
+
 TEST_F(stack_fixture, a_large_datagram_is_fragmented_in_multiples_of_8_and_reassembles) {
   std::string data(4008, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = char(i * 13);

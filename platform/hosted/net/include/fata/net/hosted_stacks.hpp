@@ -7,9 +7,10 @@
 //                                 [] { return fata::net::hosted::run(echo{}); });
 //   }
 //
-// Keys (group NETWORK): --net=direct|socket; --ipv4=ADDR/PREFIX and
+// Keys (group NETWORK): --net=direct|socket; --ipv4=ADDR/PREFIX (or
+// --ipv4=dhcp: leased, the service starting once it is) and
 // --ipv4-gateway=ADDR configure the direct stack (and --ipv4's address is
-// what the socket stack binds to, 0.0.0.0 by default); --interface=TAP
+// what the socket stack binds to, 0.0.0.0 by default or with dhcp); --interface=TAP
 // names the TAP device of the direct stack; --net-stats prints every
 // layer's counters at exit; --run-for=DURATION stops the service after a
 // while (0: never), so tests and benchmarks end cleanly and print them.
@@ -35,12 +36,16 @@ struct keys {
                       "Network stack: direct (fata's TCP/IP over a TAP device) or socket (the "
                       "host kernel's sockets)",
                       "NETWORK"};
-  key<ipv4_prefix> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
+  key<ipv4_assignment> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
                         "IPv4 address and prefix of the direct stack (socket: the address to "
                         "bind, 0.0.0.0/0 for every one)",
                         "NETWORK"};
   key<ipv4_addr> gateway{"ipv4-gateway", ipv4_addr::any(),
                          "IPv4 gateway of the direct stack (0.0.0.0: none)", "NETWORK"};
+  key<unsigned> dhcp_probes{"dhcp-arp-probes", 3u,
+                            "With --ipv4=dhcp: ARP probes of an offered address before taking it "
+                            "(RFC 5227; 0: none)",
+                            "NETWORK"};
   key<std::string> interface{"interface", "tap0", "TAP device of the direct stack", "NETWORK"};
   key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
   key<duration> run_for{"run-for", duration::zero(),
@@ -67,11 +72,14 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway);
+  dhcpv4_client_config dhcp;
+  dhcp.probes = *k.dhcp_probes;
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, std::move(dhcp));
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());
-  const int status = co_await run_for_at_most(*k.run_for, service, &*s);
+  const int status = co_await run_for_at_most(*k.run_for, after_lease<Service>{service}, &*s);
+  co_await s->release();
   print_stats(*s, *k.stats);
   co_return status;
 }
@@ -79,12 +87,13 @@ task<int> run_direct(Service service) {
 template <class Service>
 task<int> run_socket(Service service) {
   keys& k = the_keys();
-  auto s = socket::open_bound(*k.ipv4);
+  // With --ipv4=dhcp the host's kernel holds the addresses: every one.
+  auto s = socket::open_bound(k.ipv4->address);
   if (!s) {
     hosted_net_log().error("cannot open the socket stack: {}", s.error());
     co_return 1;
   }
-  hosted_net_log().info("socket stack bound to {}", k.ipv4->address);
+  hosted_net_log().info("socket stack bound to {}", k.ipv4->address.address);
   const int status = co_await run_for_at_most(*k.run_for, service, &*s);
   socket::print_stats(*s, *k.stats);
   co_return status;

@@ -24,10 +24,14 @@ struct keys {
   key<stack_kind> net{"net", stack_kind::direct,
                       "Network stack: direct (fata's TCP/IP over virtio-net; the only one in a VM)",
                       "NETWORK"};
-  key<ipv4_prefix> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
+  key<ipv4_assignment> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
                         "IPv4 address and prefix of the direct stack", "NETWORK"};
   key<ipv4_addr> gateway{"ipv4-gateway", ipv4_addr::any(),
                          "IPv4 gateway of the direct stack (0.0.0.0: none)", "NETWORK"};
+  key<unsigned> dhcp_probes{"dhcp-arp-probes", 3u,
+                            "With --ipv4=dhcp: ARP probes of an offered address before taking it "
+                            "(RFC 5227; 0: none)",
+                            "NETWORK"};
   key<std::string> interface{"interface", "",
                              "virtio-net device of the direct stack: an index or a MAC address "
                              "(empty: the first unused one)",
@@ -62,11 +66,14 @@ task<int> run(Service service) {
     detail::virtio_net_log().error("cannot open virtio-net device '{}': {}", *k.interface, nic.error());
     co_return 1;
   }
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway);
+  dhcpv4_client_config dhcp;
+  dhcp.probes = *k.dhcp_probes;
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, std::move(dhcp));
   if (!s) co_return 1;
   detail::virtio_net_log().info("direct stack on virtio-net as {} (MAC {}, MTU {})", *k.ipv4,
                                 s->netif().mac(), s->netif().mtu());
-  const int status = co_await run_for_at_most(*k.run_for, service, &*s);
+  const int status = co_await run_for_at_most(*k.run_for, after_lease<Service>{service}, &*s);
+  co_await s->release();
   print_stats(*s, *k.stats);
   co_return status;
 }
