@@ -1,10 +1,8 @@
-// The core functions the wire formats and layers call, for fuzz builds
-// that compile them alone (without fata::core, whose std::expected uses
+// The two core functions the wire formats call, for fuzz builds that
+// compile the parsers alone (without fata::core, whose std::expected uses
 // need a newer clang than Debian 12's): a contract violation aborts, which
-// libFuzzer reports as a crash; log records (the DHCP client's leases) go
-// nowhere.
+// libFuzzer reports as a crash.
 #include <fata/core/assert.hpp>
-#include <fata/core/log.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,14 +18,5 @@ void panic(const char* message) {
   std::fprintf(stderr, "panic: %s\n", message);
   std::abort();
 }
-
-namespace log {
-
-source::source(std::string_view name, std::string_view doc)
-    : _name(name), _doc(doc), _threshold(level::info) {}
-source::~source() = default;
-void source::write(level, std::string_view) const {}
-
-}  // namespace log
 
 }  // namespace fata

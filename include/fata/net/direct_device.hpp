@@ -106,7 +106,9 @@ struct after_lease {
   Service service;
   template <class Stack>
   task<int> operator()(Stack& stack) const {
-    if (stack.ipv4_address().is_any()) {
+    // Only a DHCP stack waits: one configured 0.0.0.0/0 on purpose (a
+    // broadcast-only service) runs at once, as before.
+    if (stack.layers().dhcp() && stack.ipv4_address().is_any()) {
       auto leased = co_await wait_for_lease(stack);
       if (!leased) {
         detail::runner_log().error("no DHCP lease before the service's time ran out ({})", leased.error());
