@@ -98,7 +98,8 @@ TEST(dhcpv4_wire, an_option_running_past_the_message_is_truncated) {
   EXPECT_EQ(dhcpv4_packet::parse(view(raw_message({opt::message_type, 1, 5, opt::router}))).error(),
             parse_error::truncated);
   // Without END the options run to the end of the message (tolerated).
-  auto p = dhcpv4_packet::parse(view(raw_message({opt::pad, opt::message_type, 1, 5})));
+  const auto no_end = raw_message({opt::pad, opt::message_type, 1, 5});  // outlives the view
+  auto p = dhcpv4_packet::parse(view(no_end));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->message_type(), dhcp_message_type::ack);
 }
