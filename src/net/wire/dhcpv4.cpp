@@ -144,6 +144,21 @@ result<std::size_t, parse_error> parse_classless_routes(bytes value, std::span<i
   return count;
 }
 
+std::optional<std::size_t> encode_classless_routes(std::span<const ipv4_route> routes, mut_bytes out) {
+  std::size_t at = 0;
+  for (const ipv4_route& r : routes) {
+    const std::size_t significant = (r.destination.length + 7u) / 8u;
+    if (at + 1 + significant + 4 > out.size()) return std::nullopt;
+    out.set_u8(at, r.destination.length);
+    const std::uint32_t dest = r.destination.network().value;
+    for (std::size_t k = 0; k < significant; ++k)
+      out.set_u8(at + 1 + k, static_cast<std::uint8_t>(dest >> (24 - 8 * k)));
+    out.set_be32(at + 1 + significant, r.router.value);
+    at += 1 + significant + 4;
+  }
+  return at;
+}
+
 dhcpv4_writer::dhcpv4_writer(mut_bytes out, std::uint8_t op, dhcp_message_type type,
                              std::uint32_t xid, mac_addr client)
     : _out(out) {

@@ -161,6 +161,9 @@ class dhcpv4_packet {
 // malformed (a width over 32, a truncated entry, more routes than `out`
 // holds).
 result<std::size_t, parse_error> parse_classless_routes(bytes value, std::span<ipv4_route> out);
+// Option 121's value for `routes`, written into `out`: its length, or
+// nullopt when `out` is too small (at most 9 bytes a route).
+std::optional<std::size_t> encode_classless_routes(std::span<const ipv4_route> routes, mut_bytes out);
 
 // Builds one message. Contract: `out` holds at least 300 bytes; an option
 // that does not fit (or one over 255 bytes) makes `finish` fail.
