@@ -53,6 +53,7 @@
 
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
+#include <fata/core/fmt.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/wire/dhcpv4.hpp>
 #include <fata/sig/stack.hpp>
@@ -149,6 +150,9 @@ class dhcpv4_server {
   const std::vector<binding>& bindings() const { return _bindings; }
   const dhcpv4_server_config& config() const { return _cfg; }
   const dhcpv4_server_stats& stats() const { return _stats; }
+  // The counters as "dhcp_server.counter value" lines (the zero ones left
+  // out), as net::host prints its layers'.
+  void format_stats(format_sink& out) const;
 
  private:
   struct request;

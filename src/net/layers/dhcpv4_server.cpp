@@ -474,4 +474,24 @@ std::size_t dhcpv4_server::load(std::string_view text, mono_time now, wall_time 
   return restored;
 }
 
+void dhcpv4_server::format_stats(format_sink& out) const {
+  auto line = [&](std::string_view name, std::uint64_t v) {
+    if (v != 0) format_to(out, "dhcp_server.{:<16} {}\n", name, v);
+  };
+  line("rx_discover", _stats.rx_discover);
+  line("rx_request", _stats.rx_request);
+  line("rx_decline", _stats.rx_decline);
+  line("rx_release", _stats.rx_release);
+  line("rx_inform", _stats.rx_inform);
+  line("rx_malformed", _stats.rx_malformed);
+  line("rx_ignored", _stats.rx_ignored);
+  line("rx_relayed", _stats.rx_relayed);
+  line("tx_offer", _stats.tx_offer);
+  line("tx_ack", _stats.tx_ack);
+  line("tx_nak", _stats.tx_nak);
+  line("pool_exhausted", _stats.pool_exhausted);
+  line("declined", _stats.declined);
+  line("db_bad_lines", _stats.db_bad_lines);
+}
+
 }  // namespace fata::net
