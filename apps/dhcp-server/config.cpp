@@ -23,8 +23,9 @@ void configure() {
   auto routes = key<std::vector<std::string>>("classless-route", std::vector<std::string>{},
                                               "Classless static routes (RFC 3442), as PREFIX=ROUTER");
   auto leases_key = key<std::string>("leases-key", "/dhcp/leases", "Key of the lease database in the store");
+  auto max_leases = key<unsigned>("max-leases", 1024u, "Most clients remembered at once (the binding table's bound)");
   register_unikernel("dhcp-server", "Serves DHCPv4 leases for one subnet.",
                      main<dhcp::server>("unikernel.hpp", generic_stackv4(default_network()), kv_mem("leases", 1 << 20),
                                         mclock(), pclock(), subnet, pool_start, pool_end, router, dns, domain,
-                                        lease_time, mtu, static_leases, routes, leases_key));
+                                        lease_time, mtu, static_leases, routes, leases_key, max_leases));
 }

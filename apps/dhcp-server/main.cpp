@@ -4,6 +4,8 @@
 //
 //   dhcp-server --interface=tap0 --ipv4=10.77.0.1/24 --subnet=10.77.0.0/24
 //     --pool-start=10.77.0.100 --pool-end=10.77.0.150
+#include <algorithm>
+
 #include <fata/devices/clock.hpp>
 #include <fata/devices/kv_mem.hpp>
 #include <fata/net/hosted_stacks.hpp>
@@ -27,19 +29,21 @@ fata::key<std::vector<std::string>> static_lease_key{"static-lease", std::vector
 fata::key<std::vector<std::string>> route_key{"classless-route", std::vector<std::string>{},
                                               "Classless static routes (RFC 3442), as PREFIX=ROUTER"};
 fata::key<std::string> leases_key{"leases-key", "/dhcp/leases", "Key of the lease database in the store"};
+fata::key<unsigned> max_leases_key{"max-leases", 1024u, "Most clients remembered at once (the binding table's bound)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
   fata::task<int> operator()(Stack& stack) const {
     fata::devices::mclock mono;
     fata::devices::pclock wall;
-    fata::devices::kv_mem store(1 << 20, wall);
+    // Room for the database at its largest (a line is under 64 bytes).
+    fata::devices::kv_mem store(std::max<std::size_t>(1 << 20, std::size_t(*max_leases_key) * 128), wall);
     dhcp::server<Stack, fata::devices::kv_mem, fata::devices::mclock, fata::devices::pclock> app;
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
     const dhcp::settings settings{*subnet_key, *pool_start_key, *pool_end_key, *router_key,
                                   *dns_key, *domain_key, *lease_time_key, *mtu_key,
-                                  *static_lease_key, *route_key, *leases_key};
+                                  *static_lease_key, *route_key, *leases_key, *max_leases_key};
     co_return co_await app.start(stack, store, mono, wall, settings);
   }
 };

@@ -44,6 +44,7 @@ struct settings {
   std::vector<std::string> static_leases;     // MAC=ADDRESS
   std::vector<std::string> classless_routes;  // PREFIX=ROUTER
   std::string leases_key;
+  unsigned max_leases = 1024;
 };
 
 // The server's configuration from the keys and the stack's address, or a
@@ -63,6 +64,7 @@ inline fata::result<fata::net::dhcpv4_server_config, std::string> server_config(
   if (s.mtu > 0xffff) return unexpected(fata::format("--mtu={}: more than 65535", s.mtu));
   c.mtu = static_cast<std::uint16_t>(s.mtu);
   c.lease_time = s.lease_time;
+  c.max_bindings = s.max_leases;
   for (const std::string& text : s.static_leases) {
     const auto eq = text.find('=');
     auto mac = fata::mac_addr::parse(std::string_view(text).substr(0, eq));
@@ -89,11 +91,12 @@ struct server {
                         const fata::ipv4_addr& router, const std::vector<fata::ipv4_addr>& dns,
                         const std::string& domain, const fata::duration& lease_time, const unsigned& mtu,
                         const std::vector<std::string>& static_leases,
-                        const std::vector<std::string>& classless_routes, const std::string& leases_key) {
+                        const std::vector<std::string>& classless_routes, const std::string& leases_key,
+                        const unsigned& max_leases) {
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
     const settings s{subnet, pool_start, pool_end, router, dns, domain, lease_time, mtu,
-                     static_leases, classless_routes, leases_key};
+                     static_leases, classless_routes, leases_key, max_leases};
     co_return co_await start(stack, store, mono, wall, s);
   }
 

@@ -456,7 +456,8 @@ std::size_t dhcpv4_server::load(std::string_view text, mono_time now, wall_time 
       auto [p, ec] = std::from_chars(fields[2].data(), end, expiry);
       ok = ec == std::errc{} && p == end && expiry >= 0;
       if (ok && expiry <= epoch) continue;  // expired while we were down
-      if (ok) until = saturating_add(now, std::chrono::seconds(std::min<std::int64_t>(expiry - epoch, 1LL << 40)));
+      // At most 2^31 s (68 years) ahead: more would overflow nanoseconds.
+      if (ok) until = saturating_add(now, std::chrono::seconds(std::min<std::int64_t>(expiry - epoch, 1LL << 31)));
     }
     if (!ok || !assignable(*address, *mac, now) || find_client(*mac)) {
       ++_stats.db_bad_lines;
