@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fata/core/fmt.hpp>
@@ -47,6 +48,13 @@ struct settings {
   unsigned max_leases = 1024;
 };
 
+// "LEFT=RIGHT", split at the first '='.
+inline std::optional<std::pair<std::string_view, std::string_view>> split_at_equals(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  return std::pair{text.substr(0, eq), text.substr(eq + 1)};
+}
+
 // The server's configuration from the keys and the stack's address, or a
 // one-line reason it cannot be.
 inline fata::result<fata::net::dhcpv4_server_config, std::string> server_config(const settings& s,
@@ -66,16 +74,16 @@ inline fata::result<fata::net::dhcpv4_server_config, std::string> server_config(
   c.lease_time = s.lease_time;
   c.max_bindings = s.max_leases;
   for (const std::string& text : s.static_leases) {
-    const auto eq = text.find('=');
-    auto mac = fata::mac_addr::parse(std::string_view(text).substr(0, eq));
-    auto addr = eq == std::string::npos ? std::nullopt : fata::ipv4_addr::parse(std::string_view(text).substr(eq + 1));
+    auto parts = split_at_equals(text);
+    auto mac = parts ? fata::mac_addr::parse(parts->first) : std::nullopt;
+    auto addr = parts ? fata::ipv4_addr::parse(parts->second) : std::nullopt;
     if (!mac || !addr) return unexpected(fata::format("--static-lease={}: expected MAC=ADDRESS", text));
     c.static_leases.push_back({*mac, *addr});
   }
   for (const std::string& text : s.classless_routes) {
-    const auto eq = text.find('=');
-    auto prefix = fata::ipv4_prefix::parse(std::string_view(text).substr(0, eq));
-    auto router = eq == std::string::npos ? std::nullopt : fata::ipv4_addr::parse(std::string_view(text).substr(eq + 1));
+    auto parts = split_at_equals(text);
+    auto prefix = parts ? fata::ipv4_prefix::parse(parts->first) : std::nullopt;
+    auto router = parts ? fata::ipv4_addr::parse(parts->second) : std::nullopt;
     if (!prefix || !router) return unexpected(fata::format("--classless-route={}: expected PREFIX=ROUTER", text));
     c.routes.push_back({*prefix, *router});
   }

@@ -91,6 +91,8 @@ std::optional<std::string> invalid_value(std::string_view cpp_type, std::string_
   if (cpp_type == "fata::port") return parse_error<port>(text);
   if (cpp_type == "fata::ipv4_addr") return parse_error<ipv4_addr>(text);
   if (cpp_type == "fata::ipv4_prefix") return parse_error<ipv4_prefix>(text);
+  if (cpp_type == "fata::net::ipv4_assignment")
+    return text == "dhcp" ? std::nullopt : parse_error<ipv4_prefix>(text);
   if (cpp_type == "fata::ipv6_addr") return parse_error<ipv6_addr>(text);
   if (cpp_type == "fata::ipv6_prefix") return parse_error<ipv6_prefix>(text);
   if (cpp_type == "fata::mac_addr") return parse_error<mac_addr>(text);
@@ -322,6 +324,7 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
     d.make = expand(d.impl->make, c, d);
     d.cmake = expand(d.impl->cmake, c, d);
     d.at_exit = expand(d.impl->at_exit, c, d);
+    d.ready = expand(d.impl->ready, c, d);
   }
 
   for (const auto& lib : tgt.base_libraries()) add_unique(c.libraries, lib);

@@ -40,6 +40,7 @@ struct resolved_device {
   std::string make;                  // expanded
   std::string cmake;                 // expanded
   std::string at_exit;               // expanded
+  std::string ready;                 // expanded
   std::vector<std::size_t> keys;     // indexes into configuration::keys
 };
 

@@ -74,6 +74,9 @@ std::string generate_main(const configuration& c) {
       fata::format_append(out, "  auto {} = {};\n", dev.variable, dev.make);
     }
   }
+  for (const auto& dev : c.devices)
+    if (dev.used && !dev.ready.empty())
+      fata::format_append(out, "  // {} ready\n  {}\n", dev.node->label(), dev.ready);
   std::string type = d.unikernel;
   if (d.is_template) {
     type += '<';

@@ -81,6 +81,10 @@ struct device_impl {
   // Statements run after the unikernel's start() returned, before the image
   // exits (a stack printing its counters); a template like `make`.
   std::string_view at_exit = {};
+  // Statements run once every device is made, before the unikernel
+  // starts (a DHCP stack waiting for its lease); a template like `make`,
+  // inside the coroutine that makes the devices.
+  std::string_view ready = {};
   std::string_view cmake = {};                   // extra lines for the generated CMakeLists
   std::vector<std::string_view> languages = {};  // CMake languages the cmake lines need ("ASM")
 };

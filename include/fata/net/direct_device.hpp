@@ -75,10 +75,25 @@ result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
     if (cfg.dhcp_client.seed == 0) {
       std::array<std::byte, 8> seed{};
       (void)platform::random_bytes(std::span<std::byte>(seed));
-      cfg.dhcp_client.seed = bytes(seed.data(), seed.size()).be64(0);
+      // The MAC too: without an entropy source, two machines still draw
+      // different transaction IDs.
+      std::uint64_t mac = 0;
+      for (std::uint8_t o : nic.mac().octets) mac = mac << 8 | o;
+      cfg.dhcp_client.seed = bytes(seed.data(), seed.size()).be64(0) ^ (mac * 0x9e3779b97f4a7c15u) ^ 1;
     }
   }
   return direct_stack<Netif, default_tcp>::open(std::move(nic), cfg);
+}
+
+// The same with only the RFC 5227 probe count of the DHCP client set (the
+// runners' and the tool's --dhcp-arp-probes).
+template <sig::netif Netif>
+result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic, ipv4_assignment address,
+                                                                       ipv4_addr gateway,
+                                                                       unsigned dhcp_arp_probes) {
+  dhcpv4_client_config dhcp;
+  dhcp.probes = dhcp_arp_probes;
+  return open_direct(std::move(nic), address, gateway, std::move(dhcp));
 }
 
 // Waits until a DHCP stack holds an address (at once for a static one;

@@ -32,7 +32,13 @@ device_impl direct_stack_device(const direct_stack_target& t) {
       .type = "fata::net::direct_stack<fata::devices::netif, fata::net::default_tcp>",
       .headers = {"fata/net/direct_device.hpp"},
       .libraries = {"fata::net", "fata::net_tcp", "fata::devices"},
-      .keys = {stack_address_key(t.ipv4, t.ipv4_doc),
+      .keys = {{.label = "ipv4",
+                .name = "ipv4",
+                .cpp_type = "fata::net::ipv4_assignment",
+                .type_name = "IPV4/PREFIX|dhcp",
+                .default_value = t.ipv4,
+                .doc = t.ipv4_doc,
+                .group = "NETWORK"},
                {.label = "gateway",
                 .name = "ipv4-gateway",
                 .cpp_type = "fata::ipv4_addr",
@@ -40,10 +46,20 @@ device_impl direct_stack_device(const direct_stack_target& t) {
                 .default_value = t.gateway,
                 .doc = t.gateway_doc,
                 .group = "NETWORK"},
+               {.label = "dhcp_probes",
+                .name = "dhcp-arp-probes",
+                .cpp_type = "unsigned int",
+                .type_name = "INT",
+                .default_value = "3",
+                .doc = "With --ipv4=dhcp: ARP probes of an offered address before taking it (RFC 5227; 0: none)",
+                .group = "NETWORK"},
                stack_stats_key("Print every layer's counters at exit")},
-      .make = "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway})",
+      .make = "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway}, {key:dhcp_probes})",
       .fallible = true,
-      .at_exit = "fata::net::print_stats({var}, {key:stats});",
+      // The RELEASE of a lease before the counters.
+      .at_exit = "co_await {var}.release();\n  fata::net::print_stats({var}, {key:stats});",
+      // With --ipv4=dhcp the unikernel starts once an address is held.
+      .ready = "if (!co_await fata::net::wait_for_lease({var})) co_return 1;",
   };
   if (t.is_default) d.default_for = {t.target};
   return d;

@@ -322,14 +322,15 @@ void register_virtio() {
   });
 
   // The only IPv4 stack in a VM: fata's TCP/IP over the virtio-net
-  // interface. The default address is the one QEMU's user network gives its
-  // guest, so that `fata run --qemu:forward=...` works as it is.
+  // interface. The address comes from DHCP by default (QEMU's user network
+  // leases 10.0.2.15, so `fata run --qemu:forward=...` works as it is);
+  // the gateway key is for static addresses.
   register_device(direct_stack_device({
       .target = "virtio",
       .summary = "fata's TCP/IP over the virtio-net interface",
       .is_default = true,
-      .ipv4 = "10.0.2.15/24",
-      .ipv4_doc = "IPv4 address and prefix of the stack (default: QEMU's user network)",
+      .ipv4 = "dhcp",
+      .ipv4_doc = "IPv4 address and prefix of the stack, or dhcp",
       .gateway = "10.0.2.2",
       .gateway_doc = "IPv4 gateway (0.0.0.0: none; default: QEMU's user network)",
   }));

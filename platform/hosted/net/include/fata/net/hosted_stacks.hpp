@@ -72,9 +72,7 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  dhcpv4_client_config dhcp;
-  dhcp.probes = *k.dhcp_probes;
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, std::move(dhcp));
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes);
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());

@@ -24,8 +24,10 @@ struct keys {
   key<stack_kind> net{"net", stack_kind::direct,
                       "Network stack: direct (fata's TCP/IP over virtio-net; the only one in a VM)",
                       "NETWORK"};
-  key<ipv4_assignment> ipv4{"ipv4", ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24},
-                        "IPv4 address and prefix of the direct stack", "NETWORK"};
+  // DHCP unless told otherwise: what a VM on a cloud network (or QEMU's
+  // user network) expects.
+  key<ipv4_assignment> ipv4{"ipv4", ipv4_assignment::from_dhcp(),
+                            "IPv4 address and prefix of the direct stack, or dhcp", "NETWORK"};
   key<ipv4_addr> gateway{"ipv4-gateway", ipv4_addr::any(),
                          "IPv4 gateway of the direct stack (0.0.0.0: none)", "NETWORK"};
   key<unsigned> dhcp_probes{"dhcp-arp-probes", 3u,
@@ -66,9 +68,7 @@ task<int> run(Service service) {
     detail::virtio_net_log().error("cannot open virtio-net device '{}': {}", *k.interface, nic.error());
     co_return 1;
   }
-  dhcpv4_client_config dhcp;
-  dhcp.probes = *k.dhcp_probes;
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, std::move(dhcp));
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes);
   if (!s) co_return 1;
   detail::virtio_net_log().info("direct stack on virtio-net as {} (MAC {}, MTU {})", *k.ipv4,
                                 s->netif().mac(), s->netif().mtu());
