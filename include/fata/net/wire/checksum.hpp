@@ -1,5 +1,5 @@
 // The Internet checksum (RFC 1071), with the IPv4 pseudo-header used by
-// UDP and TCP (RFC 768, RFC 9293 §3.1).
+// UDP and TCP (RFC 768, RFC 9293 §3.1) and the IPv6 one (RFC 8200 §8.1).
 //
 // `checksum_accumulator` adds bytes in any number of pieces (an odd-length
 // piece carries its last byte over correctly) and folds at the end; a
@@ -38,6 +38,15 @@ class checksum_accumulator {
     add_u32(destination.value);
     add_u16(protocol);
     add_u16(length);
+  }
+  // The IPv6 pseudo-header (RFC 8200 §8.1) of an upper-layer packet of
+  // `length` bytes: for ICMPv6, UDP and TCP over IPv6.
+  void add_pseudo_header(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t next_header,
+                         std::uint32_t length) {
+    add(bytes(reinterpret_cast<const std::byte*>(source.octets.data()), 16));
+    add(bytes(reinterpret_cast<const std::byte*>(destination.octets.data()), 16));
+    add_u32(length);
+    add_u16(next_header);
   }
   // The one's complement of the folded sum: the value to put in a checksum
   // field, or 0 when verifying a packet that is intact.
