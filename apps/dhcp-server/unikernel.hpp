@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <fata/core/fmt.hpp>
+#include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/net/dhcpv4_server.hpp>

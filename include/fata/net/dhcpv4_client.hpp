@@ -19,7 +19,8 @@
 // - retransmission: DISCOVER and REQUEST after 4 s, doubling to 64 s,
 //   each ±1 s at random (§4.1); REQUEST gives up after `request_attempts`
 //   and starts over; in RENEWING and REBINDING after half the time left to
-//   T2 or to expiry, but at least 60 s (§4.4.5);
+//   T2 or to expiry, but at least 60 s (§4.4.5), or a tenth of a lease
+//   shorter than ten minutes;
 // - the lease's times count from when its REQUEST was sent (§4.4.1);
 //   T1 and T2 default to 1/2 and 7/8 of the lease and are made to satisfy
 //   T1 <= T2 <= lease; a lease shorter than `min_lease` is taken as that;

@@ -402,8 +402,12 @@ void dhcpv4_client::address_conflict(ipv4_addr address, mono_time now, dhcpv4_cl
 
 void dhcpv4_client::arm_renewal_retry(mono_time now, mono_time until) {
   // §4.4.5: half the time left, but at least 60 s; never past `until`.
+  // A lease of under ten minutes has a tenth of itself as the floor, or a
+  // 60 s floor would leave it one attempt in each state.
   const duration left = until - now;
-  const duration wait = std::max(left / 2, std::min(duration(60s), left));
+  duration floor = 60s;
+  if (_lease && _lease->lease_time < 600s) floor = std::max(duration(1s), _lease->lease_time / 10);
+  const duration wait = std::max(left / 2, std::min(floor, left));
   _next = std::min(saturating_add(now, wait), until);
 }
 

@@ -411,12 +411,24 @@ TEST_F(client_fixture, renews_by_unicast_at_t1_rebinds_by_broadcast_at_t2_and_ex
   EXPECT_EQ(r.ciaddr(), offered);
   EXPECT_FALSE(r.find(opt::requested_address));
   EXPECT_FALSE(r.find(opt::server_id));
-  // T2 - T1 = 45 s: half is 22.5 s but the minimum is 60 s, cut at T2.
+  // Retries at half the time left to T2 (T2 - T1 = 45 s), down to a
+  // floor of 12 s (a tenth of this 120 s lease), never past T2: 22.5 s,
+  // then 12 s, then T2.
+  EXPECT_EQ(client->poll_at(), l.renew_at() + 22500ms);
+  client->poll(client->poll_at(), out);
+  EXPECT_EQ(client->poll_at(), l.renew_at() + 34500ms);
+  client->poll(client->poll_at(), out);
   EXPECT_EQ(client->poll_at(), l.rebind_at());
+  EXPECT_EQ(out.messages.size(), before + 3);
+  EXPECT_EQ(out.messages.back().to, server_ip);
   client->poll(l.rebind_at(), out);
   EXPECT_EQ(client->current(), dhcpv4_client::state::rebinding);
   EXPECT_EQ(out.messages.back().to, ipv4_addr::broadcast());
   EXPECT_EQ(out.last().ciaddr(), offered);
+  // 15 s to expiry: one more broadcast after the 12 s floor.
+  EXPECT_EQ(client->poll_at(), l.rebind_at() + 12s);
+  client->poll(client->poll_at(), out);
+  EXPECT_EQ(out.messages.back().to, ipv4_addr::broadcast());
   EXPECT_EQ(client->poll_at(), l.expires_at());
   EXPECT_EQ(out.lost, 0u);
   client->poll(l.expires_at(), out);
