@@ -59,7 +59,8 @@ device_impl direct_stack_device(const direct_stack_target& t) {
       // The RELEASE of a lease before the counters.
       .at_exit = "co_await {var}.release();\n  fata::net::print_stats({var}, {key:stats});",
       // With --ipv4=dhcp the unikernel starts once an address is held.
-      .ready = "if (!co_await fata::net::wait_for_lease({var})) co_return 1;",
+      // (Awaited outside the if: g++ 12 miscompiles co_await in a condition.)
+      .ready = "auto {var}_leased = co_await fata::net::wait_for_lease({var});\n  if (!{var}_leased) co_return 1;",
   };
   if (t.is_default) d.default_for = {t.target};
   return d;
