@@ -65,8 +65,17 @@ inline void format_value(format_sink& sink, const format_spec& spec, const ipv4_
 // Contract: inside a running loop (direct_stack::open).
 template <sig::netif Netif>
 result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
-    Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}) {
+    Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}, bool ipv6 = false) {
   host_config cfg;
+  if (ipv6) {
+    // RFC 7217's key, new at each boot until an image can keep one.
+    cfg.ipv6 = true;
+    cfg.ipv6_cfg.secret.resize(16);
+    (void)platform::random_bytes(std::span<std::byte>(cfg.ipv6_cfg.secret));
+    std::array<std::byte, 8> seed{};
+    (void)platform::random_bytes(std::span<std::byte>(seed));
+    cfg.ipv6_cfg.ndp.seed = bytes(seed.data(), seed.size()).be64(0) | 1;
+  }
   cfg.ip.address = address.address;
   cfg.ip.gateway = gateway;
   if (address.dhcp) {
@@ -90,10 +99,10 @@ result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
 template <sig::netif Netif>
 result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic, ipv4_assignment address,
                                                                        ipv4_addr gateway,
-                                                                       unsigned dhcp_arp_probes) {
+                                                                       unsigned dhcp_arp_probes, bool ipv6 = false) {
   dhcpv4_client_config dhcp;
   dhcp.probes = dhcp_arp_probes;
-  return open_direct(std::move(nic), address, gateway, std::move(dhcp));
+  return open_direct(std::move(nic), address, gateway, std::move(dhcp), ipv6);
 }
 
 // Waits until a DHCP stack holds an address (at once for a static one;

@@ -20,6 +20,7 @@
 #include <fata/core/result.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/arp.hpp>
+#include <fata/net/ipv6.hpp>
 #include <fata/net/transport.hpp>
 #include <fata/sig/netif.hpp>
 
@@ -62,6 +63,7 @@ struct ethernet_stats {
   std::uint64_t rx_bytes = 0;
   std::uint64_t rx_arp = 0;
   std::uint64_t rx_ipv4 = 0;
+  std::uint64_t rx_ipv6 = 0;
   std::uint64_t rx_truncated = 0;
   std::uint64_t rx_not_for_us = 0;    // another unicast MAC, or multicast
   std::uint64_t rx_other_vlan = 0;
@@ -72,7 +74,7 @@ struct ethernet_stats {
   std::uint64_t tx_dropped = 0;       // the device refused
 };
 
-class ethernet_link final : public ipv4_link, private arp_sink {
+class ethernet_link final : public ipv4_link, public ipv6_link, private arp_sink {
  public:
   // The largest header we emit (no tags): frames are mtu + 14 bytes.
   static constexpr std::size_t header_len = 14;
@@ -99,7 +101,16 @@ class ethernet_link final : public ipv4_link, private arp_sink {
 
   result<void, ip_error> transmit(ipv4_addr next_hop, std::span<const bytes> packet) override;
   std::size_t mtu() const override { return _mtu; }
-  mac_addr mac() const { return _mac; }
+  mac_addr mac() const override { return _mac; }
+
+  // IPv6 (ipv6_link): frames of EtherType 0x86dd go to `on_ipv6` with
+  // their source MAC; multicast frames are taken for the groups joined
+  // (at most max_groups).
+  static constexpr std::size_t max_groups = 16;
+  result<void, ip_error> transmit_ipv6(mac_addr destination, std::span<const bytes> packet) override;
+  void join(mac_addr group) override;
+  void (*on_ipv6)(void* context, bytes packet, mac_addr source, mono_time now) = nullptr;
+  void* ipv6_context = nullptr;
 
   void poll(mono_time now) { _arp.poll(now, *this); }
   mono_time poll_at() const { return _arp.poll_at(); }
@@ -112,6 +123,8 @@ class ethernet_link final : public ipv4_link, private arp_sink {
   void send_arp(mac_addr destination, const wire::arp_repr& packet) override;
   void send_resolved(mac_addr destination, bytes packet) override;
   result<void, ip_error> send_ipv4(mac_addr destination, std::span<const bytes> packet);
+  result<void, ip_error> send_frame(mac_addr destination, std::uint16_t type, std::span<const bytes> packet);
+  bool joined(const mac_addr& group) const;
 
   mac_addr _mac;
   std::size_t _mtu;
@@ -119,6 +132,8 @@ class ethernet_link final : public ipv4_link, private arp_sink {
   frame_sink* _out;
   clock_ref _clock;
   arp_cache _arp;
+  std::array<mac_addr, max_groups> _groups{};
+  std::size_t _group_count = 0;
   ethernet_stats _stats;
 };
 

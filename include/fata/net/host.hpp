@@ -40,6 +40,10 @@ struct host_config {
   // MAC and MTU are the host's.
   bool dhcp = false;
   dhcpv4_client_config dhcp_client;
+  // IPv6 on the link (work in progress: the link-local address, neighbour
+  // discovery and echo; see net/ipv6.hpp).
+  bool ipv6 = false;
+  ipv6_config ipv6_cfg;
 };
 
 class host final : private dhcpv4_client_sink {
@@ -82,6 +86,8 @@ class host final : private dhcpv4_client_sink {
   const ipv4_layer& ip() const { return _ip; }
   const icmpv4_layer& icmp() const { return _icmp; }
   const udp_layer& udp() const { return _udp; }
+  // The IPv6 layer, when the host has one.
+  const ipv6_layer* ip6() const { return _ip6 ? &*_ip6 : nullptr; }
 
   // Every layer's counters as "layer.counter value" lines.
   void format_stats(format_sink& out) const;
@@ -114,6 +120,8 @@ class host final : private dhcpv4_client_sink {
   tracked_output _output{*this};
   clock_ref _clock;
   std::optional<dhcpv4_client> _dhcp;
+  std::optional<ipv6_layer> _ip6;
+  bool _ip6_announced = false;
   udp_endpoint* _dhcp_port = nullptr;
   bool _releasing = false;
   std::uint64_t _signature = 0;

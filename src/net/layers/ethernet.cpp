@@ -28,7 +28,7 @@ std::optional<bytes> ethernet_link::input(bytes frame, mono_time now) {
     return std::nullopt;
   }
   const mac_addr dst = f->destination();
-  if (dst != _mac && !dst.is_broadcast()) {
+  if (dst != _mac && !dst.is_broadcast() && !(dst.is_multicast() && joined(dst))) {
     ++_stats.rx_not_for_us;
     return std::nullopt;
   }
@@ -52,15 +52,43 @@ std::optional<bytes> ethernet_link::input(bytes frame, mono_time now) {
     case wire::ethertype::ipv4:
       ++_stats.rx_ipv4;
       return f->payload();
+    case wire::ethertype::ipv6:
+      if (!on_ipv6) {
+        ++_stats.rx_unsupported;
+        return std::nullopt;
+      }
+      ++_stats.rx_ipv6;
+      on_ipv6(ipv6_context, f->payload(), f->source(), now);
+      return std::nullopt;
     default:
       ++_stats.rx_unsupported;
       return std::nullopt;
   }
 }
 
+bool ethernet_link::joined(const mac_addr& group) const {
+  for (std::size_t i = 0; i < _group_count; ++i)
+    if (_groups[i] == group) return true;
+  return false;
+}
+
+void ethernet_link::join(mac_addr group) {
+  if (joined(group) || _group_count == max_groups) return;
+  _groups[_group_count++] = group;
+}
+
+result<void, ip_error> ethernet_link::transmit_ipv6(mac_addr destination, std::span<const bytes> packet) {
+  return send_frame(destination, wire::ethertype::ipv6, packet);
+}
+
 result<void, ip_error> ethernet_link::send_ipv4(mac_addr destination, std::span<const bytes> packet) {
+  return send_frame(destination, wire::ethertype::ipv4, packet);
+}
+
+result<void, ip_error> ethernet_link::send_frame(mac_addr destination, std::uint16_t type,
+                                                 std::span<const bytes> packet) {
   std::array<std::byte, header_len> header;
-  ethernet_repr{destination, _mac, wire::ethertype::ipv4, std::nullopt}.emit(
+  ethernet_repr{destination, _mac, type, std::nullopt}.emit(
       mut_bytes(header.data(), header.size()));
   std::array<bytes, 34> parts;
   FATA_ASSERT(packet.size() < parts.size());

@@ -16,12 +16,20 @@ host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host
     // Whatever address the configuration named, DHCP decides.
     _ip.configure(ipv4_prefix{ipv4_addr::any(), 0}, ipv4_addr::any(), {});
   }
+  if (cfg.ipv6) {
+    _ip6.emplace(_link, std::move(cfg.ipv6_cfg));
+    _link.on_ipv6 = [](void* self, bytes packet, mac_addr source, mono_time now) {
+      static_cast<host*>(self)->_ip6->input(packet, source, now);
+    };
+    _link.ipv6_context = this;
+  }
 }
 
 void host::start() {
   _ip.attach(ip_protocol::icmp, &_icmp);
   _ip.attach(ip_protocol::udp, &_udp);
   _link.set_address(_ip.address());
+  if (_ip6) _ip6->start(_clock());
   if (!_dhcp) return;
   auto port = _udp.bind(wire::dhcp_client_port);
   if (!port) return;  // a fresh host has every port free
@@ -105,14 +113,27 @@ void host::input(bytes frame, mono_time now) {
   if (auto packet = _link.input(frame, now)) _ip.input(*packet, now);
 }
 
+namespace {
+log::source ipv6_log{"net.ipv6", "The IPv6 layer's addresses"};
+}  // namespace
+
 void host::poll(mono_time now) {
   _link.poll(now);
   _ip.poll(now);
   if (_dhcp) _dhcp->poll(now, *this);
+  if (_ip6) {
+    _ip6->poll(now);
+    if (!_ip6_announced)
+      if (auto ll = _ip6->link_local()) {
+        ipv6_log.info("link-local address {} (duplicate address detection passed)", *ll);
+        _ip6_announced = true;
+      }
+  }
 }
 
 mono_time host::poll_at() const {
-  const mono_time at = std::min(_link.poll_at(), _ip.poll_at());
+  mono_time at = std::min(_link.poll_at(), _ip.poll_at());
+  if (_ip6) at = std::min(at, _ip6->poll_at());
   return _dhcp ? std::min(at, _dhcp->poll_at()) : at;
 }
 
@@ -122,7 +143,8 @@ mono_time host::poll_at() const {
 std::uint64_t host::timer_signature() const {
   const arp_stats& a = _link.arp().stats();
   const std::uint64_t dhcp = _dhcp ? std::uint64_t(to_ns(_dhcp->poll_at())) : 0;
-  return a.requests_out + a.queued + a.learned + a.updated + _ip.stats().rx_fragments + dhcp;
+  const std::uint64_t ip6 = _ip6 ? std::uint64_t(to_ns(_ip6->poll_at())) : 0;
+  return a.requests_out + a.queued + a.learned + a.updated + _ip.stats().rx_fragments + dhcp + ip6;
 }
 
 bool host::timers_changed() {
@@ -161,6 +183,7 @@ void host::format_stats(format_sink& out) const {
   line(out, "eth.rx_bytes", e.rx_bytes);
   line(out, "eth.rx_arp", e.rx_arp);
   line(out, "eth.rx_ipv4", e.rx_ipv4);
+  line(out, "eth.rx_ipv6", e.rx_ipv6);
   line(out, "eth.rx_truncated", e.rx_truncated);
   line(out, "eth.rx_not_for_us", e.rx_not_for_us);
   line(out, "eth.rx_other_vlan", e.rx_other_vlan);
@@ -229,6 +252,36 @@ void host::format_stats(format_sink& out) const {
   line(out, "udp.rx_queue_full", u.rx_queue_full);
   line(out, "udp.tx_datagrams", u.tx_datagrams);
   line(out, "udp.tx_failed", u.tx_failed);
+  if (_ip6) {
+    const ipv6_stats& s = _ip6->stats();
+    line(out, "ipv6.rx_packets", s.rx_packets);
+    line(out, "ipv6.rx_delivered", s.rx_delivered);
+    line(out, "ipv6.rx_malformed", s.rx_malformed);
+    line(out, "ipv6.rx_not_for_us", s.rx_not_for_us);
+    line(out, "ipv6.rx_bad_chain", s.rx_bad_chain);
+    line(out, "ipv6.rx_fragments_dropped", s.rx_fragments_dropped);
+    line(out, "ipv6.rx_unknown_protocol", s.rx_unknown_protocol);
+    line(out, "ipv6.rx_icmp_bad_checksum", s.rx_icmp_bad_checksum);
+    line(out, "ipv6.rx_bad_ndp", s.rx_bad_ndp);
+    line(out, "ipv6.rx_echo_requests", s.rx_echo_requests);
+    line(out, "ipv6.tx_echo_replies", s.tx_echo_replies);
+    line(out, "ipv6.rx_solicitations", s.rx_solicitations);
+    line(out, "ipv6.rx_advertisements", s.rx_advertisements);
+    line(out, "ipv6.tx_solicitations", s.tx_solicitations);
+    line(out, "ipv6.tx_advertisements", s.tx_advertisements);
+    line(out, "ipv6.dad_conflicts", s.dad_conflicts);
+    line(out, "ipv6.tx_packets", s.tx_packets);
+    line(out, "ipv6.tx_no_route", s.tx_no_route);
+    line(out, "ipv6.tx_failed", s.tx_failed);
+    const ndp_stats& n = _ip6->neighbors().stats();
+    line(out, "ndp.solicitations_out", n.solicitations_out);
+    line(out, "ndp.probes_out", n.probes_out);
+    line(out, "ndp.learned", n.learned);
+    line(out, "ndp.confirmed", n.confirmed);
+    line(out, "ndp.resolution_failed", n.resolution_failed);
+    line(out, "ndp.unreachable", n.unreachable);
+    line(out, "ndp.queue_full", n.queue_full);
+  }
   if (!_dhcp) return;
   const dhcpv4_client_stats& d = _dhcp->stats();
   line(out, "dhcp.tx_discover", d.tx_discover);

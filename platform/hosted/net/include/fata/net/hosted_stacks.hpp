@@ -47,6 +47,10 @@ struct keys {
                             "(RFC 5227; 0: none)",
                             "NETWORK"};
   key<std::string> interface{"interface", "tap0", "TAP device of the direct stack", "NETWORK"};
+  key<bool> ipv6{"ipv6-link-local", false,
+                 "IPv6 on the link, work in progress: a link-local address (RFC 7217, checked by DAD), "
+                 "neighbour discovery and echo",
+                 "NETWORK"};
   key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
   key<duration> run_for{"run-for", duration::zero(),
                         "Stop the service after this long (0: run until stopped)", "NETWORK"};
@@ -72,7 +76,7 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes);
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes, *k.ipv6);
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());

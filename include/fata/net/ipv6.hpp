@@ -1,0 +1,124 @@
+// The IPv6 layer on one link (RFC 8200, RFC 4861, RFC 4862), first
+// steps: a stable link-local address (RFC 7217) checked by duplicate
+// address detection, Neighbor Discovery (answering solicitations for our
+// addresses, resolving neighbours through the NUD cache of net/ndp.hpp),
+// and ICMPv6 echo. Work in progress (branch wip/ipv6-layer): no router
+// or prefix lists, no fragments (dropped and counted), no transports.
+//
+// Receive policy (each drop counted): the packet must parse and its
+// extension header chain be followed (net/wire/ipv6.hpp); the destination
+// must be one of our addresses (a tentative one only for NDP), all-nodes
+// (ff02::1) or the solicited-node group of one of ours; NDP must pass
+// RFC 4861's checks (hop limit 255 among them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include <fata/core/addr.hpp>
+#include <fata/core/bytes.hpp>
+#include <fata/core/result.hpp>
+#include <fata/core/time.hpp>
+#include <fata/net/ndp.hpp>
+#include <fata/net/slaac.hpp>
+#include <fata/net/transport.hpp>
+
+namespace fata::net {
+
+// What the IPv6 layer needs of the link below it (Ethernet).
+class ipv6_link {
+ public:
+  // Sends one IPv6 packet, the concatenation of `packet`, to `destination`.
+  virtual result<void, ip_error> transmit_ipv6(mac_addr destination, std::span<const bytes> packet) = 0;
+  // Receives frames sent to the multicast `group` from now on.
+  virtual void join(mac_addr group) = 0;
+  virtual mac_addr mac() const = 0;
+  virtual std::size_t mtu() const = 0;
+
+ protected:
+  ~ipv6_link() = default;
+};
+
+struct ipv6_config {
+  std::vector<std::byte> secret;  // RFC 7217's key (the glue's entropy, or a key)
+  ndp_config ndp;
+  unsigned dad_transmits = 1;     // RFC 4862 §5.1 DupAddrDetectTransmits
+  std::uint8_t hop_limit = 64;
+};
+
+struct ipv6_stats {
+  std::uint64_t rx_packets = 0;
+  std::uint64_t rx_delivered = 0;
+  std::uint64_t rx_malformed = 0;
+  std::uint64_t rx_not_for_us = 0;
+  std::uint64_t rx_bad_chain = 0;
+  std::uint64_t rx_fragments_dropped = 0;
+  std::uint64_t rx_unknown_protocol = 0;
+  std::uint64_t rx_icmp_bad_checksum = 0;
+  std::uint64_t rx_bad_ndp = 0;
+  std::uint64_t rx_echo_requests = 0;
+  std::uint64_t tx_echo_replies = 0;
+  std::uint64_t rx_solicitations = 0;
+  std::uint64_t rx_advertisements = 0;
+  std::uint64_t tx_advertisements = 0;
+  std::uint64_t tx_solicitations = 0;
+  std::uint64_t dad_conflicts = 0;
+  std::uint64_t tx_packets = 0;
+  std::uint64_t tx_no_route = 0;
+  std::uint64_t tx_failed = 0;
+};
+
+class ipv6_layer final : private ndp_sink {
+ public:
+  ipv6_layer(ipv6_link& link, ipv6_config cfg);
+
+  // Forms the link-local address and starts its DAD.
+  void start(mono_time now);
+  // One received IPv6 packet from the link, sent by `source`.
+  void input(bytes packet, mac_addr source, mono_time now);
+  // Sends an upper-layer packet (checksummed by the caller).
+  result<void, ip_error> send(const ipv6_addr& destination, std::uint8_t next_header, std::span<const bytes> parts,
+                              mono_time now);
+
+  void poll(mono_time now);
+  mono_time poll_at() const;
+
+  const address_list& addresses() const { return _addresses; }
+  const neighbor_cache& neighbors() const { return _neighbors; }
+  const ipv6_stats& stats() const { return _stats; }
+  // The link-local address once DAD passed.
+  std::optional<ipv6_addr> link_local() const;
+
+ private:
+  struct dad_run {
+    ipv6_addr address;
+    unsigned sent = 0;
+    mono_time next{};
+  };
+
+  void send_solicitation(const ipv6_addr& target, std::optional<mac_addr> to) override;
+  void send_resolved(mac_addr destination, bytes packet) override;
+  void begin_dad(const ipv6_addr& a, mono_time now);
+  void on_icmp(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t hop_limit, bytes message,
+               mac_addr link_source, mono_time now);
+  void on_solicitation(const ipv6_addr& source, const ipv6_addr& destination, const wire::ndp_message& n, mono_time now);
+  void on_advertisement(const wire::ndp_message& n, mono_time now);
+  void conflict(const ipv6_addr& a, mono_time now);
+  bool accepts(const ipv6_addr& destination) const;
+  // Emits header + `icmp` to `destination` at the link address `to`.
+  result<void, ip_error> send_icmp(const ipv6_addr& source, const ipv6_addr& destination, mac_addr to,
+                                   std::uint8_t hop_limit, bytes icmp);
+
+  ipv6_link& _link;
+  ipv6_config _cfg;
+  address_list _addresses;
+  neighbor_cache _neighbors;
+  std::vector<dad_run> _dad;
+  ipv6_stats _stats;
+  std::array<std::byte, 1500> _scratch{};
+};
+
+}  // namespace fata::net
