@@ -1,6 +1,6 @@
 // Fuzz target: whole frames into one IPv4 host (Ethernet, ARP, IPv4 with
-// reassembly, ICMP, UDP), once with a static address and once with the
-// DHCP client. The input is a sequence of frames, each prefixed
+// reassembly, ICMP, UDP), once with a static address, once with the
+// DHCP client, and once with IPv6 on the link too (NDP, DAD, echo). The input is a sequence of frames, each prefixed
 // by a 2-byte length and a 1-byte time step; the host must never crash,
 // and its reassembly and ARP memory must stay within their limits.
 #include <fata/net/host.hpp>
@@ -32,7 +32,7 @@ mono_time read_now(void*) { return fuzz_now; }
 
 namespace {
 
-void run(const std::uint8_t* data, std::size_t size, bool dhcp) {
+void run(const std::uint8_t* data, std::size_t size, bool dhcp, bool ipv6) {
   null_device dev;
   host_config cfg;
   cfg.ip.address = ipv4_prefix{ipv4_addr(10, 0, 0, 2), 24};
@@ -41,6 +41,8 @@ void run(const std::uint8_t* data, std::size_t size, bool dhcp) {
   cfg.dhcp = dhcp;
   cfg.dhcp_client.seed = 7;
   cfg.dhcp_client.probes = 1;
+  cfg.ipv6 = ipv6;
+  cfg.ipv6_cfg.secret.assign(16, std::byte{7});
   host h(mac_addr{{0x02, 0, 0, 0, 0, 0x02}}, 1500, dev, clock_ref{&read_now, nullptr}, cfg);
   h.start();
   udp_endpoint* echo = *h.udp().bind(port(7));
@@ -62,6 +64,11 @@ void run(const std::uint8_t* data, std::size_t size, bool dhcp) {
     FUZZ_CHECK(h.ip().reassembler().datagrams() <= cfg.ip.reassembly.max_datagrams);
     FUZZ_CHECK(h.link().arp().pending_bytes() <= cfg.arp.max_pending_bytes);
     FUZZ_CHECK(h.link().arp().size() <= cfg.arp.max_entries);
+    if (const ipv6_layer* ip6 = h.ip6()) {
+      FUZZ_CHECK(ip6->neighbors().size() <= cfg.ipv6_cfg.ndp.max_entries);
+      FUZZ_CHECK(ip6->neighbors().pending_bytes() <= cfg.ipv6_cfg.ndp.max_pending_bytes);
+      FUZZ_CHECK(ip6->addresses().addresses().size() <= 8);
+    }
   }
   h.udp().unbind(echo);
   h.stop();
@@ -70,7 +77,8 @@ void run(const std::uint8_t* data, std::size_t size, bool dhcp) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  run(data, size, false);
-  run(data, size, true);
+  run(data, size, false, false);
+  run(data, size, true, false);
+  run(data, size, false, true);
   return 0;
 }
