@@ -62,14 +62,44 @@ inline void format_value(format_sink& sink, const format_spec& spec, const ipv4_
   format_value(sink, spec, a.address);
 }
 
+// Whether and how the direct stack speaks IPv6: "none"; "auto" (a
+// link-local address, then routers, prefixes and SLAAC addresses from
+// router advertisements); or "ADDR/PREFIX", a configured address on top
+// of auto's (as Linux with a static address still accepts advertisements).
+struct ipv6_assignment {
+  enum class mode : std::uint8_t { none, automatic, fixed };
+  mode how = mode::none;
+  ipv6_prefix address{};
+
+  static std::optional<ipv6_assignment> parse(std::string_view text) {
+    if (text == "none") return ipv6_assignment{};
+    if (text == "auto") return ipv6_assignment{mode::automatic, {}};
+    auto p = ipv6_prefix::parse(text);
+    // An address of the link, not a group or the unspecified one.
+    if (!p || p->address.is_multicast() || p->address.is_any() || p->length == 0) return std::nullopt;
+    return ipv6_assignment{mode::fixed, *p};
+  }
+  friend constexpr bool operator==(const ipv6_assignment&, const ipv6_assignment&) = default;
+};
+inline void format_value(format_sink& sink, const format_spec& spec, const ipv6_assignment& a) {
+  switch (a.how) {
+    case ipv6_assignment::mode::none: format_value(sink, spec, std::string_view("none")); return;
+    case ipv6_assignment::mode::automatic: format_value(sink, spec, std::string_view("auto")); return;
+    case ipv6_assignment::mode::fixed: format_value(sink, spec, a.address); return;
+  }
+}
+
 // Contract: inside a running loop (direct_stack::open).
 template <sig::netif Netif>
 result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
-    Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}, bool ipv6 = false) {
+    Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}, ipv6_assignment ipv6 = {},
+    ipv6_addr ipv6_gateway = ipv6_addr::any()) {
   host_config cfg;
-  if (ipv6) {
+  if (ipv6.how != ipv6_assignment::mode::none) {
     // RFC 7217's key, new at each boot until an image can keep one.
     cfg.ipv6 = true;
+    if (ipv6.how == ipv6_assignment::mode::fixed) cfg.ipv6_cfg.address = ipv6.address;
+    if (!ipv6_gateway.is_any()) cfg.ipv6_cfg.gateway = ipv6_gateway;
     cfg.ipv6_cfg.secret.resize(16);
     (void)platform::random_bytes(std::span<std::byte>(cfg.ipv6_cfg.secret));
     std::array<std::byte, 8> seed{};
@@ -99,10 +129,12 @@ result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
 template <sig::netif Netif>
 result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic, ipv4_assignment address,
                                                                        ipv4_addr gateway,
-                                                                       unsigned dhcp_arp_probes, bool ipv6 = false) {
+                                                                       unsigned dhcp_arp_probes,
+                                                                       ipv6_assignment ipv6 = {},
+                                                                       ipv6_addr ipv6_gateway = ipv6_addr::any()) {
   dhcpv4_client_config dhcp;
   dhcp.probes = dhcp_arp_probes;
-  return open_direct(std::move(nic), address, gateway, std::move(dhcp), ipv6);
+  return open_direct(std::move(nic), address, gateway, std::move(dhcp), ipv6, ipv6_gateway);
 }
 
 // Waits until a DHCP stack holds an address (at once for a static one;
@@ -174,4 +206,14 @@ struct fata::key_codec<fata::net::ipv4_assignment> {
     return unexpected(std::string("expected an IPv4 address with prefix length such as 10.0.0.2/24, or dhcp"));
   }
   static std::string print(const net::ipv4_assignment& v) { return format("{}", v); }
+};
+
+template <>
+struct fata::key_codec<fata::net::ipv6_assignment> {
+  static constexpr std::string_view type_name = "none|auto|IPV6/PREFIX";
+  static result<net::ipv6_assignment, std::string> parse(std::string_view s) {
+    if (auto a = net::ipv6_assignment::parse(s)) return *a;
+    return unexpected(std::string("expected none, auto, or an IPv6 address with prefix length such as 2001:db8::2/64"));
+  }
+  static std::string print(const net::ipv6_assignment& v) { return format("{}", v); }
 };

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include <fata/core/fmt.hpp>
 #include <fata/core/time.hpp>
@@ -26,6 +27,7 @@
 #include <fata/net/ethernet.hpp>
 #include <fata/net/icmpv4.hpp>
 #include <fata/net/ipv4.hpp>
+#include <fata/net/ipv6.hpp>
 #include <fata/net/transport.hpp>
 #include <fata/net/udp.hpp>
 
@@ -40,8 +42,8 @@ struct host_config {
   // MAC and MTU are the host's.
   bool dhcp = false;
   dhcpv4_client_config dhcp_client;
-  // IPv6 on the link (work in progress: the link-local address, neighbour
-  // discovery and echo; see net/ipv6.hpp).
+  // IPv6 on the link (work in progress: addresses, router discovery,
+  // neighbour discovery and echo, no transports yet; see net/ipv6.hpp).
   bool ipv6 = false;
   ipv6_config ipv6_cfg;
 };
@@ -112,6 +114,8 @@ class host final : private dhcpv4_client_sink {
   void lease_bound(const dhcpv4_lease& lease) override;
   void lease_lost() override;
   void dhcp_input();
+  // Logs addresses as they become usable and routers as they are learned.
+  void log_ipv6_changes();
 
   ethernet_link _link;
   ipv4_layer _ip;
@@ -121,7 +125,9 @@ class host final : private dhcpv4_client_sink {
   clock_ref _clock;
   std::optional<dhcpv4_client> _dhcp;
   std::optional<ipv6_layer> _ip6;
-  bool _ip6_announced = false;
+  // The IPv6 addresses and routers logged (each once while it lasts).
+  std::vector<ipv6_addr> _ip6_logged_addresses;
+  std::vector<ipv6_addr> _ip6_logged_routers;
   udp_endpoint* _dhcp_port = nullptr;
   bool _releasing = false;
   std::uint64_t _signature = 0;

@@ -1,15 +1,27 @@
-// The IPv6 layer on one link (RFC 8200, RFC 4861, RFC 4862), first
-// steps: a stable link-local address (RFC 7217) checked by duplicate
-// address detection, Neighbor Discovery (answering solicitations for our
-// addresses, resolving neighbours through the NUD cache of net/ndp.hpp),
-// and ICMPv6 echo. Work in progress (branch wip/ipv6-layer): no router
-// or prefix lists, no fragments (dropped and counted), no transports.
+// The IPv6 layer on one link (RFC 8200, RFC 4861, RFC 4862): a stable
+// link-local address (RFC 7217) checked by duplicate address detection;
+// router discovery (router solicitations after the link-local address is
+// usable, advertisements validated per RFC 4861 §6.1.2 and learned into
+// net/router_list.hpp: default routers, on-link prefixes, MTU, hop limit,
+// NUD timers, RDNSS servers); addresses by SLAAC from advertised prefixes
+// (net/slaac.hpp) or configured, each through DAD; Neighbor Discovery
+// (answering solicitations for our addresses, resolving next hops through
+// the NUD cache of net/ndp.hpp); next hops per RFC 4861 §5.2; ICMPv6
+// echo. Not yet: fragments (dropped and counted), MLD, redirects (counted,
+// ignored), ICMPv6 errors, and transports above it.
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
 // must be one of our addresses (a tentative one only for NDP), all-nodes
 // (ff02::1) or the solicited-node group of one of ours; NDP must pass
 // RFC 4861's checks (hop limit 255 among them).
+//
+// Hostile advertisements: every list is bounded (router_list, the address
+// list); NUD timers an advertisement sets are floored at 100 ms (as
+// Linux does for the retransmission timer) so a forged one cannot make
+// the host flood the link; an advertised MTU outside [1280, link MTU] is
+// ignored; an autoconfigured address's valid lifetime is not cut below
+// two hours (RFC 4862 §5.5.3 (e)).
 #pragma once
 
 #include <cstddef>
@@ -23,6 +35,7 @@
 #include <fata/core/result.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/ndp.hpp>
+#include <fata/net/router_list.hpp>
 #include <fata/net/slaac.hpp>
 #include <fata/net/transport.hpp>
 
@@ -45,8 +58,16 @@ class ipv6_link {
 struct ipv6_config {
   std::vector<std::byte> secret;  // RFC 7217's key (the glue's entropy, or a key)
   ndp_config ndp;
+  router_list_config routes;
   unsigned dad_transmits = 1;     // RFC 4862 §5.1 DupAddrDetectTransmits
-  std::uint8_t hop_limit = 64;
+  std::uint8_t hop_limit = 64;    // until an advertisement sets one
+  // Router discovery: learn routers, prefixes and SLAAC addresses from
+  // advertisements (off: only the configured address and gateway).
+  bool accept_router_advertisements = true;
+  unsigned router_solicitations = 3;  // RFC 4861 §10 MAX_RTR_SOLICITATIONS
+  // A configured address (with its on-link prefix) and default router.
+  std::optional<ipv6_prefix> address;
+  std::optional<ipv6_addr> gateway;
 };
 
 struct ipv6_stats {
@@ -66,6 +87,10 @@ struct ipv6_stats {
   std::uint64_t tx_advertisements = 0;
   std::uint64_t tx_solicitations = 0;
   std::uint64_t dad_conflicts = 0;
+  std::uint64_t rx_router_advertisements = 0;
+  std::uint64_t rx_router_advertisements_ignored = 0;  // accept_router_advertisements off
+  std::uint64_t rx_redirects_ignored = 0;
+  std::uint64_t tx_router_solicitations = 0;
   std::uint64_t tx_packets = 0;
   std::uint64_t tx_no_route = 0;
   std::uint64_t tx_failed = 0;
@@ -75,11 +100,15 @@ class ipv6_layer final : private ndp_sink {
  public:
   ipv6_layer(ipv6_link& link, ipv6_config cfg);
 
-  // Forms the link-local address and starts its DAD.
+  // Forms the link-local address (and the configured one) and starts
+  // their DAD; router solicitations follow once the link-local passes.
   void start(mono_time now);
   // One received IPv6 packet from the link, sent by `source`.
   void input(bytes packet, mac_addr source, mono_time now);
-  // Sends an upper-layer packet (checksummed by the caller).
+  // Sends an upper-layer packet (checksummed by the caller) from the
+  // source RFC 6724 picks for `destination`, to its next hop. Errors:
+  // no_route (no usable source, off-link without a router), too_big
+  // (over the path MTU: no fragmentation yet), unresolved.
   result<void, ip_error> send(const ipv6_addr& destination, std::uint8_t next_header, std::span<const bytes> parts,
                               mono_time now);
 
@@ -88,6 +117,8 @@ class ipv6_layer final : private ndp_sink {
 
   const address_list& addresses() const { return _addresses; }
   const neighbor_cache& neighbors() const { return _neighbors; }
+  const router_list& routes() const { return _routes; }
+  std::uint8_t hop_limit() const { return _hop_limit; }
   const ipv6_stats& stats() const { return _stats; }
   // The link-local address once DAD passed.
   std::optional<ipv6_addr> link_local() const;
@@ -106,6 +137,10 @@ class ipv6_layer final : private ndp_sink {
                mac_addr link_source, mono_time now);
   void on_solicitation(const ipv6_addr& source, const ipv6_addr& destination, const wire::ndp_message& n, mono_time now);
   void on_advertisement(const wire::ndp_message& n, mono_time now);
+  void on_router_advertisement(const ipv6_addr& source, const wire::ndp_message& n, mono_time now);
+  void send_router_solicitation();
+  // Where a packet to `destination` goes on the link (RFC 4861 §5.2).
+  std::optional<ipv6_addr> next_hop(const ipv6_addr& destination, mono_time now);
   void conflict(const ipv6_addr& a, mono_time now);
   bool accepts(const ipv6_addr& destination) const;
   // Emits header + `icmp` to `destination` at the link address `to`.
@@ -116,7 +151,14 @@ class ipv6_layer final : private ndp_sink {
   ipv6_config _cfg;
   address_list _addresses;
   neighbor_cache _neighbors;
+  router_list _routes;
   std::vector<dad_run> _dad;
+  std::uint8_t _hop_limit;
+  // Router solicitations: how many went out, when the next one does
+  // (mono_never: none due, before the link-local address or after an
+  // advertisement).
+  unsigned _solicitations_sent = 0;
+  mono_time _next_solicitation = mono_never;
   ipv6_stats _stats;
   std::array<std::byte, 1500> _scratch{};
 };

@@ -123,11 +123,34 @@ void host::poll(mono_time now) {
   if (_dhcp) _dhcp->poll(now, *this);
   if (_ip6) {
     _ip6->poll(now);
-    if (!_ip6_announced)
-      if (auto ll = _ip6->link_local()) {
-        ipv6_log.info("link-local address {} (duplicate address detection passed)", *ll);
-        _ip6_announced = true;
-      }
+    log_ipv6_changes();
+  }
+}
+
+void host::log_ipv6_changes() {
+  const address_list& addresses = _ip6->addresses();
+  std::erase_if(_ip6_logged_addresses, [&](const ipv6_addr& a) { return !addresses.usable(a); });
+  for (const auto& a : addresses.addresses()) {
+    const ipv6_addr& ip = a.prefix.address;
+    if (!addresses.usable(ip) || std::find(_ip6_logged_addresses.begin(), _ip6_logged_addresses.end(), ip) !=
+                                     _ip6_logged_addresses.end())
+      continue;
+    _ip6_logged_addresses.push_back(ip);
+    if (ip.is_link_local()) ipv6_log.info("link-local address {} (duplicate address detection passed)", ip);
+    else
+      ipv6_log.info("address {}/{} ({}, duplicate address detection passed)", ip, a.prefix.length,
+                    a.autoconfigured ? "SLAAC" : "configured");
+  }
+  const auto& routers = _ip6->routes().routers();
+  const auto listed = [&](const ipv6_addr& r) {
+    return std::any_of(routers.begin(), routers.end(), [&](const router_list::router& x) { return x.address == r; });
+  };
+  std::erase_if(_ip6_logged_routers, [&](const ipv6_addr& r) { return !listed(r); });
+  for (const auto& r : routers) {
+    if (std::find(_ip6_logged_routers.begin(), _ip6_logged_routers.end(), r.address) != _ip6_logged_routers.end())
+      continue;
+    _ip6_logged_routers.push_back(r.address);
+    ipv6_log.info("default router {}", r.address);
   }
 }
 
@@ -270,9 +293,22 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.tx_solicitations", s.tx_solicitations);
     line(out, "ipv6.tx_advertisements", s.tx_advertisements);
     line(out, "ipv6.dad_conflicts", s.dad_conflicts);
+    line(out, "ipv6.rx_router_advertisements", s.rx_router_advertisements);
+    line(out, "ipv6.rx_router_advertisements_ignored", s.rx_router_advertisements_ignored);
+    line(out, "ipv6.rx_redirects_ignored", s.rx_redirects_ignored);
+    line(out, "ipv6.tx_router_solicitations", s.tx_router_solicitations);
     line(out, "ipv6.tx_packets", s.tx_packets);
     line(out, "ipv6.tx_no_route", s.tx_no_route);
     line(out, "ipv6.tx_failed", s.tx_failed);
+    const router_list_stats& r = _ip6->routes().stats();
+    line(out, "ipv6_routes.routers_added", r.routers_added);
+    line(out, "ipv6_routes.routers_removed", r.routers_removed);
+    line(out, "ipv6_routes.routers_ignored", r.routers_ignored);
+    line(out, "ipv6_routes.prefixes_added", r.prefixes_added);
+    line(out, "ipv6_routes.prefixes_removed", r.prefixes_removed);
+    line(out, "ipv6_routes.prefixes_ignored", r.prefixes_ignored);
+    line(out, "ipv6_routes.dns_ignored", r.dns_ignored);
+    line(out, "ipv6_routes.mtu_ignored", r.mtu_ignored);
     const ndp_stats& n = _ip6->neighbors().stats();
     line(out, "ndp.solicitations_out", n.solicitations_out);
     line(out, "ndp.probes_out", n.probes_out);

@@ -17,15 +17,36 @@ namespace icmp = wire::icmpv6_type;
 
 namespace {
 const ipv6_addr all_nodes = *ipv6_addr::parse("ff02::1");
+const ipv6_addr all_routers = *ipv6_addr::parse("ff02::2");
+// RFC 4861 §10: RTR_SOLICITATION_INTERVAL, MAX_RTR_SOLICITATION_DELAY.
+constexpr duration solicitation_interval = std::chrono::seconds(4);
+constexpr std::int64_t max_solicitation_delay_ms = 1000;
+// The floor under NUD timers an advertisement sets (Linux's HZ/10).
+constexpr duration min_ndp_timer = std::chrono::milliseconds(100);
+constexpr duration max_reachable_time = std::chrono::hours(1);  // RFC 4861 §6.2.1
 }  // namespace
 
 ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
-    : _link(link), _cfg(std::move(cfg)), _addresses({_cfg.secret, link.mac()}), _neighbors(_cfg.ndp) {}
+    : _link(link),
+      _cfg(std::move(cfg)),
+      _addresses({_cfg.secret, link.mac()}),
+      _neighbors(_cfg.ndp),
+      _routes(_cfg.routes, link.mtu()),
+      _hop_limit(_cfg.hop_limit) {}
 
 void ipv6_layer::start(mono_time now) {
   _link.join(wire::multicast_mac(all_nodes));
-  const auto& ll = _addresses.add_link_local(now);
-  begin_dad(ll.prefix.address, now);
+  const ipv6_addr ll = _addresses.add_link_local(now).prefix.address;
+  begin_dad(ll, now);
+  if (_cfg.address) {
+    if (auto a = _addresses.add_static(*_cfg.address)) begin_dad(a->prefix.address, now);
+    wire::ndp_prefix_info on_link;
+    on_link.prefix = *_cfg.address;
+    on_link.on_link = true;
+    on_link.valid_lifetime = on_link.preferred_lifetime = 0xffffffffu;
+    _routes.on_prefix(on_link, now);
+  }
+  if (_cfg.gateway) _routes.add_configured_router(*_cfg.gateway);
 }
 
 std::optional<ipv6_addr> ipv6_layer::link_local() const {
@@ -110,7 +131,17 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
       else on_advertisement(*n, now);
       return;
     }
-    default: return;  // routers' messages, MLD: not yet
+    case icmp::router_advertisement: {
+      auto n = ndp_message::parse(*m, hop_limit, source, destination);
+      if (!n) {
+        ++_stats.rx_bad_ndp;
+        return;
+      }
+      on_router_advertisement(source, *n, now);
+      return;
+    }
+    case icmp::redirect: ++_stats.rx_redirects_ignored; return;
+    default: return;  // router solicitations (for routers), MLD: not ours
   }
 }
 
@@ -156,6 +187,56 @@ void ipv6_layer::on_advertisement(const ndp_message& n, mono_time now) {
                            n.override_flag(), now, *this);
 }
 
+void ipv6_layer::on_router_advertisement(const ipv6_addr& source, const ndp_message& n, mono_time now) {
+  if (!_cfg.accept_router_advertisements) {
+    ++_stats.rx_router_advertisements_ignored;
+    return;
+  }
+  ++_stats.rx_router_advertisements;
+  _next_solicitation = mono_never;  // a router answered (RFC 4861 §6.3.7)
+  _routes.on_router(source, n.router_lifetime(), now);
+  if (n.current_hop_limit() != 0) _hop_limit = n.current_hop_limit();
+  if (n.reachable_time() != 0) {
+    const duration t = std::chrono::milliseconds(n.reachable_time());
+    _neighbors.set_reachable_time(std::clamp(t, min_ndp_timer, max_reachable_time));
+  }
+  if (n.retrans_timer() != 0)
+    _neighbors.set_retrans_timer(std::max<duration>(std::chrono::milliseconds(n.retrans_timer()), min_ndp_timer));
+  if (auto lla = n.link_address(wire::ndp_option::source_link_address)) _neighbors.link_address_of(source, *lla, now, *this);
+  if (auto mtu = n.mtu_option()) _routes.on_mtu(*mtu);
+  n.for_each_option([&](const ndp_message::option& o) {
+    if (o.type == wire::ndp_option::prefix_information) {
+      auto info = ndp_message::prefix_information(o.value);
+      if (!info) return true;
+      _routes.on_prefix(*info, now);
+      if (_addresses.on_prefix(*info, now) == address_list::prefix_outcome::formed)
+        begin_dad(_addresses.addresses().back().prefix.address, now);
+    } else if (o.type == wire::ndp_option::rdnss) {
+      _routes.on_dns_option(o.value, now);
+    }
+    return true;
+  });
+}
+
+void ipv6_layer::send_router_solicitation() {
+  // RFC 4861 §6.3.7: from the link-local address, with our link address.
+  auto source = link_local();
+  if (!source) return;
+  std::array<std::byte, 16> rs{};
+  const std::size_t len = ndp_writer::router_solicitation(mut_bytes(rs.data(), rs.size()), _link.mac());
+  ndp_writer::finish(mut_bytes(rs.data(), rs.size()), len, *source, all_routers);
+  if (send_icmp(*source, all_routers, wire::multicast_mac(all_routers), 255, bytes(rs.data(), len)))
+    ++_stats.tx_router_solicitations;
+}
+
+std::optional<ipv6_addr> ipv6_layer::next_hop(const ipv6_addr& destination, mono_time) {
+  if (_routes.on_link(destination)) return destination;
+  return _routes.default_router([&](const ipv6_addr& router) {
+    const auto s = _neighbors.state_of(router);
+    return s && *s != neighbor_cache::state::incomplete && *s != neighbor_cache::state::failed;
+  });
+}
+
 void ipv6_layer::conflict(const ipv6_addr& a, mono_time now) {
   ++_stats.dad_conflicts;
   std::erase_if(_dad, [&](const dad_run& d) { return d.address == a; });
@@ -181,8 +262,14 @@ result<void, ip_error> ipv6_layer::send_icmp(const ipv6_addr& source, const ipv6
 
 result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8_t next_header,
                                         std::span<const bytes> parts, mono_time now) {
-  // On the link only, for now: link-local and link-scope multicast.
-  if (!destination.is_link_local() && !(destination.is_multicast() && (destination.octets[1] & 0x0f) <= 2)) {
+  // Multicast beyond the link would need MLD and a multicast router.
+  if (destination.is_multicast() && (destination.octets[1] & 0x0f) > 2) {
+    ++_stats.tx_no_route;
+    return unexpected(ip_error::no_route);
+  }
+  std::optional<ipv6_addr> hop = destination;
+  if (!destination.is_multicast()) hop = next_hop(destination, now);
+  if (!hop) {
     ++_stats.tx_no_route;
     return unexpected(ip_error::no_route);
   }
@@ -193,7 +280,7 @@ result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8
   }
   std::size_t payload = 0;
   for (bytes b : parts) payload += b.size();
-  if (ipv6_packet::header_len + payload > _link.mtu()) {
+  if (ipv6_packet::header_len + payload > _routes.mtu()) {
     ++_stats.tx_failed;
     return unexpected(ip_error::too_big);  // fragmentation: not yet
   }
@@ -202,7 +289,7 @@ result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8
   h.source = *source;
   h.destination = destination;
   h.next_header = next_header;
-  h.hop_limit = destination.is_multicast() ? 1 : _cfg.hop_limit;
+  h.hop_limit = destination.is_multicast() ? 1 : _hop_limit;
   h.payload_len = payload;
   h.emit(mut_bytes(header.data(), header.size()));
   std::array<bytes, 8> all{};
@@ -215,13 +302,13 @@ result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8
     if (r) ++_stats.tx_packets;
     return r;
   }
-  if (auto mac = _neighbors.lookup(destination, now)) {
+  if (auto mac = _neighbors.lookup(*hop, now)) {
     auto r = _link.transmit_ipv6(*mac, packet);
     if (r) ++_stats.tx_packets;
     else ++_stats.tx_failed;
     return r;
   }
-  return _neighbors.enqueue(destination, packet, now, *this);
+  return _neighbors.enqueue(*hop, packet, now, *this);
 }
 
 void ipv6_layer::send_solicitation(const ipv6_addr& target, std::optional<mac_addr> to) {
@@ -244,6 +331,13 @@ void ipv6_layer::send_resolved(mac_addr destination, bytes packet) {
 void ipv6_layer::poll(mono_time now) {
   _neighbors.poll(now, *this);
   _addresses.poll(now);
+  _routes.poll(now);
+  if (now >= _next_solicitation) {
+    send_router_solicitation();
+    ++_solicitations_sent;
+    _next_solicitation =
+        _solicitations_sent < _cfg.router_solicitations ? saturating_add(now, solicitation_interval) : mono_never;
+  }
   for (std::size_t i = 0; i < _dad.size();) {
     dad_run& d = _dad[i];
     if (now < d.next) {
@@ -265,12 +359,19 @@ void ipv6_layer::poll(mono_time now) {
       continue;
     }
     _addresses.dad_succeeded(d.address, now);
+    if (d.address.is_link_local() && _cfg.accept_router_advertisements && _cfg.router_solicitations > 0 &&
+        _solicitations_sent == 0) {
+      // RFC 4861 §6.3.7: after a random delay of up to a second, so that
+      // hosts booting together do not all solicit at once.
+      const auto delay = static_cast<std::int64_t>(_cfg.ndp.seed % max_solicitation_delay_ms);
+      _next_solicitation = saturating_add(now, std::chrono::milliseconds(delay));
+    }
     _dad.erase(_dad.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }
 
 mono_time ipv6_layer::poll_at() const {
-  mono_time at = std::min(_neighbors.poll_at(), _addresses.poll_at());
+  mono_time at = std::min({_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation});
   for (const dad_run& d : _dad) at = std::min(at, d.next);
   return at;
 }

@@ -47,11 +47,6 @@ std::size_t common_prefix(const ipv6_addr& a, const ipv6_addr& b) {
   return n;
 }
 
-mono_time lifetime_end(mono_time now, std::uint32_t seconds) {
-  if (seconds == 0xffffffffu) return mono_never;  // RFC 4861 §4.6.2: infinite
-  return saturating_add(now, std::chrono::seconds(seconds));
-}
-
 bool same_64(const ipv6_addr& a, const ipv6_addr& b) { return std::equal(a.octets.begin(), a.octets.begin() + 8, b.octets.begin()); }
 
 }  // namespace
@@ -126,10 +121,10 @@ address_list::prefix_outcome address_list::on_prefix(const wire::ndp_prefix_info
   for (address& x : _addresses) {
     if (!x.autoconfigured || x.prefix.address.is_link_local() || !same_64(x.prefix.address, info.prefix.address))
       continue;
-    x.preferred_until = lifetime_end(now, info.preferred_lifetime);
+    x.preferred_until = wire::ndp_lifetime_end(now, info.preferred_lifetime);
     if (x.what == state::deprecated && x.preferred_until > now) x.what = state::preferred;
     // RFC 4862 §5.5.3 (e): no cut of the valid lifetime below two hours.
-    const mono_time advertised = lifetime_end(now, info.valid_lifetime);
+    const mono_time advertised = wire::ndp_lifetime_end(now, info.valid_lifetime);
     const mono_time two_hours = saturating_add(now, 2h);
     if (advertised > two_hours || advertised > x.valid_until) x.valid_until = advertised;
     else if (x.valid_until > two_hours) x.valid_until = two_hours;
@@ -140,8 +135,8 @@ address_list::prefix_outcome address_list::on_prefix(const wire::ndp_prefix_info
   address x;
   x.prefix = ipv6_prefix{stable_address(_cfg.secret, info.prefix.address, _cfg.mac, 0), 64};
   x.autoconfigured = true;
-  x.preferred_until = lifetime_end(now, info.preferred_lifetime);
-  x.valid_until = lifetime_end(now, info.valid_lifetime);
+  x.preferred_until = wire::ndp_lifetime_end(now, info.preferred_lifetime);
+  x.valid_until = wire::ndp_lifetime_end(now, info.valid_lifetime);
   _addresses.push_back(x);
   return prefix_outcome::formed;
 }

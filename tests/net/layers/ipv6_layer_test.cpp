@@ -1,12 +1,14 @@
-// The IPv6 layer's first steps (branch wip/ipv6-layer) over a recording
-// link on explicit times: DAD of the link-local address, answering
-// neighbour solicitations, echo, and a DAD conflict.
+// The IPv6 layer over a recording link on explicit times: DAD of the
+// link-local address, answering neighbour solicitations, echo, a DAD
+// conflict, router discovery (solicitations, advertisements forming SLAAC
+// addresses and routes, hostile ones) and next hops.
 #include <fata/net/ipv6.hpp>
 #include <fata/net/wire/icmpv6.hpp>
 #include <fata/net/wire/ipv6.hpp>
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace {
@@ -175,6 +177,218 @@ TEST_F(ipv6_fixture, ndp_from_off_link_and_bad_checksums_are_dropped_and_counted
   feed(icmp_packet(peer, *ipv6_addr::parse("fe80::77"), solicitation_for(ll, peer_mac)), t0 + 2s);
   EXPECT_EQ(layer.stats().rx_not_for_us, 1u);
   EXPECT_EQ(link.sent.size(), before);
+}
+
+// A router advertisement from `peer` with `options` (whole options, type
+// and length bytes included).
+std::vector<std::byte> advertisement(std::uint8_t cur_hop_limit, std::uint16_t lifetime, std::uint32_t reachable_ms,
+                                     std::uint32_t retrans_ms, std::vector<std::byte> options) {
+  std::vector<std::byte> ra(16);
+  ra[0] = std::byte{icmpv6_type::router_advertisement};
+  ra[4] = std::byte{cur_hop_limit};
+  ra[6] = std::byte(lifetime >> 8);
+  ra[7] = std::byte(lifetime);
+  for (int i = 0; i < 4; ++i) {
+    ra[8 + i] = std::byte(reachable_ms >> (24 - 8 * i));
+    ra[12 + i] = std::byte(retrans_ms >> (24 - 8 * i));
+  }
+  for (std::byte b : options) ra.push_back(b);
+  return ra;
+}
+
+std::vector<std::byte> source_link_option(mac_addr mac) {
+  std::vector<std::byte> o{std::byte{1}, std::byte{1}};
+  for (auto b : mac.octets) o.push_back(std::byte(b));
+  return o;
+}
+
+std::vector<std::byte> prefix_option(std::string_view prefix, bool on_link, bool autonomous, std::uint32_t valid,
+                                     std::uint32_t preferred) {
+  const auto p = *ipv6_prefix::parse(prefix);
+  std::vector<std::byte> o(32);
+  o[0] = std::byte{3};
+  o[1] = std::byte{4};
+  o[2] = std::byte{p.length};
+  o[3] = std::byte((on_link ? 0x80 : 0) | (autonomous ? 0x40 : 0));
+  for (int i = 0; i < 4; ++i) {
+    o[4 + i] = std::byte(valid >> (24 - 8 * i));
+    o[8 + i] = std::byte(preferred >> (24 - 8 * i));
+  }
+  for (int i = 0; i < 16; ++i) o[16 + i] = std::byte(p.address.octets[i]);
+  return o;
+}
+
+std::vector<std::byte> mtu_option(std::uint32_t mtu) {
+  std::vector<std::byte> o(8);
+  o[0] = std::byte{5};
+  o[1] = std::byte{1};
+  for (int i = 0; i < 4; ++i) o[4 + i] = std::byte(mtu >> (24 - 8 * i));
+  return o;
+}
+
+std::vector<std::byte> join(std::initializer_list<std::vector<std::byte>> parts) {
+  std::vector<std::byte> out;
+  for (const auto& p : parts)
+    for (std::byte b : p) out.push_back(b);
+  return out;
+}
+
+const ipv6_addr all_nodes = *ipv6_addr::parse("ff02::1");
+const ipv6_addr all_routers = *ipv6_addr::parse("ff02::2");
+
+// The NDP message of a sent frame, with its IPv6 header's addresses.
+struct sent_ndp {
+  ipv6_addr source, destination;
+  std::uint8_t type;
+  std::optional<mac_addr> source_link;
+  ipv6_addr target;
+};
+std::optional<sent_ndp> ndp_of(const recording_link::frame& f) {
+  auto p = ipv6_packet::parse(bytes(f.packet.data(), f.packet.size()));
+  if (!p || p->next_header() != ipv6_next::icmpv6) return std::nullopt;
+  auto m = icmpv6_packet::parse(p->payload(), p->source(), p->destination());
+  if (!m) return std::nullopt;
+  auto n = ndp_message::parse(*m, p->hop_limit(), p->source(), p->destination());
+  if (!n) return std::nullopt;
+  sent_ndp out{p->source(), p->destination(), n->type(), n->link_address(ndp_option::source_link_address), {}};
+  if (n->type() == icmpv6_type::neighbor_solicitation) out.target = n->target();
+  return out;
+}
+
+TEST_F(ipv6_fixture, router_solicitations_follow_the_link_local_address_and_stop_at_an_advertisement) {
+  boot();
+  layer.poll(t0 + 1100ms);  // within a second of DAD's end
+  ASSERT_EQ(layer.stats().tx_router_solicitations, 1u);
+  auto rs = ndp_of(link.sent.back());
+  ASSERT_TRUE(rs);
+  EXPECT_EQ(rs->type, icmpv6_type::router_solicitation);
+  EXPECT_EQ(rs->source, ll);
+  EXPECT_EQ(rs->destination, all_routers);
+  EXPECT_EQ(rs->source_link, our_mac);
+  EXPECT_EQ(link.sent.back().to, multicast_mac(all_routers));
+  layer.poll(t0 + 3s);
+  EXPECT_EQ(layer.stats().tx_router_solicitations, 1u);  // four seconds apart
+  layer.poll(t0 + 5200ms);
+  EXPECT_EQ(layer.stats().tx_router_solicitations, 2u);
+  feed(icmp_packet(peer, all_nodes, advertisement(64, 1800, 0, 0, source_link_option(peer_mac))), t0 + 6s);
+  layer.poll(t0 + 60s);
+  EXPECT_EQ(layer.stats().tx_router_solicitations, 2u);
+  EXPECT_EQ(layer.stats().rx_router_advertisements, 1u);
+}
+
+TEST_F(ipv6_fixture, solicitations_end_after_three_without_an_answer) {
+  boot();
+  for (int s = 1; s < 30; ++s) layer.poll(t0 + std::chrono::seconds(s));
+  EXPECT_EQ(layer.stats().tx_router_solicitations, 3u);
+  EXPECT_EQ(layer.poll_at(), mono_never);
+}
+
+TEST_F(ipv6_fixture, an_advertisement_forms_a_slaac_address_and_routes_off_link_packets_through_its_router) {
+  boot();
+  const auto ra = advertisement(
+      200, 1800, 30000, 1000,
+      join({source_link_option(peer_mac), prefix_option("2001:db8:1::/64", true, true, 86400, 14400), mtu_option(1400)}));
+  feed(icmp_packet(peer, all_nodes, ra), t0 + 2s);
+  ASSERT_EQ(layer.routes().routers().size(), 1u);
+  EXPECT_EQ(layer.routes().routers()[0].address, peer);
+  EXPECT_EQ(layer.hop_limit(), 200);
+  EXPECT_EQ(layer.routes().mtu(), 1400u);
+  ASSERT_EQ(layer.addresses().addresses().size(), 2u);
+  const ipv6_addr global = layer.addresses().addresses()[1].prefix.address;
+  const ipv6_prefix advertised{*ipv6_addr::parse("2001:db8:1::"), 64};
+  EXPECT_TRUE(advertised.contains(global));
+  EXPECT_FALSE(layer.addresses().usable(global));  // DAD first
+  layer.poll(t0 + 2s);
+  auto probe = ndp_of(link.sent.back());
+  ASSERT_TRUE(probe);
+  EXPECT_TRUE(probe->source.is_any());
+  EXPECT_EQ(probe->target, global);
+  layer.poll(t0 + 3s);
+  EXPECT_TRUE(layer.addresses().usable(global));
+
+  // Off-link: to the router's link address, from the global address, at
+  // the advertised hop limit.
+  const std::byte data[4] = {};
+  const bytes parts[1] = {bytes(data, 4)};
+  ASSERT_TRUE(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, parts, t0 + 4s));
+  EXPECT_EQ(link.sent.back().to, peer_mac);
+  auto out = ipv6_packet::parse(bytes(link.sent.back().packet.data(), link.sent.back().packet.size()));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->source(), global);
+  EXPECT_EQ(out->hop_limit(), 200);
+  // On-link: resolved directly, by solicitation of its own group.
+  ASSERT_TRUE(layer.send(*ipv6_addr::parse("2001:db8:1::7"), 17, parts, t0 + 4s));
+  auto ns = ndp_of(link.sent.back());
+  ASSERT_TRUE(ns);
+  EXPECT_EQ(ns->type, icmpv6_type::neighbor_solicitation);
+  EXPECT_EQ(ns->target, *ipv6_addr::parse("2001:db8:1::7"));
+  // Over the advertised MTU: refused, not sent.
+  std::vector<std::byte> big(1400 - 40 + 1);
+  const bytes big_parts[1] = {bytes(big.data(), big.size())};
+  EXPECT_EQ(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, big_parts, t0 + 4s).error(), ip_error::too_big);
+
+  // The router leaves (lifetime 0): off-link has no route; on-link still works.
+  feed(icmp_packet(peer, all_nodes, advertisement(0, 0, 0, 0, {})), t0 + 5s);
+  EXPECT_EQ(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, parts, t0 + 5s).error(), ip_error::no_route);
+  EXPECT_TRUE(layer.routes().on_link(*ipv6_addr::parse("2001:db8:1::7")));
+}
+
+TEST_F(ipv6_fixture, hostile_advertisements_are_dropped_or_bounded) {
+  boot();
+  const auto opts = join({prefix_option("2001:db8:1::/64", true, true, 86400, 14400)});
+  // Forwarded by a router (hop limit below 255), or from a global source.
+  feed(icmp_packet(peer, all_nodes, advertisement(64, 1800, 0, 0, opts), 254), t0 + 2s);
+  const ipv6_addr global_source = *ipv6_addr::parse("2001:db8::1");
+  auto from_global = icmp_packet(global_source, all_nodes, advertisement(64, 1800, 0, 0, opts));
+  layer.input(bytes(from_global.data(), from_global.size()), peer_mac, t0 + 2s);
+  // An option of length 0 (RFC 4861 §6.1.2: invalid).
+  auto zero_option = advertisement(64, 1800, 0, 0, {std::byte{1}, std::byte{0}, std::byte{}, std::byte{},
+                                                    std::byte{}, std::byte{}, std::byte{}, std::byte{}});
+  feed(icmp_packet(peer, all_nodes, zero_option), t0 + 2s);
+  EXPECT_EQ(layer.stats().rx_bad_ndp, 3u);
+  EXPECT_EQ(layer.stats().rx_router_advertisements, 0u);
+  EXPECT_TRUE(layer.routes().routers().empty());
+  EXPECT_EQ(layer.addresses().addresses().size(), 1u);
+  // A flood of prefixes and routers stays within the bounds.
+  for (int i = 0; i < 100; ++i) {
+    ipv6_addr router = peer;
+    router.octets[14] = std::uint8_t(i);
+    const std::string prefix = "2001:db8:" + std::to_string(i + 100) + "::/64";
+    feed(icmp_packet(router, all_nodes, advertisement(64, 1800, 0, 0, prefix_option(prefix, true, true, 600, 600))),
+         t0 + 3s);
+  }
+  EXPECT_EQ(layer.routes().routers().size(), router_list_config{}.max_routers);
+  EXPECT_EQ(layer.routes().prefixes().size(), router_list_config{}.max_prefixes);
+  EXPECT_LE(layer.addresses().addresses().size(), 8u);
+}
+
+TEST(ipv6_layer, a_configured_address_and_gateway_work_without_advertisements) {
+  recording_link link;
+  auto cfg = config();
+  cfg.accept_router_advertisements = false;
+  cfg.address = *ipv6_prefix::parse("2001:db8:5::2/64");
+  cfg.gateway = peer;
+  ipv6_layer layer(link, cfg);
+  layer.start(t0);
+  layer.poll(t0);
+  layer.poll(t0 + 1s);
+  EXPECT_TRUE(layer.addresses().usable(*ipv6_addr::parse("2001:db8:5::2")));
+  for (int s = 2; s < 20; ++s) layer.poll(t0 + std::chrono::seconds(s));
+  EXPECT_EQ(layer.stats().tx_router_solicitations, 0u);
+  // Advertisements are counted and ignored.
+  const auto ra = advertisement(64, 1800, 0, 0, prefix_option("2001:db8:1::/64", true, true, 86400, 14400));
+  auto p = icmp_packet(*ipv6_addr::parse("fe80::9"), all_nodes, ra);
+  layer.input(bytes(p.data(), p.size()), peer_mac, t0 + 20s);
+  EXPECT_EQ(layer.stats().rx_router_advertisements_ignored, 1u);
+  EXPECT_EQ(layer.addresses().addresses().size(), 2u);
+  // Off-link goes through the gateway, which is resolved first.
+  const std::byte data[4] = {};
+  const bytes parts[1] = {bytes(data, 4)};
+  ASSERT_TRUE(layer.send(*ipv6_addr::parse("2001:db8:77::1"), 17, parts, t0 + 21s));
+  auto ns = ndp_of(link.sent.back());
+  ASSERT_TRUE(ns);
+  EXPECT_EQ(ns->target, peer);
+  EXPECT_EQ(ns->destination, solicited_node(peer));
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
 #include <fata/core/result.hpp>
+#include <fata/core/time.hpp>
 #include <fata/net/wire/error.hpp>
 
 namespace fata::net::wire {
@@ -112,6 +113,13 @@ struct ndp_prefix_info {
   std::uint32_t valid_lifetime = 0;      // seconds; 0xffffffff: infinite
   std::uint32_t preferred_lifetime = 0;
 };
+
+// When an NDP lifetime of `seconds` from `now` ends (RFC 4861 §4.6.2:
+// 0xffffffff is infinite).
+inline mono_time ndp_lifetime_end(mono_time now, std::uint32_t seconds) {
+  if (seconds == 0xffffffffu) return mono_never;
+  return saturating_add(now, std::chrono::seconds(seconds));
+}
 
 class ndp_message {
  public:

@@ -47,10 +47,12 @@ struct keys {
                             "(RFC 5227; 0: none)",
                             "NETWORK"};
   key<std::string> interface{"interface", "tap0", "TAP device of the direct stack", "NETWORK"};
-  key<bool> ipv6{"ipv6-link-local", false,
-                 "IPv6 on the link, work in progress: a link-local address (RFC 7217, checked by DAD), "
-                 "neighbour discovery and echo",
-                 "NETWORK"};
+  key<ipv6_assignment> ipv6{"ipv6", ipv6_assignment{},
+                            "IPv6 of the direct stack, work in progress (no transports yet): none; auto (a "
+                            "link-local address and SLAAC from router advertisements); or ADDR/PREFIX besides",
+                            "NETWORK"};
+  key<ipv6_addr> ipv6_gateway{"ipv6-gateway", ipv6_addr::any(),
+                              "IPv6 default router of the direct stack (:: for none: only advertised ones)", "NETWORK"};
   key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
   key<duration> run_for{"run-for", duration::zero(),
                         "Stop the service after this long (0: run until stopped)", "NETWORK"};
@@ -76,7 +78,7 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes, *k.ipv6);
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes, *k.ipv6, *k.ipv6_gateway);
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());
