@@ -15,6 +15,7 @@
 
 #include <fata/core/bytes.hpp>
 #include <fata/core/time.hpp>
+#include <fata/net/token_bucket.hpp>
 #include <fata/net/transport.hpp>
 
 namespace fata::net {
@@ -40,20 +41,6 @@ struct icmpv4_stats {
   std::uint64_t tx_unreachable = 0;
   std::uint64_t rate_limited = 0;
   std::uint64_t tx_failed = 0;
-};
-
-// A token bucket: `rate` tokens a second up to `burst`; time passed in.
-class token_bucket {
- public:
-  token_bucket(std::uint32_t rate, std::uint32_t burst) : _rate(rate), _burst(burst), _tokens(burst) {}
-  bool take(mono_time now);
-
- private:
-  std::uint32_t _rate;
-  std::uint32_t _burst;
-  double _tokens;
-  mono_time _last{};
-  bool _started = false;
 };
 
 class icmpv4_layer final : public ipv4_input {

@@ -7,8 +7,9 @@
 // (net/slaac.hpp) or configured, each through DAD; Neighbor Discovery
 // (answering solicitations for our addresses, resolving next hops through
 // the NUD cache of net/ndp.hpp); next hops per RFC 4861 §5.2; ICMPv6
-// echo. Not yet: fragments (dropped and counted), MLD, redirects (counted,
-// ignored), ICMPv6 errors, and transports above it.
+// echo (replies drawn from a token bucket, as ICMPv4's). Not yet:
+// fragments (dropped and counted), MLD, redirects (counted, ignored),
+// ICMPv6 errors, and transports above it.
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -37,6 +38,7 @@
 #include <fata/net/ndp.hpp>
 #include <fata/net/router_list.hpp>
 #include <fata/net/slaac.hpp>
+#include <fata/net/token_bucket.hpp>
 #include <fata/net/transport.hpp>
 
 namespace fata::net {
@@ -61,6 +63,9 @@ struct ipv6_config {
   router_list_config routes;
   unsigned dad_transmits = 1;     // RFC 4862 §5.1 DupAddrDetectTransmits
   std::uint8_t hop_limit = 64;    // until an advertisement sets one
+  // Echo replies draw from a token bucket, as ICMPv4's do.
+  std::uint32_t echo_per_second = 10000;
+  std::uint32_t echo_burst = 1000;
   // Router discovery: learn routers, prefixes and SLAAC addresses from
   // advertisements (off: only the configured address and gateway).
   bool accept_router_advertisements = true;
@@ -82,6 +87,7 @@ struct ipv6_stats {
   std::uint64_t rx_bad_ndp = 0;
   std::uint64_t rx_echo_requests = 0;
   std::uint64_t tx_echo_replies = 0;
+  std::uint64_t echo_rate_limited = 0;
   std::uint64_t rx_solicitations = 0;
   std::uint64_t rx_advertisements = 0;
   std::uint64_t tx_advertisements = 0;
@@ -154,6 +160,7 @@ class ipv6_layer final : private ndp_sink {
   router_list _routes;
   std::vector<dad_run> _dad;
   std::uint8_t _hop_limit;
+  token_bucket _echo;
   // Router solicitations: how many went out, when the next one does
   // (mono_never: none due, before the link-local address or after an
   // advertisement).

@@ -288,6 +288,7 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.rx_bad_ndp", s.rx_bad_ndp);
     line(out, "ipv6.rx_echo_requests", s.rx_echo_requests);
     line(out, "ipv6.tx_echo_replies", s.tx_echo_replies);
+    line(out, "ipv6.echo_rate_limited", s.echo_rate_limited);
     line(out, "ipv6.rx_solicitations", s.rx_solicitations);
     line(out, "ipv6.rx_advertisements", s.rx_advertisements);
     line(out, "ipv6.tx_solicitations", s.tx_solicitations);

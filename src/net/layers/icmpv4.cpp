@@ -12,21 +12,6 @@ using wire::icmpv4_packet;
 using wire::icmpv4_repr;
 namespace icmp_type = wire::icmpv4_type;
 
-bool token_bucket::take(mono_time now) {
-  if (!_started) {
-    _started = true;
-    _last = now;
-  }
-  if (now > _last) {
-    const double elapsed = std::chrono::duration<double>(now - _last).count();
-    _tokens = std::min<double>(_burst, _tokens + elapsed * _rate);
-    _last = now;
-  }
-  if (_tokens < 1.0) return false;
-  _tokens -= 1.0;
-  return true;
-}
-
 icmpv4_layer::icmpv4_layer(ipv4_layer& ip, icmpv4_config cfg)
     : _ip(&ip), _echo(cfg.echo_per_second, cfg.echo_burst),
       _errors(cfg.errors_per_second, cfg.errors_burst) {}

@@ -32,7 +32,8 @@ ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
       _addresses({_cfg.secret, link.mac()}),
       _neighbors(_cfg.ndp),
       _routes(_cfg.routes, link.mtu()),
-      _hop_limit(_cfg.hop_limit) {}
+      _hop_limit(_cfg.hop_limit),
+      _echo(_cfg.echo_per_second, _cfg.echo_burst) {}
 
 void ipv6_layer::start(mono_time now) {
   _link.join(wire::multicast_mac(all_nodes));
@@ -112,6 +113,10 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
       // From the address asked, or our link-local for a group.
       const ipv6_addr from = destination.is_multicast() ? link_local().value_or(ipv6_addr::any()) : destination;
       if (from.is_any() || !_addresses.usable(from)) return;
+      if (!_echo.take(now)) {
+        ++_stats.echo_rate_limited;
+        return;
+      }
       const auto reply = icmpv6_repr::echo(icmp::echo_reply, m->echo_ident(), m->echo_sequence(), m->data());
       if (reply.buffer_len() > _scratch.size()) return;
       mut_bytes out(_scratch.data(), reply.buffer_len());

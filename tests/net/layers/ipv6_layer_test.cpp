@@ -391,4 +391,32 @@ TEST(ipv6_layer, a_configured_address_and_gateway_work_without_advertisements) {
   EXPECT_EQ(ns->destination, solicited_node(peer));
 }
 
+TEST(ipv6_layer, echo_replies_past_the_token_bucket_are_counted_not_sent) {
+  recording_link link;
+  auto cfg = config();
+  cfg.echo_per_second = 10;
+  cfg.echo_burst = 3;
+  cfg.accept_router_advertisements = false;
+  ipv6_layer layer(link, cfg);
+  layer.start(t0);
+  layer.poll(t0);
+  layer.poll(t0 + 1s);
+  const ipv6_addr ll = *layer.link_local();
+  // Known first, so that replies go out at once.
+  auto ns = icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac));
+  layer.input(bytes(ns.data(), ns.size()), peer_mac, t0 + 1s);
+  for (int i = 0; i < 5; ++i) {
+    std::vector<std::byte> echo(8);
+    icmpv6_repr::echo(icmpv6_type::echo_request, 1, std::uint16_t(i), {}).emit(mut_bytes(echo.data(), echo.size()), peer,
+                                                                                ll);
+    std::vector<std::byte> p(48);
+    ipv6_repr h{peer, ll, ipv6_next::icmpv6, 64, 0, 0, echo.size()};
+    h.emit(mut_bytes(p.data(), p.size()));
+    std::copy(echo.begin(), echo.end(), p.begin() + 40);
+    layer.input(bytes(p.data(), p.size()), peer_mac, t0 + 2s);
+  }
+  EXPECT_EQ(layer.stats().tx_echo_replies, 3u);
+  EXPECT_EQ(layer.stats().echo_rate_limited, 2u);
+}
+
 }  // namespace
