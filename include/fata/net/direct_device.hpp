@@ -93,13 +93,14 @@ inline void format_value(format_sink& sink, const format_spec& spec, const ipv6_
 template <sig::netif Netif>
 result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(
     Netif nic, ipv4_assignment address, ipv4_addr gateway, dhcpv4_client_config dhcp = {}, ipv6_assignment ipv6 = {},
-    ipv6_addr ipv6_gateway = ipv6_addr::any()) {
+    ipv6_addr ipv6_gateway = ipv6_addr::any(), bool accept_router_advertisements = true) {
   host_config cfg;
   if (ipv6.how != ipv6_assignment::mode::none) {
     // RFC 7217's key, new at each boot until an image can keep one.
     cfg.ipv6 = true;
     if (ipv6.how == ipv6_assignment::mode::fixed) cfg.ipv6_cfg.address = ipv6.address;
     if (!ipv6_gateway.is_any()) cfg.ipv6_cfg.gateway = ipv6_gateway;
+    cfg.ipv6_cfg.accept_router_advertisements = accept_router_advertisements;
     cfg.ipv6_cfg.secret.resize(16);
     (void)platform::random_bytes(std::span<std::byte>(cfg.ipv6_cfg.secret));
     std::array<std::byte, 8> seed{};
@@ -131,10 +132,12 @@ result<direct_stack<Netif, default_tcp>, sig::stack_error> open_direct(Netif nic
                                                                        ipv4_addr gateway,
                                                                        unsigned dhcp_arp_probes,
                                                                        ipv6_assignment ipv6 = {},
-                                                                       ipv6_addr ipv6_gateway = ipv6_addr::any()) {
+                                                                       ipv6_addr ipv6_gateway = ipv6_addr::any(),
+                                                                       bool accept_router_advertisements = true) {
   dhcpv4_client_config dhcp;
   dhcp.probes = dhcp_arp_probes;
-  return open_direct(std::move(nic), address, gateway, std::move(dhcp), ipv6, ipv6_gateway);
+  return open_direct(std::move(nic), address, gateway, std::move(dhcp), ipv6, ipv6_gateway,
+                     accept_router_advertisements);
 }
 
 // Waits until a DHCP stack holds an address (at once for a static one;

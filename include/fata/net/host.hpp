@@ -128,6 +128,7 @@ class host final : private dhcpv4_client_sink {
   // The IPv6 addresses and routers logged (each once while it lasts).
   std::vector<ipv6_addr> _ip6_logged_addresses;
   std::vector<ipv6_addr> _ip6_logged_routers;
+  std::vector<ipv6_addr> _ip6_logged_duplicates;
   udp_endpoint* _dhcp_port = nullptr;
   bool _releasing = false;
   std::uint64_t _signature = 0;

@@ -141,6 +141,19 @@ void host::log_ipv6_changes() {
       ipv6_log.info("address {}/{} ({}, duplicate address detection passed)", ip, a.prefix.length,
                     a.autoconfigured ? "SLAAC" : "configured");
   }
+  std::erase_if(_ip6_logged_duplicates, [&](const ipv6_addr& a) {
+    const auto* x = addresses.find(a);
+    return !x || x->what != address_list::state::duplicate;
+  });
+  for (const auto& a : addresses.addresses()) {
+    if (a.what != address_list::state::duplicate ||
+        std::find(_ip6_logged_duplicates.begin(), _ip6_logged_duplicates.end(), a.prefix.address) !=
+            _ip6_logged_duplicates.end())
+      continue;
+    _ip6_logged_duplicates.push_back(a.prefix.address);
+    ipv6_log.warn("address {} is held by another host on the link (duplicate address detection): not used",
+                  a.prefix.address);
+  }
   const auto& routers = _ip6->routes().routers();
   const auto listed = [&](const ipv6_addr& r) {
     return std::any_of(routers.begin(), routers.end(), [&](const router_list::router& x) { return x.address == r; });

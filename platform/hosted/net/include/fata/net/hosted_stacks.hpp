@@ -53,6 +53,9 @@ struct keys {
                             "NETWORK"};
   key<ipv6_addr> ipv6_gateway{"ipv6-gateway", ipv6_addr::any(),
                               "IPv6 default router of the direct stack (:: for none: only advertised ones)", "NETWORK"};
+  key<bool> accept_ra{"accept-router-advertisements", true,
+                      "With --ipv6: learn routers, prefixes and SLAAC addresses from router advertisements",
+                      "NETWORK"};
   key<bool> stats{"net-stats", false, "Print the network counters at exit", "NETWORK"};
   key<duration> run_for{"run-for", duration::zero(),
                         "Stop the service after this long (0: run until stopped)", "NETWORK"};
@@ -78,7 +81,7 @@ task<int> run_direct(Service service) {
     hosted_net_log().error("cannot open TAP device {}: {}", *k.interface, nic.error());
     co_return 1;
   }
-  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes, *k.ipv6, *k.ipv6_gateway);
+  auto s = open_direct(std::move(*nic), *k.ipv4, *k.gateway, *k.dhcp_probes, *k.ipv6, *k.ipv6_gateway, *k.accept_ra);
   if (!s) co_return 1;
   hosted_net_log().info("direct stack on {} as {} (MAC {}, MTU {})", *k.interface, *k.ipv4,
                         s->netif().mac(), s->netif().mtu());
