@@ -7,9 +7,15 @@
 // (net/slaac.hpp) or configured, each through DAD; Neighbor Discovery
 // (answering solicitations for our addresses, resolving next hops through
 // the NUD cache of net/ndp.hpp); next hops per RFC 4861 §5.2; ICMPv6
-// echo (replies drawn from a token bucket, as ICMPv4's). Not yet:
-// fragments (dropped and counted), MLD, redirects (counted, ignored),
-// ICMPv6 errors, and transports above it.
+// echo (replies drawn from a token bucket, as ICMPv4's); Parameter
+// Problem errors (RFC 4443 §3.4) for extension headers RFC 8200 §4 says
+// to report and for an unknown next header, under RFC 4443 §2.4's rules
+// (none about a multicast packet but for an unrecognised option of type
+// 10xxxxxx, none to an address that is not one host's, as much of the
+// packet quoted as fits 1280 bytes, from a token bucket of their own).
+// Not yet: fragments (dropped and counted), MLD, redirects (counted,
+// ignored), and transports above it (so UDP and TCP get Parameter
+// Problem, unknown next header, as from a host without them).
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -39,6 +45,7 @@
 #include <fata/net/router_list.hpp>
 #include <fata/net/slaac.hpp>
 #include <fata/net/token_bucket.hpp>
+#include <fata/net/wire/ipv6.hpp>
 #include <fata/net/transport.hpp>
 
 namespace fata::net {
@@ -66,6 +73,8 @@ struct ipv6_config {
   // Echo replies draw from a token bucket, as ICMPv4's do.
   std::uint32_t echo_per_second = 10000;
   std::uint32_t echo_burst = 1000;
+  std::uint32_t errors_per_second = 100;
+  std::uint32_t errors_burst = 20;
   // Router discovery: learn routers, prefixes and SLAAC addresses from
   // advertisements (off: only the configured address and gateway).
   bool accept_router_advertisements = true;
@@ -88,6 +97,9 @@ struct ipv6_stats {
   std::uint64_t rx_echo_requests = 0;
   std::uint64_t tx_echo_replies = 0;
   std::uint64_t echo_rate_limited = 0;
+  std::uint64_t rx_no_next_header = 0;  // next header 59: nothing to deliver
+  std::uint64_t tx_parameter_problems = 0;
+  std::uint64_t errors_rate_limited = 0;
   std::uint64_t rx_solicitations = 0;
   std::uint64_t rx_advertisements = 0;
   std::uint64_t tx_advertisements = 0;
@@ -145,6 +157,12 @@ class ipv6_layer final : private ndp_sink {
   void on_advertisement(const wire::ndp_message& n, mono_time now);
   void on_router_advertisement(const ipv6_addr& source, const wire::ndp_message& n, mono_time now);
   void send_router_solicitation();
+  // RFC 4443 §3.4 about `offending`, if §2.4 allows one.
+  void send_parameter_problem(const wire::ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
+                              bool allowed_to_multicast, mono_time now);
+  // send() from a chosen source.
+  result<void, ip_error> send_from(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t next_header,
+                                   std::span<const bytes> parts, mono_time now);
   // Where a packet to `destination` goes on the link (RFC 4861 §5.2).
   std::optional<ipv6_addr> next_hop(const ipv6_addr& destination, mono_time now);
   void conflict(const ipv6_addr& a, mono_time now);
@@ -161,6 +179,7 @@ class ipv6_layer final : private ndp_sink {
   std::vector<dad_run> _dad;
   std::uint8_t _hop_limit;
   token_bucket _echo;
+  token_bucket _errors;
   // Router solicitations: how many went out, when the next one does
   // (mono_never: none due, before the link-local address or after an
   // advertisement).

@@ -302,6 +302,9 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.rx_echo_requests", s.rx_echo_requests);
     line(out, "ipv6.tx_echo_replies", s.tx_echo_replies);
     line(out, "ipv6.echo_rate_limited", s.echo_rate_limited);
+    line(out, "ipv6.rx_no_next_header", s.rx_no_next_header);
+    line(out, "ipv6.tx_parameter_problems", s.tx_parameter_problems);
+    line(out, "ipv6.errors_rate_limited", s.errors_rate_limited);
     line(out, "ipv6.rx_solicitations", s.rx_solicitations);
     line(out, "ipv6.rx_advertisements", s.rx_advertisements);
     line(out, "ipv6.tx_solicitations", s.tx_solicitations);

@@ -33,7 +33,8 @@ ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
       _neighbors(_cfg.ndp),
       _routes(_cfg.routes, link.mtu()),
       _hop_limit(_cfg.hop_limit),
-      _echo(_cfg.echo_per_second, _cfg.echo_burst) {}
+      _echo(_cfg.echo_per_second, _cfg.echo_burst),
+      _errors(_cfg.errors_per_second, _cfg.errors_burst) {}
 
 void ipv6_layer::start(mono_time now) {
   _link.join(wire::multicast_mac(all_nodes));
@@ -85,14 +86,26 @@ void ipv6_layer::input(bytes packet, mac_addr link_source, mono_time now) {
   auto chain = wire::walk_extension_headers(*p);
   if (!chain) {
     ++_stats.rx_bad_chain;
+    const wire::ipv6_chain_problem& problem = chain.error();
+    if (problem.send_icmp)
+      send_parameter_problem(*p, problem.icmp_code, problem.pointer,
+                             problem.what == wire::ipv6_chain_problem::kind::unknown_option && !problem.not_if_multicast,
+                             now);
     return;
   }
   if (chain->fragment) {
     ++_stats.rx_fragments_dropped;
     return;
   }
+  if (chain->protocol == wire::ipv6_next::none) {
+    ++_stats.rx_no_next_header;
+    return;
+  }
   if (chain->protocol != wire::ipv6_next::icmpv6) {
+    // RFC 8200 §4: an unrecognised Next Header is Parameter Problem code 1
+    // at the byte that named it.
     ++_stats.rx_unknown_protocol;
+    send_parameter_problem(*p, 1, chain->next_pointer, false, now);
     return;
   }
   ++_stats.rx_delivered;
@@ -122,7 +135,7 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
       mut_bytes out(_scratch.data(), reply.buffer_len());
       reply.emit(out, from, source);
       const bytes parts[1] = {out};
-      if (send(source, wire::ipv6_next::icmpv6, parts, now)) ++_stats.tx_echo_replies;
+      if (send_from(from, source, wire::ipv6_next::icmpv6, parts, now)) ++_stats.tx_echo_replies;
       return;
     }
     case icmp::neighbor_solicitation:
@@ -223,6 +236,32 @@ void ipv6_layer::on_router_advertisement(const ipv6_addr& source, const ndp_mess
   });
 }
 
+void ipv6_layer::send_parameter_problem(const ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
+                                        bool allowed_to_multicast, mono_time now) {
+  // RFC 4443 §2.4 (e): not to a source that names no single host, not
+  // about a multicast packet (but for the one exception the caller says).
+  const ipv6_addr to = offending.source();
+  if (to.is_any() || to.is_multicast()) return;
+  if (offending.destination().is_multicast() && !allowed_to_multicast) return;
+  if (!_errors.take(now)) {
+    ++_stats.errors_rate_limited;
+    return;
+  }
+  std::optional<ipv6_addr> from;
+  if (!offending.destination().is_multicast() && _addresses.usable(offending.destination()))
+    from = offending.destination();
+  else from = _addresses.source_for(to);
+  if (!from) return;
+  // §2.4 (c): as much of the packet as fits in the minimum MTU.
+  constexpr std::size_t max_quoted = 1280 - ipv6_packet::header_len - icmpv6_packet::header_len;
+  const bytes raw = offending.raw();
+  const icmpv6_repr msg{icmp::parameter_problem, code, pointer, raw.sub(0, std::min(raw.size(), max_quoted))};
+  mut_bytes out(_scratch.data(), msg.buffer_len());
+  msg.emit(out, *from, to);
+  const bytes parts[1] = {out};
+  if (send_from(*from, to, wire::ipv6_next::icmpv6, parts, now)) ++_stats.tx_parameter_problems;
+}
+
 void ipv6_layer::send_router_solicitation() {
   // RFC 4861 §6.3.7: from the link-local address, with our link address.
   auto source = link_local();
@@ -267,6 +306,16 @@ result<void, ip_error> ipv6_layer::send_icmp(const ipv6_addr& source, const ipv6
 
 result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8_t next_header,
                                         std::span<const bytes> parts, mono_time now) {
+  auto source = _addresses.source_for(destination);
+  if (!source) {
+    ++_stats.tx_no_route;
+    return unexpected(ip_error::no_route);
+  }
+  return send_from(*source, destination, next_header, parts, now);
+}
+
+result<void, ip_error> ipv6_layer::send_from(const ipv6_addr& source, const ipv6_addr& destination,
+                                             std::uint8_t next_header, std::span<const bytes> parts, mono_time now) {
   // Multicast beyond the link would need MLD and a multicast router.
   if (destination.is_multicast() && (destination.octets[1] & 0x0f) > 2) {
     ++_stats.tx_no_route;
@@ -278,11 +327,6 @@ result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8
     ++_stats.tx_no_route;
     return unexpected(ip_error::no_route);
   }
-  auto source = _addresses.source_for(destination);
-  if (!source) {
-    ++_stats.tx_no_route;
-    return unexpected(ip_error::no_route);
-  }
   std::size_t payload = 0;
   for (bytes b : parts) payload += b.size();
   if (ipv6_packet::header_len + payload > _routes.mtu()) {
@@ -291,7 +335,7 @@ result<void, ip_error> ipv6_layer::send(const ipv6_addr& destination, std::uint8
   }
   std::array<std::byte, ipv6_packet::header_len> header{};
   ipv6_repr h;
-  h.source = *source;
+  h.source = source;
   h.destination = destination;
   h.next_header = next_header;
   h.hop_limit = destination.is_multicast() ? 1 : _hop_limit;

@@ -419,4 +419,93 @@ TEST(ipv6_layer, echo_replies_past_the_token_bucket_are_counted_not_sent) {
   EXPECT_EQ(layer.stats().echo_rate_limited, 2u);
 }
 
+// A packet from `peer` to `destination` of next header `next` and `payload`.
+std::vector<std::byte> raw_packet(const ipv6_addr& destination, std::uint8_t next, std::vector<std::byte> payload,
+                                  const ipv6_addr& source = peer) {
+  std::vector<std::byte> p(40 + payload.size());
+  ipv6_repr h{source, destination, next, 64, 0, 0, payload.size()};
+  h.emit(mut_bytes(p.data(), p.size()));
+  std::copy(payload.begin(), payload.end(), p.begin() + 40);
+  return p;
+}
+
+// A destination options header carrying one option of `type` (4 bytes of
+// data), followed by no next header.
+std::vector<std::byte> destination_options(std::uint8_t type) {
+  return {std::byte{ipv6_next::none}, std::byte{0}, std::byte{type}, std::byte{4},
+          std::byte{}, std::byte{}, std::byte{}, std::byte{}};
+}
+
+struct sent_error {
+  ipv6_addr source, destination;
+  std::uint8_t type, code;
+  std::uint32_t pointer;
+  std::vector<std::byte> quoted;
+};
+std::optional<sent_error> error_of(const recording_link::frame& f) {
+  auto p = ipv6_packet::parse(bytes(f.packet.data(), f.packet.size()));
+  if (!p || p->next_header() != ipv6_next::icmpv6) return std::nullopt;
+  auto m = icmpv6_packet::parse(p->payload(), p->source(), p->destination());
+  if (!m || m->type() >= 128) return std::nullopt;
+  return sent_error{p->source(), p->destination(), m->type(), m->code(), m->pointer(),
+                    std::vector<std::byte>(m->data().data(), m->data().data() + m->data().size())};
+}
+
+TEST_F(ipv6_fixture, an_unknown_next_header_gets_parameter_problem_code_1_quoting_the_packet) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);  // peer known
+  const auto udp = raw_packet(ll, ipv6_next::udp, std::vector<std::byte>(12, std::byte{7}));
+  const std::size_t before = link.sent.size();
+  feed(udp, t0 + 3s);
+  ASSERT_EQ(link.sent.size(), before + 1);
+  EXPECT_EQ(link.sent.back().to, peer_mac);
+  auto e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type, icmpv6_type::parameter_problem);
+  EXPECT_EQ(e->code, 1);
+  EXPECT_EQ(e->pointer, 6u);  // the IPv6 header's Next Header byte
+  EXPECT_EQ(e->source, ll);
+  EXPECT_EQ(e->destination, peer);
+  EXPECT_EQ(e->quoted, udp);
+  EXPECT_EQ(layer.stats().tx_parameter_problems, 1u);
+  // Next header 59 is nothing to deliver, not an error.
+  feed(raw_packet(ll, ipv6_next::none, {}), t0 + 3s);
+  EXPECT_EQ(layer.stats().rx_no_next_header, 1u);
+  EXPECT_EQ(link.sent.size(), before + 1);
+}
+
+TEST_F(ipv6_fixture, no_error_about_multicast_or_to_the_unspecified_address_but_for_an_option_of_type_10) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  const std::size_t before = link.sent.size();
+  feed(raw_packet(all_nodes, ipv6_next::udp, std::vector<std::byte>(8)), t0 + 3s);
+  feed(raw_packet(ll, ipv6_next::udp, std::vector<std::byte>(8), ipv6_addr::any()), t0 + 3s);
+  // 11xxxxxx: discard, report unless multicast.
+  feed(raw_packet(all_nodes, ipv6_next::destination_options, destination_options(0xc0)), t0 + 3s);
+  EXPECT_EQ(link.sent.size(), before);
+  // 10xxxxxx: discard and report, multicast or not (RFC 4443 §2.4 (e.3)).
+  feed(raw_packet(all_nodes, ipv6_next::destination_options, destination_options(0x80)), t0 + 3s);
+  ASSERT_EQ(link.sent.size(), before + 1);
+  auto e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, 2);
+  EXPECT_EQ(e->pointer, 42u);  // the option's type byte
+  EXPECT_EQ(e->source, ll);    // not the group it was sent to
+  feed(raw_packet(ll, ipv6_next::destination_options, destination_options(0xc0)), t0 + 3s);
+  ASSERT_EQ(link.sent.size(), before + 2);
+  EXPECT_EQ(error_of(link.sent.back())->code, 2);
+}
+
+TEST_F(ipv6_fixture, errors_quote_at_most_what_fits_1280_bytes_and_are_rate_limited) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  feed(raw_packet(ll, ipv6_next::udp, std::vector<std::byte>(1400)), t0 + 3s);
+  auto e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->quoted.size(), 1280u - 40 - 8);
+  for (int i = 0; i < 40; ++i) feed(raw_packet(ll, ipv6_next::tcp, std::vector<std::byte>(20)), t0 + 3s);
+  EXPECT_EQ(layer.stats().tx_parameter_problems, ipv6_config{}.errors_burst);
+  EXPECT_EQ(layer.stats().errors_rate_limited, 41u - ipv6_config{}.errors_burst);
+}
+
 }  // namespace
