@@ -180,7 +180,7 @@ class website {
 
   static fata::task<void> tls_connection(website* self, typename Stack::tcp_flow flow,
                                          fata::http::connection_slot slot) {
-    const fata::sig::ipv4_endpoint remote = flow.remote();
+    const fata::sig::ip_endpoint remote = flow.remote();
     // The handshake can be shed when it is slow and the table full.
     slot.attach(co_await fata::current_cancel_state());
     // Handshake flights and responses are written whole (see http::server).
@@ -209,7 +209,7 @@ class website {
       }
       // A TLS session costs its engine's memory on top of the connection.
       auto slot = self->_connections->admit(fata::loop::current().now(), fata::tls::session_memory(),
-                                            f->remote().address.value);
+                                            fata::peer_key(f->remote().address));
       if (!slot) {
         fata::http::close_in(group, std::move(*f));
         continue;

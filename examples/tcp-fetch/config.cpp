@@ -8,7 +8,9 @@
 using namespace fata::config;
 
 void configure() {
-  auto server = key<fata::ipv4_addr>("server", fata::ipv4_addr(10, 0, 0, 1), "Server address");
+  auto server = key<std::vector<fata::ip_addr>>("server", std::vector<fata::ip_addr>{fata::ipv4_addr(10, 0, 0, 1)},
+                                                "Server addresses, IPv4 or IPv6, tried in Happy Eyeballs order "
+                                                "(RFC 8305)");
   auto server_port = key<fata::port>("server-port", fata::port(7), "Server TCP port");
   auto send = key<std::uint64_t>("send", 0, "Bytes to send before reading (a fixed pattern)");
   libraries({"fata::bearssl"});

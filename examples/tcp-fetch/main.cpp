@@ -10,7 +10,9 @@
 
 namespace {
 
-fata::key<fata::ipv4_addr> server_key{"server", fata::ipv4_addr(10, 0, 0, 1), "Server address"};
+fata::key<std::vector<fata::ip_addr>> server_key{
+    "server", std::vector<fata::ip_addr>{fata::ipv4_addr(10, 0, 0, 1)},
+    "Server addresses, IPv4 or IPv6, tried in Happy Eyeballs order (RFC 8305)"};
 fata::key<fata::port> server_port_key{"server-port", fata::port(7), "Server TCP port"};
 fata::key<std::uint64_t> send_key{"send", 0, "Bytes to send before reading (a fixed pattern)"};
 

@@ -1,4 +1,6 @@
-// tcp-fetch: a TCP client. Connects to the server, sends `send` bytes of a
+// tcp-fetch: a TCP client. Connects to the server (the first of its
+// addresses to answer, IPv6 and IPv4 tried in Happy Eyeballs order, RFC
+// 8305: net/happy_eyeballs.hpp), sends `send` bytes of a
 // fixed pattern (then half-closes), reads everything the server sends until
 // it closes, and prints the byte count and SHA-256 (BearSSL) of what it
 // received: `received N bytes sha256 HEX`. The unikernel is a class
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <span>
 #include <vector>
 
 #include <bearssl.h>
@@ -19,6 +22,7 @@
 #include <fata/core/join.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
+#include <fata/net/happy_eyeballs.hpp>
 #include <fata/platform/abi.hpp>
 #include <fata/sig/stack.hpp>
 
@@ -61,14 +65,16 @@ fata::task<bool> receive_all(Flow* flow, br_sha256_context* sha, std::uint64_t* 
 
 template <fata::sig::stackv4 Stack>
 struct tcp_fetch {
-  fata::task<int> start(Stack& stack, const fata::ipv4_addr& server, const fata::port& server_port,
+  fata::task<int> start(Stack& stack, const std::vector<fata::ip_addr>& servers, const fata::port& server_port,
                         const std::uint64_t& send) {
-    const fata::sig::ipv4_endpoint remote{server, server_port};
-    auto flow = co_await stack.tcp_connect(remote);
+    std::vector<fata::sig::ip_endpoint> endpoints;
+    for (const fata::ip_addr& a : servers) endpoints.push_back({a, server_port});
+    auto flow = co_await fata::net::connect_happily(stack, std::span<const fata::sig::ip_endpoint>(endpoints));
     if (!flow) {
-      tcp_fetch_log.error("connect to {}: {}", remote, flow.error());
+      tcp_fetch_log.error("connect to {} address(es) on port {}: {}", endpoints.size(), server_port, flow.error());
       co_return 1;
     }
+    tcp_fetch_log.info("connected to {}", flow->remote());
     br_sha256_context sha;
     br_sha256_init(&sha);
     std::uint64_t received = 0;

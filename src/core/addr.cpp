@@ -209,4 +209,19 @@ void format_value(format_sink& sink, const format_spec& spec, const ipv6_prefix&
   format_padded(sink, spec, format_into(buf, "{}/{}", p.address, p.length), false);
 }
 
+
+std::optional<ip_addr> ip_addr::parse(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) {
+    if (auto a = ipv4_addr::parse(text)) return ip_addr(*a);
+    return std::nullopt;
+  }
+  if (auto a = ipv6_addr::parse(text)) return ip_addr(*a);
+  return std::nullopt;
+}
+
+void format_value(format_sink& sink, const format_spec& spec, const ip_addr& a) {
+  if (a.is_v4()) format_value(sink, spec, a.v4());
+  else format_value(sink, spec, a.v6());
+}
+
 }  // namespace fata

@@ -115,11 +115,11 @@ bool pipe_end::at_end() const {
 
 const pipe_stats& pipe_end::stats() const { return _state->stats; }
 
-sig::ipv4_endpoint pipe_end::local() const {
+sig::ip_endpoint pipe_end::local() const {
   return _side == 0 ? _state->options.first : _state->options.second;
 }
 
-sig::ipv4_endpoint pipe_end::remote() const {
+sig::ip_endpoint pipe_end::remote() const {
   return _side == 0 ? _state->options.second : _state->options.first;
 }
 

@@ -1,7 +1,7 @@
 // Fuzz target: the TCP layer's connection table (tcp::layer with its
-// coroutine glue, on a virtual clock, behind a recording IPv4 output), fed
-// segments from a few 4-tuples, time steps and user actions decoded from
-// the input. The layer listens on port 80 with a tiny table
+// coroutine glue, on a virtual clock, behind a recording IP output), fed
+// segments from a few 4-tuples of both families (the odd ones IPv6), time
+// steps and user actions decoded from the input. The layer listens on port 80 with a tiny table
 // (max_connections 6, syn_backlog 2, accept_backlog 2), so SYN cookies,
 // the accept queue, TIME-WAIT reuse (RFC 6191), orphans and their
 // timeouts are all reached.
@@ -47,6 +47,9 @@ using namespace fata::net;
 using namespace fata::net::tcp;
 
 const ipv4_addr self_addr(10, 0, 0, 1);
+const ipv6_addr self_addr6 = *ipv6_addr::parse("2001:db8::1");
+const ipv6_addr peer_addr6 = *ipv6_addr::parse("2001:db8::3");
+ip_addr self_for(const ip_addr& remote) { return remote.is_v4() ? ip_addr(self_addr) : ip_addr(self_addr6); }
 // Tuples 0-3 reach the listener on port 80, 4 is where connect() goes (its
 // local port is the one the layer picks), 5 reaches port 81 where nobody
 // listens.
@@ -58,7 +61,7 @@ using reader = fuzz_input;
 // What a peer at one remote end knows: its own next sequence number, the
 // layer's last sequence number and timestamp seen.
 struct peer_state {
-  sig::ipv4_endpoint remote;
+  sig::ip_endpoint remote;
   std::uint16_t local_port = 80;
   std::uint32_t next = 1000;
   std::uint32_t layer_next = 0;
@@ -68,13 +71,13 @@ struct peer_state {
 };
 
 // Records the layer's segments, checking each, and feeds the peers' model.
-struct recorder final : ipv4_output {
+struct recorder final : ip_output {
   std::array<peer_state, tuples>* peers = nullptr;
   std::uint64_t sent = 0;
-  result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+  result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
                               std::span<const bytes> parts) override {
     FUZZ_CHECK(protocol == ip_protocol::tcp);
-    FUZZ_CHECK(source == self_addr);
+    FUZZ_CHECK(source == self_for(destination));
     std::size_t len = 0;
     for (bytes b : parts) len += b.size();
     FUZZ_CHECK(len <= 65535);
@@ -85,7 +88,7 @@ struct recorder final : ipv4_output {
     FUZZ_CHECK(p);
     auto r = repr::parse(*p, source, destination);
     FUZZ_CHECK(r);  // the layer never sends a bad checksum
-    FUZZ_CHECK(r->payload.size() <= 1460);
+    FUZZ_CHECK(r->payload.size() <= mtu_for(destination) - 20);
     ++sent;
     // The active opens' tuple learns its ephemeral port from its SYN.
     peer_state& active = (*peers)[active_peer];
@@ -101,8 +104,9 @@ struct recorder final : ipv4_output {
     }
     return {};
   }
-  ipv4_addr source_for(ipv4_addr) const override { return self_addr; }
-  std::size_t mtu_for(ipv4_addr) const override { return 1480; }  // IP payload of a 1500 link
+  ip_addr source_for(ip_addr d) const override { return self_for(d); }
+  // The IP payload of a 1500-byte link.
+  std::size_t mtu_for(ip_addr d) const override { return d.is_v4() ? 1480 : 1460; }
 };
 
 std::uint8_t payload_bytes[2048];
@@ -121,7 +125,7 @@ task<void> accept_into(listener* l, flow_slot* s) {
   s->pending = false;
 }
 
-task<void> connect_into(layer* t, sig::ipv4_endpoint to, flow_slot* s) {
+task<void> connect_into(layer* t, sig::ip_endpoint to, flow_slot* s) {
   s->f = co_await t->connect(to);
   s->pending = false;
 }
@@ -162,8 +166,8 @@ struct harness {
 
   harness() {
     for (std::size_t i = 0; i < tuples; ++i) {
-      peers[i].remote = {ipv4_addr(10, 0, 0, static_cast<std::uint8_t>(2 + i % 2)),
-                         port(static_cast<std::uint16_t>(40000 + i / 2))};
+      const port p(static_cast<std::uint16_t>(40000 + i / 2));
+      peers[i].remote = i % 2 == 0 ? sig::ip_endpoint{ipv4_addr(10, 0, 0, 2), p} : sig::ip_endpoint{peer_addr6, p};
       peers[i].local_port = i + 1 == tuples ? 81 : 80;
     }
     peers[active_peer].local_port = 0;
@@ -188,10 +192,10 @@ struct harness {
 
   void inject(peer_state& s, const repr& r) {
     raw.resize(r.total_len());
-    r.emit(mut_bytes(raw.data(), raw.size()), s.remote.address, self_addr);
-    ipv4_meta meta;
+    r.emit(mut_bytes(raw.data(), raw.size()), s.remote.address, self_for(s.remote.address));
+    ip_meta meta;
     meta.source = s.remote.address;
-    meta.destination = self_addr;
+    meta.destination = self_for(s.remote.address);
     meta.protocol = ip_protocol::tcp;
     meta.ttl = 64;
     tcp->receive(meta, bytes(raw.data(), raw.size()), clock.now());

@@ -103,22 +103,22 @@ struct tcp_flow {
   task<result<void, sig::flow_error>> writev(std::span<const bytes> parts);
   task<result<void, sig::flow_error>> shutdown(sig::shutdown_mode how);
   task<void> close();
-  sig::ipv4_endpoint local() const;
-  sig::ipv4_endpoint remote() const;
+  sig::ip_endpoint local() const;
+  sig::ip_endpoint remote() const;
   void set_nodelay(bool on);
 };
 
 struct tcp_listener {
   using flow_type = tcp_flow;
   task<result<tcp_flow, sig::flow_error>> accept();
-  sig::ipv4_endpoint local() const;
+  sig::ip_endpoint local() const;
   void close();
 };
 
 struct udp_socket {
-  task<result<void, sig::stack_error>> send_to(sig::ipv4_endpoint destination, bytes data);
+  task<result<void, sig::stack_error>> send_to(sig::ip_endpoint destination, bytes data);
   task<result<sig::udp_datagram, sig::stack_error>> receive_from(mut_bytes out);
-  sig::ipv4_endpoint local() const;
+  sig::ip_endpoint local() const;
   void close();
 };
 
@@ -127,9 +127,13 @@ struct stackv4 {
   using tcp_listener = archetypes::tcp_listener;
   using udp_socket = archetypes::udp_socket;
   result<tcp_listener, sig::stack_error> tcp_listen(port p);
-  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ipv4_endpoint remote);
+  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ip_endpoint remote);
   result<udp_socket, sig::stack_error> udp_bind(port p);
   ipv4_addr ipv4_address() const;
+};
+
+struct stackv4v6 : stackv4 {
+  std::optional<ipv6_addr> ipv6_address() const;
 };
 
 static_assert(sig::console<console>);
@@ -142,6 +146,7 @@ static_assert(sig::kv_ro<kv_ro>);
 static_assert(sig::kv_rw<kv_rw>);
 static_assert(sig::netif<netif>);
 static_assert(sig::stackv4<stackv4>);
+static_assert(sig::stackv4v6<stackv4v6>);
 
 }  // namespace archetypes
 
@@ -252,16 +257,26 @@ struct stackv4 {
   }
 };
 
+struct stackv4v6 {
+  static constexpr std::string_view signature = "stackv4v6";
+  using archetype = archetypes::stackv4v6;
+  template <bool Given>
+  static constexpr void required() {
+    static_assert(Given, "the unikernel's template needs a fata::sig::stackv4v6 at this position "
+                         "of main<>, and the device given there is not one");
+  }
+};
+
 }  // namespace kinds
 
 template <class... K>
 struct kind_list {};
 
 // Every kind, simplest first (a position that accepts kv_ro also accepts
-// kv_rw: kv_ro is reported).
+// kv_rw: kv_ro is reported; one that accepts stackv4 also stackv4v6).
 using all_kinds = kind_list<kinds::console, kinds::mclock, kinds::pclock, kinds::sleeper,
                             kinds::random, kinds::block_device, kinds::kv_ro, kinds::kv_rw,
-                            kinds::netif, kinds::stackv4>;
+                            kinds::netif, kinds::stackv4, kinds::stackv4v6>;
 
 template <class K>
 concept device_kind = requires {

@@ -122,4 +122,70 @@ struct ipv6_prefix {
 };
 void format_value(format_sink& sink, const format_spec& spec, const ipv6_prefix& p);
 
+enum class ip_family : std::uint8_t { v4 = 4, v6 = 6 };
+
+// An address of either family: what a dual-stack service, the transport
+// seam and the TCP connection table hold. IPv4 is kept in the IPv4-mapped
+// form (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) beside its family tag, so one
+// hash and one comparison serve both; the tag, not the form, says the
+// family, and an IPv6 packet from a mapped address stays IPv6. Both
+// constructors are implicit: an address of either family is an ip_addr.
+class ip_addr {
+ public:
+  constexpr ip_addr() : ip_addr(ipv4_addr::any()) {}
+  constexpr ip_addr(ipv4_addr a) : _family(ip_family::v4) {
+    _octets.octets[10] = 0xff;
+    _octets.octets[11] = 0xff;
+    for (int i = 0; i < 4; ++i) _octets.octets[12 + i] = a.octet(i);
+  }
+  constexpr ip_addr(const ipv6_addr& a) : _family(ip_family::v6), _octets(a) {}
+
+  constexpr ip_family family() const { return _family; }
+  constexpr bool is_v4() const { return _family == ip_family::v4; }
+  constexpr bool is_v6() const { return _family == ip_family::v6; }
+  // The address of its family (precondition: that family).
+  constexpr ipv4_addr v4() const {
+    return ipv4_addr(_octets.octets[12], _octets.octets[13], _octets.octets[14], _octets.octets[15]);
+  }
+  constexpr const ipv6_addr& v6() const { return _octets; }
+  // The 16 octets: the IPv6 address, or the IPv4-mapped form.
+  constexpr const std::array<std::uint8_t, 16>& octets() const { return _octets.octets; }
+
+  constexpr bool is_any() const { return is_v4() ? v4().is_any() : _octets.is_any(); }
+  constexpr bool is_multicast() const { return is_v4() ? v4().is_multicast() : _octets.is_multicast(); }
+  constexpr bool is_broadcast() const { return is_v4() && v4().is_broadcast(); }
+  constexpr bool is_loopback() const { return is_v4() ? v4().is_loopback() : _octets == ipv6_addr::loopback(); }
+  // An IPv6 address of the IPv4-mapped form (::ffff:a.b.c.d) as the IPv4
+  // address it maps, as a dual-stack socket API reports IPv4 peers; any
+  // other address as it is.
+  constexpr ip_addr unmapped() const {
+    if (is_v4()) return *this;
+    for (int i = 0; i < 10; ++i)
+      if (_octets.octets[i] != 0) return *this;
+    if (_octets.octets[10] != 0xff || _octets.octets[11] != 0xff) return *this;
+    return ip_addr(v4());
+  }
+
+  // A dotted quad, or an IPv6 address in any RFC 4291 form.
+  static std::optional<ip_addr> parse(std::string_view text);
+  friend constexpr auto operator<=>(const ip_addr&, const ip_addr&) = default;
+
+ private:
+  ip_family _family;
+  ipv6_addr _octets;
+};
+// The family's canonical text (RFC 5952 for IPv6).
+void format_value(format_sink& sink, const format_spec& spec, const ip_addr& a);
+
+// Who a peer is, for per-client limits: its IPv4 address, or the /64 its
+// IPv6 address is in (one host picks freely among the 2^64 addresses of
+// its subnet: SLAAC with temporary addresses, RFC 8981), the families told
+// apart by the top bit.
+constexpr std::uint64_t peer_key(const ip_addr& a) {
+  if (a.is_v4()) return a.v4().value;
+  std::uint64_t prefix = 0;
+  for (int i = 0; i < 8; ++i) prefix = prefix << 8 | a.octets()[i];
+  return prefix | std::uint64_t(1) << 63;
+}
+
 }  // namespace fata

@@ -179,6 +179,10 @@ struct key_codec<ipv6_prefix> : address_codec<ipv6_prefix> {
   static constexpr std::string_view type_name = "IPV6/PREFIX";
 };
 template <>
+struct key_codec<ip_addr> : address_codec<ip_addr> {
+  static constexpr std::string_view type_name = "IP";
+};
+template <>
 struct key_codec<mac_addr> : address_codec<mac_addr> {
   static constexpr std::string_view type_name = "MAC";
 };
@@ -198,6 +202,10 @@ constexpr std::string_view address_codec<ipv6_addr>::A_error() {
 template <>
 constexpr std::string_view address_codec<ipv6_prefix>::A_error() {
   return "expected an IPv6 address with prefix length such as fd00::2/64";
+}
+template <>
+constexpr std::string_view address_codec<ip_addr>::A_error() {
+  return "expected an IPv4 or IPv6 address such as 10.0.0.2 or fd00::2";
 }
 template <>
 constexpr std::string_view address_codec<mac_addr>::A_error() {

@@ -124,7 +124,7 @@ struct server_stats {
 
 // Who is on the other end of a connection.
 struct connection_info {
-  sig::ipv4_endpoint remote{};
+  sig::ip_endpoint remote{};
   bool secure = false;  // the flow is TLS
 };
 
@@ -800,7 +800,7 @@ task<void> server<Handler, Clock>::serve(Listener& listener) {
       continue;
     }
     std::uint64_t peer = 0;
-    if constexpr (sig::tcp_flow<std::remove_cvref_t<decltype(*f)>>) peer = f->remote().address.value;
+    if constexpr (sig::tcp_flow<std::remove_cvref_t<decltype(*f)>>) peer = peer_key(f->remote().address);
     auto slot = connections().admit(loop::current().now(), 0, peer);
     if (!slot) {
       ++_stats.connections_refused;

@@ -1,7 +1,8 @@
 // The `direct` stack: fata's own TCP/IP over a network interface
 // (sig::netif: a TAP device on hosted, virtio-net in a VM, the simulator's
-// switch port in tests), modelling fata::sig::stackv4. The same service
-// code runs on it and on the `socket` stack.
+// switch port in tests), modelling fata::sig::stackv4v6 (and so stackv4):
+// with host_config::ipv6 set, listeners, UDP ports and connects take both
+// families. The same service code runs on it and on the `socket` stack.
 //
 //   auto s = fata::net::direct_stack<fata::devices::netif, Tcp>::open(std::move(nic), cfg);
 //   auto l = s->tcp_listen(fata::port(80));
@@ -38,12 +39,12 @@
 namespace fata::net {
 
 // What the direct stack needs from a TCP implementation: it is an
-// ipv4_input (registered for protocol 6), is built over an ipv4_output,
+// ip_input (registered for protocol 6), is built over an ip_output,
 // and hands out listeners and flows modelling the signatures.
 template <class T>
 concept tcp_provider =
-    std::derived_from<T, ipv4_input> && std::constructible_from<T, ipv4_output&> &&
-    requires(T& t, port p, sig::ipv4_endpoint remote) {
+    std::derived_from<T, ip_input> && std::constructible_from<T, ip_output&> &&
+    requires(T& t, port p, sig::ip_endpoint remote) {
       typename T::flow_type;
       typename T::listener_type;
       requires sig::tcp_flow<typename T::flow_type>;
@@ -54,7 +55,7 @@ concept tcp_provider =
 
 // A TCP provider with no TCP: listening is refused and connecting fails.
 // For images (and tests) that need only UDP and ICMP.
-class no_tcp final : public ipv4_input {
+class no_tcp final : public ip_input {
  public:
   class flow_type {
    public:
@@ -63,23 +64,23 @@ class no_tcp final : public ipv4_input {
     task<result<void, sig::flow_error>> writev(std::span<const bytes>) { co_return unexpected(sig::flow_error::closed); }
     task<result<void, sig::flow_error>> shutdown(sig::shutdown_mode) { co_return unexpected(sig::flow_error::closed); }
     task<void> close() { co_return; }
-    sig::ipv4_endpoint local() const { return {}; }
-    sig::ipv4_endpoint remote() const { return {}; }
+    sig::ip_endpoint local() const { return {}; }
+    sig::ip_endpoint remote() const { return {}; }
     void set_nodelay(bool) {}
   };
   class listener_type {
    public:
     using flow_type = no_tcp::flow_type;
     task<result<flow_type, sig::flow_error>> accept() { co_return unexpected(sig::flow_error::closed); }
-    sig::ipv4_endpoint local() const { return {}; }
+    sig::ip_endpoint local() const { return {}; }
     void close() {}
   };
-  explicit no_tcp(ipv4_output&) {}
-  void receive(const ipv4_meta&, bytes, mono_time) override { ++_dropped; }
+  explicit no_tcp(ip_output&) {}
+  void receive(const ip_meta&, bytes, mono_time) override { ++_dropped; }
   result<listener_type, sig::stack_error> listen(port) {
     return unexpected(sig::stack_error::invalid_argument);
   }
-  task<result<flow_type, sig::flow_error>> connect(sig::ipv4_endpoint) {
+  task<result<flow_type, sig::flow_error>> connect(sig::ip_endpoint) {
     co_return unexpected(sig::flow_error::refused);
   }
   std::uint64_t dropped() const { return _dropped; }
@@ -215,13 +216,13 @@ class direct_udp_socket {
   }
   ~direct_udp_socket() { close(); }
 
-  task<result<void, sig::stack_error>> send_to(sig::ipv4_endpoint to, bytes data) {
+  task<result<void, sig::stack_error>> send_to(sig::ip_endpoint to, bytes data) {
     return do_send(_state.get(), to, data);
   }
   task<result<sig::udp_datagram, sig::stack_error>> receive_from(mut_bytes out) {
     return do_receive(_state.get(), out);
   }
-  sig::ipv4_endpoint local() const {
+  sig::ip_endpoint local() const {
     if (!_state || !_state->endpoint) return {};
     return {_state->c->stack.ip().address(), _state->endpoint->local_port()};
   }
@@ -239,7 +240,7 @@ class direct_udp_socket {
     wait_queue readers;
   };
 
-  static task<result<void, sig::stack_error>> do_send(state* s, sig::ipv4_endpoint to, bytes data) {
+  static task<result<void, sig::stack_error>> do_send(state* s, sig::ip_endpoint to, bytes data) {
     if (!s || !s->endpoint) co_return unexpected(sig::stack_error::closed);
     const bytes parts[1] = {data};
     auto r = s->c->stack.udp().send(s->endpoint->local_port(), to, parts);
@@ -281,7 +282,7 @@ class direct_stack {
   static result<direct_stack, sig::stack_error> open(Netif nic, const host_config& cfg) {
     auto c = std::make_shared<core>(std::move(nic), cfg);
     c->stack.start();
-    c->stack.ip().attach(ip_protocol::tcp, &c->tcp);
+    c->stack.attach(ip_protocol::tcp, &c->tcp);
     loop::current().spawn(detail::direct_receive<Netif, Tcp>(c));
     (void)c->stack.timers_changed();
     const mono_time at = c->stack.poll_at();
@@ -300,7 +301,7 @@ class direct_stack {
   }
 
   result<tcp_listener, sig::stack_error> tcp_listen(port p) { return _core->tcp.listen(p); }
-  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ipv4_endpoint remote) {
+  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ip_endpoint remote) {
     return _core->tcp.connect(remote);
   }
   result<udp_socket, sig::stack_error> udp_bind(port p) {
@@ -309,6 +310,19 @@ class direct_stack {
     return udp_socket(_core, *e);
   }
   ipv4_addr ipv4_address() const { return _core->stack.ip().address(); }
+  // A usable global IPv6 address (configured or SLAAC), else the
+  // link-local one; none without IPv6 or before DAD passes.
+  std::optional<ipv6_addr> ipv6_address() const {
+    const ipv6_layer* ip6 = _core->stack.ip6();
+    if (!ip6) return std::nullopt;
+    std::optional<ipv6_addr> link_local;
+    for (const auto& a : ip6->addresses().addresses()) {
+      if (!ip6->addresses().usable(a.prefix.address)) continue;
+      if (!a.prefix.address.is_link_local()) return a.prefix.address;
+      link_local = a.prefix.address;
+    }
+    return link_local;
+  }
   // Gives a DHCP lease back (RELEASE), waiting up to 500 ms for ARP to
   // resolve the server if the RELEASE waits for that. The destructor
   // releases too, without waiting; runners call this before printing the

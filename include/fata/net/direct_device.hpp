@@ -17,6 +17,7 @@
 // nothing when `enabled` is false.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -151,6 +152,25 @@ task<result<void, sig::stack_error>> wait_for_lease(direct_stack<Netif, Tcp>& st
   co_return result<void, sig::stack_error>{};
 }
 
+// Waits until no IPv6 address of the stack is in duplicate address
+// detection (each usable, or found duplicate): a service that connects at
+// once then has a source address. Without IPv6, at once.
+template <class Netif, class Tcp>
+task<result<void, sig::stack_error>> wait_for_ipv6(direct_stack<Netif, Tcp>& stack) {
+  for (;;) {
+    const ipv6_layer* ip6 = stack.layers().ip6();
+    if (!ip6) break;
+    const auto& all = ip6->addresses().addresses();
+    const bool tentative = std::any_of(all.begin(), all.end(), [](const address_list::address& a) {
+      return a.what == address_list::state::tentative;
+    });
+    if (!tentative) break;
+    auto changed = co_await stack.address_change();
+    if (!changed) co_return unexpected(changed.error());
+  }
+  co_return result<void, sig::stack_error>{};
+}
+
 namespace detail {
 inline log::source& runner_log() {
   static log::source s{"net.runner", "Starting a service on the direct stack"};
@@ -158,8 +178,9 @@ inline log::source& runner_log() {
 }
 }  // namespace detail
 
-// Runs `service` once the stack has an address: what a per-target runner
-// hands run_for_at_most, so the wait for a lease counts against --run-for.
+// Runs `service` once the stack has its addresses (a DHCP lease, IPv6 out
+// of DAD): what a per-target runner hands run_for_at_most, so the wait
+// counts against --run-for.
 template <class Service>
 struct after_lease {
   Service service;
@@ -174,6 +195,8 @@ struct after_lease {
         co_return 1;
       }
     }
+    auto settled = co_await wait_for_ipv6(stack);
+    if (!settled) co_return 1;
     co_return co_await service(stack);
   }
 };

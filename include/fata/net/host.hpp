@@ -9,9 +9,13 @@
 // each lease (address, router or classless routes, MTU) to the layers;
 // `on_address_change` tells the glue.
 //
-// `output()` is the IPv4 output the transports above (TCP) send through:
-// it forwards to the IPv4 layer and notes when the layers' timers may have
-// moved, so the glue re-arms its one timer (`timers_changed()`).
+// With `ipv6` set an IPv6 layer runs beside IPv4 on the same link, and the
+// transports (UDP here, TCP above through `attach`) take both families.
+//
+// `output()` is the IP output the transports above (TCP) send through: it
+// forwards each datagram to the layer of its destination's family, and
+// the glue re-arms its one timer when the layers' timers may have moved
+// (`timers_changed()`).
 #pragma once
 
 #include <cstddef>
@@ -42,8 +46,8 @@ struct host_config {
   // MAC and MTU are the host's.
   bool dhcp = false;
   dhcpv4_client_config dhcp_client;
-  // IPv6 on the link (work in progress: addresses, router discovery,
-  // neighbour discovery and echo, no transports yet; see net/ipv6.hpp).
+  // IPv6 on the link (net/ipv6.hpp: addresses, router discovery,
+  // neighbour discovery, echo, and the transports above).
   bool ipv6 = false;
   ipv6_config ipv6_cfg;
 };
@@ -67,7 +71,8 @@ class host final : private dhcpv4_client_sink {
   // The DHCP client, when the host has one.
   const dhcpv4_client* dhcp() const { return _dhcp ? &*_dhcp : nullptr; }
   // Called after the address changed (a lease bound, renewed onto another
-  // address, or lost).
+  // address, or lost; an IPv6 address became usable or was found
+  // duplicate).
   void (*on_address_change)(void* context) = nullptr;
   void* address_context = nullptr;
 
@@ -79,7 +84,9 @@ class host final : private dhcpv4_client_sink {
   // True (once) when a send or a frame may have created an earlier timer.
   bool timers_changed();
 
-  ipv4_output& output() { return _output; }
+  ip_output& output() { return _output; }
+  // Registers a transport (TCP) with the IP layer of every family.
+  void attach(std::uint8_t protocol, ip_input* transport);
   ethernet_link& link() { return _link; }
   ipv4_layer& ip() { return _ip; }
   icmpv4_layer& icmp() { return _icmp; }
@@ -90,18 +97,28 @@ class host final : private dhcpv4_client_sink {
   const udp_layer& udp() const { return _udp; }
   // The IPv6 layer, when the host has one.
   const ipv6_layer* ip6() const { return _ip6 ? &*_ip6 : nullptr; }
+  ipv6_layer* ip6() { return _ip6 ? &*_ip6 : nullptr; }
 
   // Every layer's counters as "layer.counter value" lines.
   void format_stats(format_sink& out) const;
 
  private:
-  class tracked_output final : public ipv4_output {
+  class tracked_output final : public ip_output {
    public:
     explicit tracked_output(host& h) : _host(&h) {}
-    result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+    result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
                                 std::span<const bytes> parts) override;
-    ipv4_addr source_for(ipv4_addr destination) const override;
-    std::size_t mtu_for(ipv4_addr destination) const override;
+    ip_addr source_for(ip_addr destination) const override;
+    std::size_t mtu_for(ip_addr destination) const override;
+
+   private:
+    host* _host;
+  };
+  // Port unreachable through ICMP or ICMPv6, by the datagram's family.
+  class family_errors final : public ip_errors {
+   public:
+    explicit family_errors(host& h) : _host(&h) {}
+    void port_unreachable(const ip_meta& meta, bytes payload, mono_time now) override;
 
    private:
     host* _host;
@@ -122,6 +139,7 @@ class host final : private dhcpv4_client_sink {
   icmpv4_layer _icmp;
   udp_layer _udp;
   tracked_output _output{*this};
+  family_errors _errors{*this};
   clock_ref _clock;
   std::optional<dhcpv4_client> _dhcp;
   std::optional<ipv6_layer> _ip6;

@@ -43,17 +43,19 @@ struct icmpv4_stats {
   std::uint64_t tx_failed = 0;
 };
 
-class icmpv4_layer final : public ipv4_input {
+class icmpv4_layer final : public ip_input, public ip_errors {
  public:
   // `ip` sends and supplies the header of the datagram being handled.
   explicit icmpv4_layer(ipv4_layer& ip, icmpv4_config cfg = {});
 
-  void receive(const ipv4_meta& meta, bytes payload, mono_time now) override;
+  void receive(const ip_meta& meta, bytes payload, mono_time now) override;
 
   // RFC 792 "destination unreachable" about the datagram being delivered
   // now (`meta`, `payload`: its transport header and data), quoting its
   // header and the start of its payload. Called by UDP for closed ports.
-  void send_unreachable(std::uint8_t code, const ipv4_meta& meta, bytes payload, mono_time now);
+  void send_unreachable(std::uint8_t code, const ip_meta& meta, bytes payload, mono_time now);
+  // ip_errors: send_unreachable with "port unreachable".
+  void port_unreachable(const ip_meta& meta, bytes payload, mono_time now) override;
 
   const icmpv4_stats& stats() const { return _stats; }
 

@@ -2,7 +2,7 @@
 // configuration, routing between the local network and a gateway,
 // fragmentation on send, bounded reassembly on receive, and dispatch to
 // the transports registered per protocol number. It implements
-// `ipv4_output` for them (net/transport.hpp), so TCP, UDP and ICMP plug in
+// `ip_output` for them (net/transport.hpp), so TCP, UDP and ICMP plug in
 // without knowing this type.
 //
 // Receive policy (each drop counted by reason): the header must parse
@@ -85,14 +85,14 @@ struct ipv4_stats {
   std::uint64_t tx_failed = 0;           // the link refused (busy, unresolved)
 };
 
-class ipv4_layer final : public ipv4_output {
+class ipv4_layer final : public ip_output {
  public:
   ipv4_layer(ipv4_link& link, ipv4_config cfg);
   ipv4_layer(const ipv4_layer&) = delete;
   ipv4_layer& operator=(const ipv4_layer&) = delete;
 
   // Registers the transport for `protocol` (nullptr unregisters).
-  void attach(std::uint8_t protocol, ipv4_input* input) { _inputs[protocol] = input; }
+  void attach(std::uint8_t protocol, ip_input* input) { _inputs[protocol] = input; }
 
   // One received IPv4 packet (the payload of an Ethernet frame).
   void input(bytes packet, mono_time now);
@@ -102,11 +102,17 @@ class ipv4_layer final : public ipv4_output {
   // reassembled datagram, a re-emitted 20-byte header.
   bytes current_header() const { return _current_header; }
 
-  // ipv4_output
+  // Sends one datagram (see ip_output::send).
   result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+                              std::span<const bytes> parts);
+  ipv4_addr source_for(ipv4_addr destination) const;
+  std::size_t mtu_for(ipv4_addr destination) const;
+
+  // ip_output, for IPv4 addresses (any other is ip_error::no_route).
+  result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
                               std::span<const bytes> parts) override;
-  ipv4_addr source_for(ipv4_addr destination) const override;
-  std::size_t mtu_for(ipv4_addr destination) const override;
+  ip_addr source_for(ip_addr destination) const override;
+  std::size_t mtu_for(ip_addr destination) const override;
 
   void poll(mono_time now) { _reassembly.poll(now); }
   mono_time poll_at() const { return _reassembly.poll_at(); }
@@ -122,13 +128,13 @@ class ipv4_layer final : public ipv4_output {
   const ipv4_reassembler& reassembler() const { return _reassembly; }
 
  private:
-  void deliver(const ipv4_meta& meta, bytes header, bytes payload, mono_time now);
+  void deliver(const ip_meta& meta, bytes header, bytes payload, mono_time now);
   result<void, ip_error> transmit_one(ipv4_addr next_hop, const wire::ipv4_repr& header,
                                       std::span<const bytes> parts);
 
   ipv4_link* _link;
   ipv4_config _cfg;
-  std::array<ipv4_input*, 256> _inputs{};
+  std::array<ip_input*, 256> _inputs{};
   ipv4_reassembler _reassembly;
   ipv4_ident _ident;
   bytes _current_header;

@@ -13,9 +13,13 @@
 // (none about a multicast packet but for an unrecognised option of type
 // 10xxxxxx, none to an address that is not one host's, as much of the
 // packet quoted as fits 1280 bytes, from a token bucket of their own).
-// Not yet: fragments (dropped and counted), MLD, redirects (counted,
-// ignored), and transports above it (so UDP and TCP get Parameter
-// Problem, unknown next header, as from a host without them).
+// Transports register per next header (`attach`) and receive an
+// `ip_meta` of the IPv6 family; a datagram for a UDP port nobody bound is
+// answered with Destination Unreachable, port unreachable (RFC 4443 §3.1)
+// under the same rules and bucket (`port_unreachable`).
+// Not yet: fragments (dropped and counted; nor does send fragment: a
+// datagram over the path MTU is ip_error::too_big), MLD, redirects
+// (counted, ignored), Packet Too Big.
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -99,6 +103,7 @@ struct ipv6_stats {
   std::uint64_t echo_rate_limited = 0;
   std::uint64_t rx_no_next_header = 0;  // next header 59: nothing to deliver
   std::uint64_t tx_parameter_problems = 0;
+  std::uint64_t tx_unreachables = 0;
   std::uint64_t errors_rate_limited = 0;
   std::uint64_t rx_solicitations = 0;
   std::uint64_t rx_advertisements = 0;
@@ -114,9 +119,21 @@ struct ipv6_stats {
   std::uint64_t tx_failed = 0;
 };
 
-class ipv6_layer final : private ndp_sink {
+class ipv6_layer final : public ip_errors, private ndp_sink {
  public:
   ipv6_layer(ipv6_link& link, ipv6_config cfg);
+
+  // Registers the transport for `next_header` (nullptr unregisters);
+  // ICMPv6 is the layer's own.
+  void attach(std::uint8_t next_header, ip_input* input) { _inputs[next_header] = input; }
+  // ip_errors: Destination Unreachable, port unreachable, about the packet
+  // being delivered (call it only from a transport's receive()).
+  void port_unreachable(const ip_meta& meta, bytes payload, mono_time now) override;
+  // The address to send from to `destination` (RFC 6724's rules as far
+  // as net/slaac.hpp's source_for has them), if one is usable.
+  std::optional<ipv6_addr> source_for(const ipv6_addr& destination) const;
+  // The largest upper-layer payload that leaves without fragmentation.
+  std::size_t mtu_for(const ipv6_addr& destination) const;
 
   // Forms the link-local address (and the configured one) and starts
   // their DAD; router solicitations follow once the link-local passes.
@@ -129,6 +146,9 @@ class ipv6_layer final : private ndp_sink {
   // (over the path MTU: no fragmentation yet), unresolved.
   result<void, ip_error> send(const ipv6_addr& destination, std::uint8_t next_header, std::span<const bytes> parts,
                               mono_time now);
+  // As send, from `source` (one of ours, usable: the caller checks).
+  result<void, ip_error> send_from(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t next_header,
+                                   std::span<const bytes> parts, mono_time now);
 
   void poll(mono_time now);
   mono_time poll_at() const;
@@ -160,9 +180,10 @@ class ipv6_layer final : private ndp_sink {
   // RFC 4443 §3.4 about `offending`, if §2.4 allows one.
   void send_parameter_problem(const wire::ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
                               bool allowed_to_multicast, mono_time now);
+  // An ICMPv6 error about `offending` under RFC 4443 §2.4; true if sent.
+  bool send_error(const wire::ipv6_packet& offending, std::uint8_t type, std::uint8_t code,
+                  std::uint32_t parameter, bool allowed_to_multicast, mono_time now);
   // send() from a chosen source.
-  result<void, ip_error> send_from(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t next_header,
-                                   std::span<const bytes> parts, mono_time now);
   // Where a packet to `destination` goes on the link (RFC 4861 §5.2).
   std::optional<ipv6_addr> next_hop(const ipv6_addr& destination, mono_time now);
   void conflict(const ipv6_addr& a, mono_time now);
@@ -187,6 +208,9 @@ class ipv6_layer final : private ndp_sink {
   mono_time _next_solicitation = mono_never;
   ipv6_stats _stats;
   std::array<std::byte, 1500> _scratch{};
+  std::array<ip_input*, 256> _inputs{};
+  // The packet being delivered to a transport, for the errors it asks for.
+  std::optional<wire::ipv6_packet> _delivering;
 };
 
 }  // namespace fata::net

@@ -72,13 +72,13 @@ concept arp_protocol = requires(A& a, const A& ca, const wire::arp_repr& packet,
   { ca.stats() } -> std::same_as<const arp_stats&>;
 };
 
-// IPv4: sends for the transports (ipv4_output: routing, fragmentation),
+// IPv4: sends for the transports (ip_output: routing, fragmentation),
 // takes packets from the link, reassembles and delivers them to the
 // transport registered for their protocol.
 template <class I>
 concept ipv4_protocol =
-    std::derived_from<I, ipv4_output> &&
-    requires(I& i, const I& ci, std::uint8_t protocol, ipv4_input* transport, bytes packet,
+    std::derived_from<I, ip_output> &&
+    requires(I& i, const I& ci, std::uint8_t protocol, ip_input* transport, bytes packet,
              mono_time now, ipv4_addr destination) {
       { i.attach(protocol, transport) } -> std::same_as<void>;
       { i.input(packet, now) } -> std::same_as<void>;
@@ -93,8 +93,8 @@ concept ipv4_protocol =
 // datagrams other transports could not deliver (rate limited).
 template <class C>
 concept icmpv4_protocol =
-    std::derived_from<C, ipv4_input> &&
-    requires(C& c, const C& cc, std::uint8_t code, const ipv4_meta& meta, bytes payload,
+    std::derived_from<C, ip_input> &&
+    requires(C& c, const C& cc, std::uint8_t code, const ip_meta& meta, bytes payload,
              mono_time now) {
       { c.send_unreachable(code, meta, payload, now) } -> std::same_as<void>;
       { cc.stats() } -> std::same_as<const icmpv4_stats&>;
@@ -103,7 +103,7 @@ concept icmpv4_protocol =
 // UDP: bound ports with bounded receive queues, and sending.
 template <class U>
 concept udp_protocol =
-    std::derived_from<U, ipv4_input> &&
+    std::derived_from<U, ip_input> &&
     requires(U& u, const U& cu, port p, sig::ipv4_endpoint to, std::span<const bytes> parts,
              udp_endpoint* bound) {
       { u.bind(p) } -> std::same_as<result<udp_endpoint*, sig::stack_error>>;

@@ -1,8 +1,11 @@
-// The seam between the IPv4 layer and the transport protocols above it
+// The seam between the IP layers and the transport protocols above them
 // (ICMP, UDP, TCP).
 //
-// A transport protocol sends through an `ipv4_output` and receives through
-// an `ipv4_input` it registers for its protocol number. Both are small
+// A transport protocol sends through an `ip_output` and receives through
+// an `ip_input` it registers for its protocol number with the IPv4 layer,
+// the IPv6 layer, or both. Addresses are `ip_addr`s of either family, so
+// one UDP and one TCP serve both (the host's output sends each datagram
+// through the layer of its destination's family). Both are small
 // interfaces (one indirect call per packet) so that each protocol is built
 // and tested alone: tests drive a transport with a fake output that records
 // packets.
@@ -30,7 +33,7 @@ inline constexpr std::uint8_t udp = 17;
 enum class ip_error : std::uint8_t {
   no_route = 1,  // no interface or gateway reaches the destination
   unresolved,    // the next hop's MAC is unknown and its wait queue is full
-  too_big,       // larger than an IPv4 datagram (65535) can carry
+  too_big,       // larger than an IP datagram (65535 bytes of payload) can carry
   busy,          // the device queue is full
   no_memory,
 };
@@ -46,40 +49,56 @@ constexpr std::string_view describe(ip_error e) noexcept {
   return "unknown IP error";
 }
 
-// What the IPv4 layer tells a transport about a received packet.
-struct ipv4_meta {
-  ipv4_addr source;
-  ipv4_addr destination;
-  std::uint8_t protocol = 0;
-  std::uint8_t ttl = 0;
-  std::uint8_t tos = 0;
+// What an IP layer tells a transport about a received packet. Both
+// addresses are of the packet's family.
+struct ip_meta {
+  ip_addr source;
+  ip_addr destination;
+  std::uint8_t protocol = 0;  // IPv6: the upper-layer header after the extensions
+  std::uint8_t ttl = 0;       // IPv6: the hop limit
+  std::uint8_t tos = 0;       // IPv6: the traffic class
 };
 
-class ipv4_output {
+class ip_output {
  public:
   // Sends one datagram whose payload is the concatenation of `parts` (the
-  // transport header first). `source` any() lets the layer choose. The
-  // layer fragments what exceeds the MTU and queues behind ARP.
-  virtual result<void, ip_error> send(ipv4_addr source, ipv4_addr destination,
-                                      std::uint8_t protocol, std::span<const bytes> parts) = 0;
-  // The local address the layer would send from to reach `destination`.
-  virtual ipv4_addr source_for(ipv4_addr destination) const = 0;
+  // transport header first). `source` any() of the destination's family
+  // lets the layer choose. The layer fragments what exceeds the MTU and
+  // queues behind address resolution. An address of a family the output
+  // does not carry is ip_error::no_route.
+  virtual result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
+                                      std::span<const bytes> parts) = 0;
+  // The local address the layer would send from to reach `destination`
+  // (any() of its family when there is none yet).
+  virtual ip_addr source_for(ip_addr destination) const = 0;
   // The largest payload that reaches `destination` without fragmentation.
-  virtual std::size_t mtu_for(ipv4_addr destination) const = 0;
+  virtual std::size_t mtu_for(ip_addr destination) const = 0;
 
  protected:
-  ~ipv4_output() = default;
+  ~ip_output() = default;
 };
 
-class ipv4_input {
+class ip_input {
  public:
   // One datagram for this protocol, reassembled, addressed to this host.
   // `payload` (transport header and data) is valid only during the call;
   // the transport verifies its own checksum.
-  virtual void receive(const ipv4_meta& meta, bytes payload, mono_time now) = 0;
+  virtual void receive(const ip_meta& meta, bytes payload, mono_time now) = 0;
 
  protected:
-  ~ipv4_input() = default;
+  ~ip_input() = default;
+};
+
+// Where a transport reports a datagram no endpoint of it takes, so that
+// the IP layer of its family answers "port unreachable" (ICMP type 3 code
+// 3, ICMPv6 type 1 code 4) under its own rate limit and rules. Called
+// during the transport's receive() with the meta and payload it was given.
+class ip_errors {
+ public:
+  virtual void port_unreachable(const ip_meta& meta, bytes payload, mono_time now) = 0;
+
+ protected:
+  ~ip_errors() = default;
 };
 
 }  // namespace fata::net

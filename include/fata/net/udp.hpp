@@ -1,10 +1,13 @@
-// UDP (RFC 768) over the IPv4 layer: a table of bound ports, each with a
-// bounded queue of received datagrams and their source, and sending with
-// the checksum computed over the caller's buffers in place.
+// UDP (RFC 768) over the IP layers of both families: a table of bound
+// ports (one port space: a bound port takes datagrams of either family,
+// as a Linux socket bound to :: without IPV6_V6ONLY), each with a bounded
+// queue of received datagrams and their source, and sending with the
+// checksum computed over the caller's buffers in place.
 //
 // Guarantees: a datagram with a bad checksum or length is dropped and
-// counted; one for a port nobody bound gets an ICMP port unreachable (rate
-// limited by ICMP; never for broadcasts); a full endpoint queue
+// counted; one for a port nobody bound gets a port unreachable from the
+// `ip_errors` of its family (rate limited there; never for broadcasts or
+// multicast); a full endpoint queue
 // (`max_queued` datagrams or `max_queued_bytes`) drops the newest datagram
 // and counts it. Ports are bounded by `max_endpoints`.
 #pragma once
@@ -25,8 +28,6 @@
 
 namespace fata::net {
 
-class icmpv4_layer;
-
 struct udp_config {
   std::size_t max_endpoints = 1024;
   std::size_t max_queued = 64;               // datagrams per endpoint
@@ -46,8 +47,8 @@ struct udp_stats {
 
 // One received datagram, owned.
 struct udp_received {
-  sig::ipv4_endpoint source;
-  sig::ipv4_endpoint destination;
+  sig::ip_endpoint source;
+  sig::ip_endpoint destination;
   buffer data;
 };
 
@@ -73,9 +74,10 @@ class udp_endpoint {
   std::size_t _queued_bytes = 0;
 };
 
-class udp_layer final : public ipv4_input {
+class udp_layer final : public ip_input {
  public:
-  udp_layer(ipv4_output& ip, icmpv4_layer* icmp, udp_config cfg = {});
+  // `errors` answers datagrams for unbound ports (null: nobody does).
+  udp_layer(ip_output& ip, ip_errors* errors, udp_config cfg = {});
   ~udp_layer();
   udp_layer(const udp_layer&) = delete;
   udp_layer& operator=(const udp_layer&) = delete;
@@ -86,18 +88,19 @@ class udp_layer final : public ipv4_input {
   void unbind(udp_endpoint* e);
 
   // Sends one datagram from `from` to `to` whose payload is the
-  // concatenation of `parts`. Errors: too_big (over 65507 bytes),
+  // concatenation of `parts`. Errors: too_big (over 65507 bytes over
+  // IPv4, 65527 over IPv6, or over the IPv6 path MTU until IPv6 fragments),
   // unreachable (no route, next hop unresolved), no_memory.
-  result<void, sig::stack_error> send(port from, sig::ipv4_endpoint to, std::span<const bytes> parts);
+  result<void, sig::stack_error> send(port from, sig::ip_endpoint to, std::span<const bytes> parts);
 
-  void receive(const ipv4_meta& meta, bytes payload, mono_time now) override;
+  void receive(const ip_meta& meta, bytes payload, mono_time now) override;
 
   std::size_t endpoints() const { return _ports.size(); }
   const udp_stats& stats() const { return _stats; }
 
  private:
-  ipv4_output* _ip;
-  icmpv4_layer* _icmp;
+  ip_output* _ip;
+  ip_errors* _errors;
   udp_config _cfg;
   std::unordered_map<std::uint16_t, udp_endpoint*> _ports;
   std::uint16_t _next_ephemeral = 49152;

@@ -37,7 +37,7 @@ class pipe_listener {
 
   // sig::tcp_listener
   task<result<pipe_end, sig::flow_error>> accept();
-  sig::ipv4_endpoint local() const { return _options.second; }
+  sig::ip_endpoint local() const { return _options.second; }
   void close() { _queue.close(); }
 
   std::uint64_t connections() const { return _connections; }

@@ -85,8 +85,8 @@ class pipe_end {
   task<void> close();
 
   // sig::tcp_flow
-  sig::ipv4_endpoint local() const;
-  sig::ipv4_endpoint remote() const;
+  sig::ip_endpoint local() const;
+  sig::ip_endpoint remote() const;
   void set_nodelay(bool) {}
 
   // Resets the connection for both ends (a RST), without closing this end.

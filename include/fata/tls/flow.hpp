@@ -93,12 +93,12 @@ class flow {
   task<void> close();
 
   // sig::tcp_flow, when the flow below is one.
-  sig::ipv4_endpoint local() const
+  sig::ip_endpoint local() const
     requires sig::tcp_flow<Inner>
   {
     return _inner.local();
   }
-  sig::ipv4_endpoint remote() const
+  sig::ip_endpoint remote() const
     requires sig::tcp_flow<Inner>
   {
     return _inner.remote();

@@ -1,4 +1,4 @@
-// The socket stack: fata::sig::stackv4 over the host kernel's sockets.
+// The socket stack: fata::sig::stackv4v6 over the host kernel's sockets.
 #include <fata/net/socket/stack.hpp>
 
 #include <fata/core/log.hpp>
@@ -21,7 +21,7 @@
 namespace fata::net::socket {
 
 using sig::flow_error;
-using sig::ipv4_endpoint;
+using sig::ip_endpoint;
 using sig::stack_error;
 
 namespace {
@@ -64,8 +64,9 @@ struct sock {
   std::optional<flow_error> error;  // sticky
   wait_queue readers;
   wait_queue writers;
-  ipv4_endpoint local{};
-  ipv4_endpoint remote{};
+  ip_endpoint local{};
+  ip_endpoint remote{};
+  int family = AF_INET;  // of the host socket
 };
 
 // Builds handles, whose constructors are private.
@@ -83,23 +84,80 @@ using detail::access;
 using detail::core;
 using detail::sock;
 
-sockaddr_in to_sockaddr(ipv4_endpoint e) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(e.number.value);
-  a.sin_addr.s_addr = htonl(e.address.value);
-  return a;
+// A socket address of one family: `e` as AF_INET, or as AF_INET6 (an IPv4
+// endpoint in the IPv4-mapped form a dual-stack socket takes).
+struct socket_address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+socket_address to_sockaddr(ip_endpoint e, int family) {
+  socket_address out;
+  if (family == AF_INET) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(e.number.value);
+    a.sin_addr.s_addr = htonl(e.address.v4().value);
+    std::memcpy(&out.storage, &a, sizeof a);
+    out.length = sizeof a;
+    return out;
+  }
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(e.number.value);
+  // Any of either family binds every address of both (IPV6_V6ONLY off).
+  if (!e.address.is_any()) std::memcpy(&a.sin6_addr, e.address.octets().data(), 16);
+  std::memcpy(&out.storage, &a, sizeof a);
+  out.length = sizeof a;
+  return out;
 }
 
-ipv4_endpoint from_sockaddr(const sockaddr_in& a) {
+// IPv4 peers of a dual-stack socket come as ::ffff:a.b.c.d: reported as
+// the IPv4 endpoints they are.
+ip_endpoint from_sockaddr(const sockaddr_storage& s) {
+  if (s.ss_family == AF_INET6) {
+    sockaddr_in6 a;
+    std::memcpy(&a, &s, sizeof a);
+    ipv6_addr v6;
+    std::memcpy(v6.octets.data(), &a.sin6_addr, 16);
+    return {ip_addr(v6).unmapped(), port(ntohs(a.sin6_port))};
+  }
+  sockaddr_in a;
+  std::memcpy(&a, &s, sizeof a);
   return {ipv4_addr(ntohl(a.sin_addr.s_addr)), port(ntohs(a.sin_port))};
 }
 
-ipv4_endpoint local_of(int fd) {
-  sockaddr_in a{};
+ip_endpoint local_of(int fd) {
+  sockaddr_storage a{};
   socklen_t len = sizeof a;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return {};
   return from_sockaddr(a);
+}
+
+// The family of the sockets that listen and bind to `bind`: IPv6 with
+// IPV6_V6ONLY off (both families) for any(), unless the host has no IPv6
+// (then IPv4 only); the address's own family for a specific address.
+int listening_family(const ip_addr& bind) {
+  if (bind.is_v6()) return AF_INET6;
+  if (!bind.is_any()) return AF_INET;
+  static const int family = [] {
+    const int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return AF_INET;
+    ::close(fd);
+    return AF_INET6;
+  }();
+  return family;
+}
+
+// A socket of `family` for `type`; an IPv6 one bound to any() takes IPv4
+// too.
+int open_socket(int family, int type, const ip_addr& bind) {
+  const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || family != AF_INET6) return fd;
+  const int v6only = bind.is_v6() && !bind.is_any() ? 1 : 0;
+  ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  return fd;
 }
 
 flow_error flow_error_of(int err) {
@@ -345,7 +403,7 @@ task<void> flow_close(sock* s) {
 task<result<tcp_flow, flow_error>> listener_accept(sock* s) {
   for (;;) {
     if (s->closed) co_return unexpected(flow_error::closed);
-    sockaddr_in peer{};
+    sockaddr_storage peer{};
     socklen_t len = sizeof peer;
     const int fd = ::accept4(s->fd, reinterpret_cast<sockaddr*>(&peer), &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -385,12 +443,14 @@ task<result<tcp_flow, flow_error>> listener_accept(sock* s) {
 
 // --- UDP ---------------------------------------------------------------------
 
-task<result<void, stack_error>> udp_send(sock* s, ipv4_endpoint dst, bytes data) {
-  const sockaddr_in to = to_sockaddr(dst);
+task<result<void, stack_error>> udp_send(sock* s, ip_endpoint dst, bytes data) {
+  dst.address = dst.address.unmapped();
+  if (s->family == AF_INET && dst.address.is_v6()) co_return unexpected(stack_error::unreachable);
+  const socket_address to = to_sockaddr(dst, s->family);
   for (;;) {
     if (s->closed) co_return unexpected(stack_error::closed);
-    const ssize_t n = ::sendto(s->fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                               reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    const ssize_t n =
+        ::sendto(s->fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL, to.get(), to.length);
     if (n >= 0) {
       ++s->owner->counters.udp_sent;
       co_return result<void, stack_error>{};
@@ -406,9 +466,9 @@ task<result<void, stack_error>> udp_send(sock* s, ipv4_endpoint dst, bytes data)
 task<result<sig::udp_datagram, stack_error>> udp_receive(sock* s, mut_bytes out) {
   for (;;) {
     if (s->closed) co_return unexpected(stack_error::closed);
-    sockaddr_in from{};
+    sockaddr_storage from{};
     iovec iov{out.data(), out.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))];
     msghdr msg{};
     msg.msg_name = &from;
     msg.msg_namelen = sizeof from;
@@ -426,6 +486,13 @@ task<result<sig::udp_datagram, stack_error>> udp_receive(sock* s, mut_bytes out)
           in_pktinfo info;
           std::memcpy(&info, CMSG_DATA(cm), sizeof info);
           d.destination.address = ipv4_addr(ntohl(info.ipi_addr.s_addr));
+        }
+        if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(cm), sizeof info);
+          ipv6_addr v6;
+          std::memcpy(v6.octets.data(), &info.ipi6_addr, 16);
+          d.destination.address = ip_addr(v6).unmapped();
         }
       }
       const auto full = static_cast<std::size_t>(n);
@@ -445,21 +512,26 @@ task<result<sig::udp_datagram, stack_error>> udp_receive(sock* s, mut_bytes out)
 
 // --- connect -----------------------------------------------------------------
 
-task<result<tcp_flow, flow_error>> stack_connect(std::shared_ptr<core> c, ipv4_endpoint remote) {
+task<result<tcp_flow, flow_error>> stack_connect(std::shared_ptr<core> c, ip_endpoint remote) {
   if (at_limit(*c)) co_return unexpected(flow_error::io);
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) co_return unexpected(flow_error::io);
+  remote.address = remote.address.unmapped();
+  // A stack bound to one address connects from it, so in its family only.
+  if (!c->cfg.bind.is_any() && c->cfg.bind.family() != remote.address.family())
+    co_return unexpected(flow_error::unreachable);
+  const int family = remote.address.is_v4() ? AF_INET : AF_INET6;
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) co_return unexpected(family == AF_INET6 ? flow_error::unreachable : flow_error::io);
   if (!c->cfg.bind.is_any()) {
-    const sockaddr_in a = to_sockaddr({c->cfg.bind, port(0)});
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    const socket_address a = to_sockaddr({c->cfg.bind, port(0)}, family);
+    if (::bind(fd, a.get(), a.length) != 0) {
       const int err = errno;
       ::close(fd);
       co_return unexpected(flow_error_of(err));
     }
   }
-  const sockaddr_in to = to_sockaddr(remote);
-  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  while (rc != 0 && errno == EINTR) rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  const socket_address to = to_sockaddr(remote, family);
+  int rc = ::connect(fd, to.get(), to.length);
+  while (rc != 0 && errno == EINTR) rc = ::connect(fd, to.get(), to.length);
   if (rc != 0 && errno != EINPROGRESS) {
     const int err = errno;
     ::close(fd);
@@ -478,7 +550,7 @@ task<result<tcp_flow, flow_error>> stack_connect(std::shared_ptr<core> c, ipv4_e
       ++c->counters.tcp_connect_failed;
       co_return unexpected(flow_error_of(err));
     }
-    sockaddr_in peer{};
+    sockaddr_storage peer{};
     socklen_t plen = sizeof peer;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) break;
     if (errno != ENOTCONN) {
@@ -535,8 +607,8 @@ task<result<void, flow_error>> tcp_flow::shutdown(sig::shutdown_mode how) {
 
 task<void> tcp_flow::close() { return flow_close(_sock); }
 
-ipv4_endpoint tcp_flow::local() const { return _sock ? _sock->local : ipv4_endpoint{}; }
-ipv4_endpoint tcp_flow::remote() const { return _sock ? _sock->remote : ipv4_endpoint{}; }
+ip_endpoint tcp_flow::local() const { return _sock ? _sock->local : ip_endpoint{}; }
+ip_endpoint tcp_flow::remote() const { return _sock ? _sock->remote : ip_endpoint{}; }
 
 void tcp_flow::set_nodelay(bool on) {
   if (!_sock || _sock->closed) return;
@@ -564,7 +636,7 @@ task<result<tcp_flow, flow_error>> tcp_listener::accept() {
   return listener_accept(_sock);
 }
 
-ipv4_endpoint tcp_listener::local() const { return _sock ? _sock->local : ipv4_endpoint{}; }
+ip_endpoint tcp_listener::local() const { return _sock ? _sock->local : ip_endpoint{}; }
 
 void tcp_listener::close() {
   if (_sock) close_sock(_sock, false);
@@ -584,7 +656,7 @@ udp_socket& udp_socket::operator=(udp_socket&& other) noexcept {
 
 udp_socket::~udp_socket() { destroy_sock(_sock, false); }
 
-task<result<void, stack_error>> udp_socket::send_to(ipv4_endpoint destination, bytes data) {
+task<result<void, stack_error>> udp_socket::send_to(ip_endpoint destination, bytes data) {
   FATA_ASSERT(_sock);
   return udp_send(_sock, destination, data);
 }
@@ -594,7 +666,7 @@ task<result<sig::udp_datagram, stack_error>> udp_socket::receive_from(mut_bytes 
   return udp_receive(_sock, out);
 }
 
-ipv4_endpoint udp_socket::local() const { return _sock ? _sock->local : ipv4_endpoint{}; }
+ip_endpoint udp_socket::local() const { return _sock ? _sock->local : ip_endpoint{}; }
 
 void udp_socket::close() {
   if (_sock) close_sock(_sock, false);
@@ -637,12 +709,13 @@ result<stack, stack_error> stack::open(const config& cfg) {
 result<tcp_listener, stack_error> stack::tcp_listen(port p) {
   core& c = *_core;
   if (at_limit(c)) return unexpected(stack_error::no_memory);
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int family = listening_family(c.cfg.bind);
+  const int fd = open_socket(family, SOCK_STREAM, c.cfg.bind);
   if (fd < 0) return unexpected(stack_error_of(errno));
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  const sockaddr_in a = to_sockaddr({c.cfg.bind, p});
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
+  const socket_address a = to_sockaddr({c.cfg.bind, p}, family);
+  if (::bind(fd, a.get(), a.length) != 0 ||
       ::listen(fd, c.cfg.backlog) != 0) {
     const int err = errno;
     ::close(fd);
@@ -654,34 +727,46 @@ result<tcp_listener, stack_error> stack::tcp_listen(port p) {
   return access::listener(s);
 }
 
-task<result<tcp_flow, flow_error>> stack::tcp_connect(ipv4_endpoint remote) {
+task<result<tcp_flow, flow_error>> stack::tcp_connect(ip_endpoint remote) {
   return stack_connect(_core, remote);
 }
 
 result<udp_socket, stack_error> stack::udp_bind(port p) {
   core& c = *_core;
   if (at_limit(c)) return unexpected(stack_error::no_memory);
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int family = listening_family(c.cfg.bind);
+  const int fd = open_socket(family, SOCK_DGRAM, c.cfg.bind);
   if (fd < 0) return unexpected(stack_error_of(errno));
   const int one = 1;
   ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+  // A dual-stack socket reports the destination of both families here.
+  if (family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
   ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
-  const sockaddr_in a = to_sockaddr({c.cfg.bind, p});
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+  const socket_address a = to_sockaddr({c.cfg.bind, p}, family);
+  if (::bind(fd, a.get(), a.length) != 0) {
     const int err = errno;
     ::close(fd);
     return unexpected(stack_error_of(err));
   }
   sock* s = adopt(_core, fd, detail::sock_kind::udp);
   if (!s) return unexpected(stack_error::no_memory);
+  s->family = family;
   s->local = local_of(fd);
   return access::udp(s);
 }
 
-ipv4_addr stack::ipv4_address() const { return _core->cfg.bind; }
+ipv4_addr stack::ipv4_address() const {
+  return _core->cfg.bind.is_v4() ? _core->cfg.bind.v4() : ipv4_addr::any();
+}
+
+std::optional<ipv6_addr> stack::ipv6_address() const {
+  if (_core->cfg.bind.is_v6()) return _core->cfg.bind.v6();
+  if (!_core->cfg.bind.is_any() || listening_family(_core->cfg.bind) != AF_INET6) return std::nullopt;
+  return ipv6_addr::any();
+}
 
 const socket::stats& stack::stats() const { return _core->counters; }
 
-static_assert(sig::stackv4<stack>);
+static_assert(sig::stackv4v6<stack>);
 
 }  // namespace fata::net::socket

@@ -8,7 +8,7 @@ namespace fata::net {
 
 host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host_config cfg)
     : _link(mac, mtu, out, clock, cfg.arp), _ip(_link, cfg.ip), _icmp(_ip, cfg.icmp),
-      _udp(_output, &_icmp, cfg.udp), _clock(clock) {
+      _udp(_output, &_errors, cfg.udp), _clock(clock) {
   if (cfg.dhcp) {
     cfg.dhcp_client.mac = mac;
     cfg.dhcp_client.max_message_size = static_cast<std::uint16_t>(std::min<std::size_t>(mtu, 0xffff));
@@ -19,7 +19,9 @@ host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host
   if (cfg.ipv6) {
     _ip6.emplace(_link, std::move(cfg.ipv6_cfg));
     _link.on_ipv6 = [](void* self, bytes packet, mac_addr source, mono_time now) {
-      static_cast<host*>(self)->_ip6->input(packet, source, now);
+      auto* h = static_cast<host*>(self);
+      h->_ip6->input(packet, source, now);
+      h->log_ipv6_changes();  // an advertisement may have ended a DAD
     };
     _link.ipv6_context = this;
   }
@@ -27,7 +29,7 @@ host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host
 
 void host::start() {
   _ip.attach(ip_protocol::icmp, &_icmp);
-  _ip.attach(ip_protocol::udp, &_udp);
+  attach(ip_protocol::udp, &_udp);
   _link.set_address(_ip.address());
   if (_ip6) _ip6->start(_clock());
   if (!_dhcp) return;
@@ -128,6 +130,7 @@ void host::poll(mono_time now) {
 }
 
 void host::log_ipv6_changes() {
+  bool changed = false;
   const address_list& addresses = _ip6->addresses();
   std::erase_if(_ip6_logged_addresses, [&](const ipv6_addr& a) { return !addresses.usable(a); });
   for (const auto& a : addresses.addresses()) {
@@ -136,6 +139,7 @@ void host::log_ipv6_changes() {
                                      _ip6_logged_addresses.end())
       continue;
     _ip6_logged_addresses.push_back(ip);
+    changed = true;
     if (ip.is_link_local()) ipv6_log.info("link-local address {} (duplicate address detection passed)", ip);
     else
       ipv6_log.info("address {}/{} ({}, duplicate address detection passed)", ip, a.prefix.length,
@@ -151,6 +155,7 @@ void host::log_ipv6_changes() {
             _ip6_logged_duplicates.end())
       continue;
     _ip6_logged_duplicates.push_back(a.prefix.address);
+    changed = true;
     ipv6_log.warn("address {} is held by another host on the link (duplicate address detection): not used",
                   a.prefix.address);
   }
@@ -165,6 +170,8 @@ void host::log_ipv6_changes() {
     _ip6_logged_routers.push_back(r.address);
     ipv6_log.info("default router {}", r.address);
   }
+  // The glue wakes what waits for an address (wait_for_ipv6).
+  if (changed && on_address_change) on_address_change(address_context);
 }
 
 mono_time host::poll_at() const {
@@ -190,18 +197,36 @@ bool host::timers_changed() {
   return true;
 }
 
-result<void, ip_error> host::tracked_output::send(ipv4_addr source, ipv4_addr destination,
-                                                  std::uint8_t protocol,
+result<void, ip_error> host::tracked_output::send(ip_addr source, ip_addr destination, std::uint8_t protocol,
                                                   std::span<const bytes> parts) {
-  return _host->_ip.send(source, destination, protocol, parts);
+  if (destination.is_v4()) return _host->_ip.send(source, destination, protocol, parts);
+  if (!_host->_ip6 || !source.is_v6()) return unexpected(ip_error::no_route);
+  ipv6_layer& ip6 = *_host->_ip6;
+  const mono_time now = _host->_clock();
+  if (source.is_any()) return ip6.send(destination.v6(), protocol, parts, now);
+  if (!ip6.addresses().usable(source.v6())) return unexpected(ip_error::no_route);
+  return ip6.send_from(source.v6(), destination.v6(), protocol, parts, now);
 }
 
-ipv4_addr host::tracked_output::source_for(ipv4_addr destination) const {
-  return _host->_ip.source_for(destination);
+ip_addr host::tracked_output::source_for(ip_addr destination) const {
+  if (destination.is_v4()) return _host->_ip.source_for(destination.v4());
+  if (!_host->_ip6) return ipv6_addr::any();
+  return _host->_ip6->source_for(destination.v6()).value_or(ipv6_addr::any());
 }
 
-std::size_t host::tracked_output::mtu_for(ipv4_addr destination) const {
-  return _host->_ip.mtu_for(destination);
+std::size_t host::tracked_output::mtu_for(ip_addr destination) const {
+  if (destination.is_v4() || !_host->_ip6) return _host->_ip.mtu_for(ipv4_addr::any());
+  return _host->_ip6->mtu_for(destination.v6());
+}
+
+void host::family_errors::port_unreachable(const ip_meta& meta, bytes payload, mono_time now) {
+  if (meta.source.is_v4()) _host->_icmp.port_unreachable(meta, payload, now);
+  else if (_host->_ip6) _host->_ip6->port_unreachable(meta, payload, now);
+}
+
+void host::attach(std::uint8_t protocol, ip_input* transport) {
+  _ip.attach(protocol, transport);
+  if (_ip6) _ip6->attach(protocol, transport);
 }
 
 namespace {
@@ -304,6 +329,7 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.echo_rate_limited", s.echo_rate_limited);
     line(out, "ipv6.rx_no_next_header", s.rx_no_next_header);
     line(out, "ipv6.tx_parameter_problems", s.tx_parameter_problems);
+    line(out, "ipv6.tx_unreachables", s.tx_unreachables);
     line(out, "ipv6.errors_rate_limited", s.errors_rate_limited);
     line(out, "ipv6.rx_solicitations", s.rx_solicitations);
     line(out, "ipv6.rx_advertisements", s.rx_advertisements);

@@ -16,7 +16,7 @@ icmpv4_layer::icmpv4_layer(ipv4_layer& ip, icmpv4_config cfg)
     : _ip(&ip), _echo(cfg.echo_per_second, cfg.echo_burst),
       _errors(cfg.errors_per_second, cfg.errors_burst) {}
 
-void icmpv4_layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) {
+void icmpv4_layer::receive(const ip_meta& meta, bytes payload, mono_time now) {
   ++_stats.rx_messages;
   auto p = icmpv4_packet::parse(payload);
   if (!p) {
@@ -58,7 +58,11 @@ void icmpv4_layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) 
   }
 }
 
-void icmpv4_layer::send_unreachable(std::uint8_t code, const ipv4_meta& meta, bytes payload,
+void icmpv4_layer::port_unreachable(const ip_meta& meta, bytes payload, mono_time now) {
+  send_unreachable(wire::icmpv4_unreachable::port, meta, payload, now);
+}
+
+void icmpv4_layer::send_unreachable(std::uint8_t code, const ip_meta& meta, bytes payload,
                                     mono_time now) {
   // RFC 1122 §3.2.2: never about a broadcast or multicast datagram, nor one
   // whose source does not name a single host.

@@ -48,7 +48,7 @@ void ipv4_layer::input(bytes data, mono_time now) {
     ++_stats.rx_not_for_us;
     return;
   }
-  ipv4_meta meta;
+  ip_meta meta;
   meta.source = src;
   meta.destination = p->destination();
   meta.protocol = p->protocol();
@@ -72,8 +72,8 @@ void ipv4_layer::input(bytes data, mono_time now) {
   deliver(meta, p->header(), p->payload(), now);
 }
 
-void ipv4_layer::deliver(const ipv4_meta& meta, bytes header, bytes payload, mono_time now) {
-  ipv4_input* in = _inputs[meta.protocol];
+void ipv4_layer::deliver(const ip_meta& meta, bytes header, bytes payload, mono_time now) {
+  ip_input* in = _inputs[meta.protocol];
   if (!in) {
     ++_stats.rx_unknown_protocol;
     return;
@@ -93,6 +93,23 @@ void ipv4_layer::configure(ipv4_prefix address, ipv4_addr gateway,
 }
 
 ipv4_addr ipv4_layer::source_for(ipv4_addr) const { return _cfg.address.address; }
+
+ip_addr ipv4_layer::source_for(ip_addr destination) const {
+  return destination.is_v4() ? ip_addr(source_for(destination.v4())) : ip_addr(ipv6_addr::any());
+}
+
+std::size_t ipv4_layer::mtu_for(ip_addr destination) const {
+  return mtu_for(destination.is_v4() ? destination.v4() : ipv4_addr::any());
+}
+
+result<void, ip_error> ipv4_layer::send(ip_addr source, ip_addr destination, std::uint8_t protocol,
+                                        std::span<const bytes> parts) {
+  if (!source.is_v4() || !destination.is_v4()) {
+    ++_stats.tx_no_route;
+    return unexpected(ip_error::no_route);
+  }
+  return send(source.v4(), destination.v4(), protocol, parts);
+}
 
 std::size_t ipv4_layer::mtu_for(ipv4_addr) const {
   return _link->mtu() - ipv4_packet::min_header_len;

@@ -102,10 +102,29 @@ void ipv6_layer::input(bytes packet, mac_addr link_source, mono_time now) {
     return;
   }
   if (chain->protocol != wire::ipv6_next::icmpv6) {
-    // RFC 8200 §4: an unrecognised Next Header is Parameter Problem code 1
-    // at the byte that named it.
-    ++_stats.rx_unknown_protocol;
-    send_parameter_problem(*p, 1, chain->next_pointer, false, now);
+    ip_input* in = _inputs[chain->protocol];
+    if (!in) {
+      // RFC 8200 §4: an unrecognised Next Header is Parameter Problem code
+      // 1 at the byte that named it.
+      ++_stats.rx_unknown_protocol;
+      send_parameter_problem(*p, 1, chain->next_pointer, false, now);
+      return;
+    }
+    // Transports talk to hosts: only to our unicast addresses, from one.
+    if (p->destination().is_multicast() || p->source().is_any() || !_addresses.usable(p->destination())) {
+      ++_stats.rx_not_for_us;
+      return;
+    }
+    ++_stats.rx_delivered;
+    ip_meta meta;
+    meta.source = p->source();
+    meta.destination = p->destination();
+    meta.protocol = chain->protocol;
+    meta.ttl = p->hop_limit();
+    meta.tos = p->traffic_class();
+    _delivering = *p;
+    in->receive(meta, p->payload().skip(chain->offset), now);
+    _delivering.reset();
     return;
   }
   ++_stats.rx_delivered;
@@ -238,29 +257,47 @@ void ipv6_layer::on_router_advertisement(const ipv6_addr& source, const ndp_mess
 
 void ipv6_layer::send_parameter_problem(const ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
                                         bool allowed_to_multicast, mono_time now) {
+  if (send_error(offending, icmp::parameter_problem, code, pointer, allowed_to_multicast, now))
+    ++_stats.tx_parameter_problems;
+}
+
+void ipv6_layer::port_unreachable(const ip_meta&, bytes, mono_time now) {
+  if (!_delivering) return;
+  if (send_error(*_delivering, icmp::destination_unreachable, wire::icmpv6_unreachable::port, 0, false, now))
+    ++_stats.tx_unreachables;
+}
+
+bool ipv6_layer::send_error(const ipv6_packet& offending, std::uint8_t type, std::uint8_t code,
+                            std::uint32_t parameter, bool allowed_to_multicast, mono_time now) {
   // RFC 4443 §2.4 (e): not to a source that names no single host, not
   // about a multicast packet (but for the one exception the caller says).
   const ipv6_addr to = offending.source();
-  if (to.is_any() || to.is_multicast()) return;
-  if (offending.destination().is_multicast() && !allowed_to_multicast) return;
+  if (to.is_any() || to.is_multicast()) return false;
+  if (offending.destination().is_multicast() && !allowed_to_multicast) return false;
   if (!_errors.take(now)) {
     ++_stats.errors_rate_limited;
-    return;
+    return false;
   }
   std::optional<ipv6_addr> from;
   if (!offending.destination().is_multicast() && _addresses.usable(offending.destination()))
     from = offending.destination();
   else from = _addresses.source_for(to);
-  if (!from) return;
+  if (!from) return false;
   // §2.4 (c): as much of the packet as fits in the minimum MTU.
   constexpr std::size_t max_quoted = 1280 - ipv6_packet::header_len - icmpv6_packet::header_len;
   const bytes raw = offending.raw();
-  const icmpv6_repr msg{icmp::parameter_problem, code, pointer, raw.sub(0, std::min(raw.size(), max_quoted))};
+  const icmpv6_repr msg{type, code, parameter, raw.sub(0, std::min(raw.size(), max_quoted))};
   mut_bytes out(_scratch.data(), msg.buffer_len());
   msg.emit(out, *from, to);
   const bytes parts[1] = {out};
-  if (send_from(*from, to, wire::ipv6_next::icmpv6, parts, now)) ++_stats.tx_parameter_problems;
+  return bool(send_from(*from, to, wire::ipv6_next::icmpv6, parts, now));
 }
+
+std::optional<ipv6_addr> ipv6_layer::source_for(const ipv6_addr& destination) const {
+  return _addresses.source_for(destination);
+}
+
+std::size_t ipv6_layer::mtu_for(const ipv6_addr&) const { return _routes.mtu() - ipv6_packet::header_len; }
 
 void ipv6_layer::send_router_solicitation() {
   // RFC 4861 §6.3.7: from the link-local address, with our link address.
@@ -341,7 +378,7 @@ result<void, ip_error> ipv6_layer::send_from(const ipv6_addr& source, const ipv6
   h.hop_limit = destination.is_multicast() ? 1 : _hop_limit;
   h.payload_len = payload;
   h.emit(mut_bytes(header.data(), header.size()));
-  std::array<bytes, 8> all{};
+  std::array<bytes, 33> all{};  // UDP's 31 parts and its header
   if (parts.size() + 1 > all.size()) return unexpected(ip_error::too_big);
   all[0] = bytes(header.data(), header.size());
   std::copy(parts.begin(), parts.end(), all.begin() + 1);

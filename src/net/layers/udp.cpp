@@ -2,8 +2,6 @@
 
 #include <array>
 
-#include <fata/net/icmpv4.hpp>
-#include <fata/net/wire/icmpv4.hpp>
 #include <fata/net/wire/udp.hpp>
 
 namespace fata::net {
@@ -18,8 +16,8 @@ std::optional<udp_received> udp_endpoint::pop() {
   return d;
 }
 
-udp_layer::udp_layer(ipv4_output& ip, icmpv4_layer* icmp, udp_config cfg)
-    : _ip(&ip), _icmp(icmp), _cfg(cfg) {}
+udp_layer::udp_layer(ip_output& ip, ip_errors* errors, udp_config cfg)
+    : _ip(&ip), _errors(errors), _cfg(cfg) {}
 
 udp_layer::~udp_layer() {
   for (auto& [p, e] : _ports) delete e;
@@ -54,13 +52,14 @@ void udp_layer::unbind(udp_endpoint* e) {
   delete e;
 }
 
-result<void, stack_error> udp_layer::send(port from, sig::ipv4_endpoint to,
-                                          std::span<const bytes> parts) {
+result<void, stack_error> udp_layer::send(port from, sig::ip_endpoint to, std::span<const bytes> parts) {
   std::size_t size = 0;
   for (bytes p : parts) size += p.size();
-  if (size > 65535 - 20 - wire::udp_packet::header_len) return unexpected(stack_error::too_big);
+  // IPv4's total length counts its header; IPv6's payload length does not.
+  const std::size_t ip_header = to.address.is_v4() ? 20 : 0;
+  if (size > 65535 - ip_header - wire::udp_packet::header_len) return unexpected(stack_error::too_big);
   if (parts.size() > 30) return unexpected(stack_error::invalid_argument);
-  const ipv4_addr source = _ip->source_for(to.address);
+  const ip_addr source = _ip->source_for(to.address);
   std::array<std::byte, wire::udp_packet::header_len> header;
   const wire::udp_repr repr{from, to.number, bytes{}};
   repr.emit_header(mut_bytes(header.data(), header.size()), source, to.address, parts);
@@ -84,7 +83,7 @@ result<void, stack_error> udp_layer::send(port from, sig::ipv4_endpoint to,
   return unexpected(stack_error::io);
 }
 
-void udp_layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) {
+void udp_layer::receive(const ip_meta& meta, bytes payload, mono_time now) {
   ++_stats.rx_datagrams;
   auto p = wire::udp_packet::parse(payload);
   if (!p) {
@@ -99,7 +98,7 @@ void udp_layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) {
   auto it = _ports.find(r->destination_port.value);
   if (it == _ports.end()) {
     ++_stats.rx_no_port;
-    if (_icmp) _icmp->send_unreachable(wire::icmpv4_unreachable::port, meta, payload, now);
+    if (_errors) _errors->port_unreachable(meta, payload, now);
     return;
   }
   udp_endpoint& e = *it->second;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -18,15 +19,26 @@ struct tuple_hash {
   std::uint64_t seed = 0;
   std::size_t operator()(const four_tuple& t) const {
     // A keyed mix (SplitMix64's finaliser) so that a peer cannot aim many
-    // tuples at one bucket without knowing the seed.
-    std::uint64_t x = seed ^ (std::uint64_t(t.remote.address.value) << 32 | t.local.address.value);
-    x ^= std::uint64_t(t.remote.number.value) << 16 ^ t.local.number.value;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    x += seed >> 7;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    return static_cast<std::size_t>(x ^ (x >> 31));
+    // tuples at one bucket without knowing the seed. Each 64-bit half of
+    // the remote address goes through its own round: an IPv6 peer chooses
+    // the 64 low bits of its address freely, and folding the halves
+    // together first would let it pick colliding ones.
+    auto mix = [](std::uint64_t x) {
+      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+      x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+      return x ^ (x >> 31);
+    };
+    auto half = [](const ip_addr& a, int i) {
+      std::uint64_t v;
+      std::memcpy(&v, a.octets().data() + 8 * i, 8);
+      return v;
+    };
+    std::uint64_t x = mix(seed ^ half(t.remote.address, 1) ^
+                          (std::uint64_t(t.remote.number.value) << 16 ^ t.local.number.value) << 32);
+    if (t.remote.address.is_v6()) x = mix(x ^ half(t.remote.address, 0));
+    x = mix(x ^ half(t.local.address, 1) ^ (seed >> 7));
+    if (t.local.address.is_v6()) x = mix(x ^ half(t.local.address, 0));
+    return static_cast<std::size_t>(x);
   }
 };
 
@@ -86,10 +98,10 @@ struct listener_state {
 };
 
 struct core : std::enable_shared_from_this<core> {
-  core(ipv4_output& ip, std::span<const std::byte, secret_hash::key_size> secret, const config& c);
+  core(ip_output& ip, std::span<const std::byte, secret_hash::key_size> secret, const config& c);
   ~core();
 
-  ipv4_output* ip;
+  ip_output* ip;
   config cfg;
   stats counters;
   challenge_limiter limiter;
@@ -117,7 +129,7 @@ struct core : std::enable_shared_from_this<core> {
   environment env() { return {&cfg, &counters, &limiter, &memory}; }
 
   // Input.
-  void input(const ipv4_meta& meta, bytes payload, mono_time now);
+  void input(const ip_meta& meta, bytes payload, mono_time now);
   void listen_input(listener_state& l, const four_tuple& t, const repr& seg, mono_time now);
   void send_cookie(const four_tuple& t, const repr& syn, mono_time now);
   // Whether an ACK for no connection may be the ACK of a cookie this
@@ -133,7 +145,7 @@ struct core : std::enable_shared_from_this<core> {
 
   // Connections.
   entry* create(const four_tuple& t, mono_time now);
-  std::size_t mss_for(ipv4_addr remote) const;
+  std::size_t mss_for(const ip_addr& remote) const;
   void unlink(entry* e);
   void release(entry* e);
   void drop_from_listener(entry* e);
@@ -148,7 +160,7 @@ struct core : std::enable_shared_from_this<core> {
   void enter_time_wait(entry* e, mono_time now);
   // Records every orphan's storage anew; returns their sum.
   std::size_t recount_orphan_storage();
-  std::optional<port> pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote);
+  std::optional<port> pick_port(const ip_addr& local, const sig::ip_endpoint& remote);
   std::uint32_t ts_clock(const four_tuple& t, mono_time now) const;
 
   // Timers.

@@ -65,13 +65,14 @@ task<result<void, flow_error>> do_write(std::shared_ptr<core> c, entry* e,
   co_return result<void, flow_error>{};
 }
 
-task<result<flow, flow_error>> do_connect(std::shared_ptr<core> c, sig::ipv4_endpoint remote) {
+task<result<flow, flow_error>> do_connect(std::shared_ptr<core> c, sig::ip_endpoint remote) {
+  remote.address = remote.address.unmapped();  // ::ffff:a.b.c.d is IPv4 (RFC 4291 §2.5.5.2)
   if (!c->alive || !c->ip) co_return unexpected(flow_error::closed);
   if (c->without_entropy) co_return unexpected(flow_error::io);
   if (remote.address.is_any() || remote.number.value == 0 || remote.address.is_broadcast() ||
       remote.address.is_multicast())
     co_return unexpected(flow_error::unreachable);
-  const ipv4_addr local = c->ip->source_for(remote.address);
+  const ip_addr local = c->ip->source_for(remote.address);
   if (local.is_any()) co_return unexpected(flow_error::unreachable);
   auto p = c->pick_port(local, remote);
   if (!p) co_return unexpected(flow_error::io);
@@ -126,7 +127,7 @@ task<result<void, flow_error>> ready(result<void, flow_error> r) { co_return r; 
 
 // --- flow -----------------------------------------------------------------
 
-task<result<flow, sig::flow_error>> layer::connect(sig::ipv4_endpoint remote) {
+task<result<flow, sig::flow_error>> layer::connect(sig::ip_endpoint remote) {
   return detail::do_connect(_core, remote);
 }
 
@@ -218,9 +219,9 @@ task<void> flow::close() {
   return detail::done();
 }
 
-sig::ipv4_endpoint flow::local() const { return _entry ? _entry->conn.tuple().local : sig::ipv4_endpoint{}; }
-sig::ipv4_endpoint flow::remote() const {
-  return _entry ? _entry->conn.tuple().remote : sig::ipv4_endpoint{};
+sig::ip_endpoint flow::local() const { return _entry ? _entry->conn.tuple().local : sig::ip_endpoint{}; }
+sig::ip_endpoint flow::remote() const {
+  return _entry ? _entry->conn.tuple().remote : sig::ip_endpoint{};
 }
 
 void flow::set_nodelay(bool on) {
@@ -249,8 +250,8 @@ listener::~listener() { close(); }
 
 task<result<flow, sig::flow_error>> listener::accept() { return detail::do_accept(_core, _state); }
 
-sig::ipv4_endpoint listener::local() const {
-  return _state ? sig::ipv4_endpoint{ipv4_addr::any(), _state->number} : sig::ipv4_endpoint{};
+sig::ip_endpoint listener::local() const {
+  return _state ? sig::ip_endpoint{ipv4_addr::any(), _state->number} : sig::ip_endpoint{};
 }
 
 std::size_t listener::pending() const { return _state ? _state->ready.size() : 0; }

@@ -55,7 +55,7 @@ entry::~entry() {
   owner->memory.release(sizeof(entry));
 }
 
-core::core(ipv4_output& out, std::span<const std::byte, secret_hash::key_size> key,
+core::core(ip_output& out, std::span<const std::byte, secret_hash::key_size> key,
            const config& c)
     : ip(&out), cfg(c), limiter(c.challenge_ack_limit), secret(key), memory(resolve_memory_limit(c)) {
   limiter = challenge_limiter(c.challenge_ack_limit, secret.hash(challenge_domain, four_tuple{}));
@@ -70,7 +70,7 @@ core::~core() {
   table.clear();
 }
 
-std::size_t core::mss_for(ipv4_addr remote) const {
+std::size_t core::mss_for(const ip_addr& remote) const {
   std::size_t mss = ip ? ip->mtu_for(remote) - 20 : 536;
   if (cfg.mss != 0 && cfg.mss < mss) mss = cfg.mss;
   return mss;
@@ -82,7 +82,7 @@ std::uint32_t core::ts_clock(const four_tuple& t, mono_time now) const {
 
 // --- input ----------------------------------------------------------------
 
-void core::input(const ipv4_meta& meta, bytes payload, mono_time now) {
+void core::input(const ip_meta& meta, bytes payload, mono_time now) {
   ++counters.segments_in;
   if (!alive) return;
   // RFC 1122 §4.2.3.10: no TCP to or from broadcast or multicast.
@@ -512,7 +512,7 @@ std::size_t core::recount_orphan_storage() {
   return n;
 }
 
-std::optional<port> core::pick_port(ipv4_addr local, const sig::ipv4_endpoint& remote) {
+std::optional<port> core::pick_port(const ip_addr& local, const sig::ip_endpoint& remote) {
   // RFC 6056 §3.3.3: an offset keyed by the endpoints plus a counter, so
   // ports are unpredictable yet rarely collide.
   const std::uint32_t first = cfg.ephemeral_first;
@@ -609,14 +609,14 @@ layer::drawn_secret layer::platform_secret() {
   return {key};
 }
 
-layer::layer(ipv4_output& ip) : layer(ip, platform_secret(), config_from_keys()) {}
+layer::layer(ip_output& ip) : layer(ip, platform_secret(), config_from_keys()) {}
 
 namespace {
 constexpr std::array<std::byte, layer::secret_size> no_secret{};
 log::source tcp_log{"net.tcp", "TCP layer"};
 }  // namespace
 
-layer::layer(ipv4_output& ip, const drawn_secret& secret, const config& cfg)
+layer::layer(ip_output& ip, const drawn_secret& secret, const config& cfg)
     : layer(ip, std::span<const std::byte, secret_size>(secret.key ? *secret.key : no_secret), cfg) {
   if (secret.key) return;
   _core->without_entropy = true;
@@ -624,12 +624,12 @@ layer::layer(ipv4_output& ip, const drawn_secret& secret, const config& cfg)
                 "image one: virtio-rng, or a CPU with RDRAND)");
 }
 
-layer::layer(ipv4_output& ip, std::span<const std::byte, secret_size> secret, const config& cfg)
+layer::layer(ip_output& ip, std::span<const std::byte, secret_size> secret, const config& cfg)
     : _core(std::make_shared<detail::core>(ip, secret, cfg)) {}
 
 layer::~layer() { _core->shut_down(); }
 
-void layer::receive(const ipv4_meta& meta, bytes payload, mono_time now) {
+void layer::receive(const ip_meta& meta, bytes payload, mono_time now) {
   _core->input(meta, payload, now);
 }
 

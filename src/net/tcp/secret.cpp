@@ -33,21 +33,33 @@ secret_hash::~secret_hash() {
 
 std::uint64_t secret_hash::hash(std::uint8_t domain, const four_tuple& t,
                                 std::uint32_t extra) const {
-  std::uint8_t msg[17];
-  msg[0] = domain;
-  auto put32 = [&](std::size_t at, std::uint32_t v) {
-    msg[at] = std::uint8_t(v >> 24);
-    msg[at + 1] = std::uint8_t(v >> 16);
-    msg[at + 2] = std::uint8_t(v >> 8);
-    msg[at + 3] = std::uint8_t(v);
+  // IPv4: domain, the two addresses, the ports, `extra` (17 bytes). IPv6:
+  // the same with 16-byte addresses (41 bytes); the lengths differ, so a
+  // tuple of one family never hashes as one of the other.
+  std::uint8_t msg[41];
+  std::size_t at = 0;
+  msg[at++] = domain;
+  auto put32 = [&](std::uint32_t v) {
+    msg[at++] = std::uint8_t(v >> 24);
+    msg[at++] = std::uint8_t(v >> 16);
+    msg[at++] = std::uint8_t(v >> 8);
+    msg[at++] = std::uint8_t(v);
   };
-  put32(1, t.local.address.value);
-  put32(5, t.remote.address.value);
-  put32(9, std::uint32_t(t.local.number.value) << 16 | t.remote.number.value);
-  put32(13, extra);
+  auto put_address = [&](const ip_addr& a) {
+    if (a.is_v4()) {
+      put32(a.v4().value);
+      return;
+    }
+    std::memcpy(msg + at, a.octets().data(), 16);
+    at += 16;
+  };
+  put_address(t.local.address);
+  put_address(t.remote.address);
+  put32(std::uint32_t(t.local.number.value) << 16 | t.remote.number.value);
+  put32(extra);
   br_hmac_context ctx;
   br_hmac_init(&ctx, key_of(_key), 8);
-  br_hmac_update(&ctx, msg, sizeof msg);
+  br_hmac_update(&ctx, msg, at);
   std::uint8_t out[8];
   br_hmac_out(&ctx, out);
   std::uint64_t v = 0;

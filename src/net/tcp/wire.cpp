@@ -13,11 +13,10 @@ result<packet, parse_error> packet::parse(bytes data) {
   return packet(data);
 }
 
-bool packet::checksum_valid(ipv4_addr source, ipv4_addr destination) const {
+bool packet::checksum_valid(const ip_addr& source, const ip_addr& destination) const {
   if (_data.size() > 65535) return false;
   wire::checksum_accumulator acc;
-  acc.add_pseudo_header(source, destination, ip_protocol::tcp,
-                        static_cast<std::uint16_t>(_data.size()));
+  acc.add_pseudo_header(source, destination, ip_protocol::tcp, static_cast<std::uint32_t>(_data.size()));
   acc.add(_data);
   return acc.finish() == 0;
 }
@@ -143,7 +142,7 @@ std::size_t options::emit(mut_bytes out) const {
   return n;
 }
 
-result<repr, parse_error> repr::parse(const packet& p, ipv4_addr source, ipv4_addr destination) {
+result<repr, parse_error> repr::parse(const packet& p, const ip_addr& source, const ip_addr& destination) {
   if (!p.checksum_valid(source, destination)) return unexpected(parse_error::bad_checksum);
   auto o = options::parse(p.options_raw());
   if (!o) return unexpected(o.error());
@@ -160,7 +159,7 @@ result<repr, parse_error> repr::parse(const packet& p, ipv4_addr source, ipv4_ad
   return r;
 }
 
-std::size_t repr::emit_header(mut_bytes header, ipv4_addr source, ipv4_addr destination,
+std::size_t repr::emit_header(mut_bytes header, const ip_addr& source, const ip_addr& destination,
                               std::span<const bytes> parts) const {
   using f = packet::field;
   const std::size_t opt_len = opts.emit(header.skip(packet::min_header_len));
@@ -178,14 +177,14 @@ std::size_t repr::emit_header(mut_bytes header, ipv4_addr source, ipv4_addr dest
   header.set_be16(f::checksum, 0);
   header.set_be16(f::urgent, urgent);
   wire::checksum_accumulator acc;
-  acc.add_pseudo_header(source, destination, ip_protocol::tcp, static_cast<std::uint16_t>(length));
+  acc.add_pseudo_header(source, destination, ip_protocol::tcp, static_cast<std::uint32_t>(length));
   acc.add(header.first(hlen));
   for (bytes part : parts) acc.add(part);
   header.set_be16(f::checksum, acc.finish());
   return hlen;
 }
 
-void repr::emit(mut_bytes out, ipv4_addr source, ipv4_addr destination) const {
+void repr::emit(mut_bytes out, const ip_addr& source, const ip_addr& destination) const {
   const std::size_t hlen = header_len();
   FATA_ASSERT(out.size() >= hlen + payload.size());
   out.copy_from(hlen, payload);

@@ -1,10 +1,13 @@
 // The IPv6 layer over a recording link on explicit times: DAD of the
 // link-local address, answering neighbour solicitations, echo, a DAD
 // conflict, router discovery (solicitations, advertisements forming SLAAC
-// addresses and routes, hostile ones) and next hops.
+// addresses and routes, hostile ones), next hops, errors, and the
+// transports above it (delivery, UDP over IPv6, port unreachable).
 #include <fata/net/ipv6.hpp>
+#include <fata/net/udp.hpp>
 #include <fata/net/wire/icmpv6.hpp>
 #include <fata/net/wire/ipv6.hpp>
+#include <fata/net/wire/udp.hpp>
 
 #include <gtest/gtest.h>
 
@@ -509,3 +512,111 @@ TEST_F(ipv6_fixture, errors_quote_at_most_what_fits_1280_bytes_and_are_rate_limi
 }
 
 }  // namespace
+
+namespace transports {
+
+using namespace fata;
+using namespace fata::net;
+using namespace fata::net::wire;
+
+// What a transport registered with the layer is handed.
+struct recording_transport final : ip_input {
+  std::vector<ip_meta> metas;
+  std::vector<std::vector<std::byte>> payloads;
+  void receive(const ip_meta& meta, bytes payload, mono_time) override {
+    metas.push_back(meta);
+    payloads.emplace_back(payload.data(), payload.data() + payload.size());
+  }
+};
+
+TEST_F(ipv6_fixture, an_attached_transport_receives_its_packets_with_an_ipv6_meta) {
+  recording_transport tcp;
+  layer.attach(ipv6_next::tcp, &tcp);
+  boot();
+  const std::vector<std::byte> segment(20, std::byte{9});
+  const std::size_t before = link.sent.size();
+  feed(raw_packet(ll, ipv6_next::tcp, segment), t0 + 3s);
+  ASSERT_EQ(tcp.metas.size(), 1u);
+  EXPECT_EQ(tcp.metas[0].source, ip_addr(peer));
+  EXPECT_EQ(tcp.metas[0].destination, ip_addr(ll));
+  EXPECT_EQ(tcp.metas[0].protocol, ipv6_next::tcp);
+  EXPECT_EQ(tcp.metas[0].ttl, 64);
+  EXPECT_EQ(tcp.payloads[0], segment);
+  EXPECT_EQ(link.sent.size(), before);  // no Parameter Problem now
+  // Behind a destination options header, the same.
+  std::vector<std::byte> behind = {std::byte{ipv6_next::tcp}, std::byte{0}, std::byte{1}, std::byte{4},
+                                   std::byte{}, std::byte{}, std::byte{}, std::byte{}};
+  for (std::byte b : segment) behind.push_back(b);
+  feed(raw_packet(ll, ipv6_next::destination_options, behind), t0 + 3s);
+  ASSERT_EQ(tcp.payloads.size(), 2u);
+  EXPECT_EQ(tcp.payloads[1], segment);
+  // Never to a group, from the unspecified address, or to a tentative
+  // address: transports talk to one usable address of ours.
+  feed(raw_packet(all_nodes, ipv6_next::tcp, segment), t0 + 3s);
+  feed(raw_packet(ll, ipv6_next::tcp, segment, ipv6_addr::any()), t0 + 3s);
+  EXPECT_EQ(tcp.metas.size(), 2u);
+}
+
+TEST_F(ipv6_fixture, udp_over_ipv6_delivers_and_answers_a_closed_port_with_port_unreachable) {
+  struct v6_output final : ip_output {
+    ipv6_layer* l;
+    mono_time now{};
+    result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
+                                std::span<const bytes> parts) override {
+      return l->send_from(source.v6(), destination.v6(), protocol, parts, now);
+    }
+    ip_addr source_for(ip_addr d) const override { return l->source_for(d.v6()).value_or(ipv6_addr::any()); }
+    std::size_t mtu_for(ip_addr d) const override { return l->mtu_for(d.v6()); }
+  } out;
+  out.l = &layer;
+  udp_layer udp(out, &layer);
+  layer.attach(ipv6_next::udp, &udp);
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);  // peer known
+  auto bound = udp.bind(port(53));
+  ASSERT_TRUE(bound);
+  auto datagram = [&](std::uint16_t to_port, std::string_view text, bool zero_checksum = false) {
+    std::vector<std::byte> d(8 + text.size());
+    const udp_repr r{port(5353), port(to_port), bytes::of(text)};
+    r.emit(mut_bytes(d.data(), d.size()), peer, ll);
+    if (zero_checksum) d[6] = d[7] = std::byte{0};
+    return raw_packet(ll, ipv6_next::udp, d);
+  };
+  feed(datagram(53, "query"), t0 + 3s);
+  auto got = (*bound)->pop();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->source, (sig::ip_endpoint{peer, port(5353)}));
+  EXPECT_EQ(got->destination, (sig::ip_endpoint{ll, port(53)}));
+  EXPECT_EQ(bytes(got->data).chars(), "query");
+  // RFC 8200 §8.1: over IPv6 a zero checksum is no checksum, and dropped.
+  feed(datagram(53, "query", true), t0 + 3s);
+  EXPECT_FALSE((*bound)->pop());
+  EXPECT_EQ(udp.stats().rx_bad_checksum, 1u);
+  // A reply goes out over IPv6 with a checksum that verifies.
+  out.now = t0 + 3s;
+  const bytes reply[1] = {bytes::of(std::string_view("answer"))};
+  ASSERT_TRUE(udp.send(port(53), sig::ip_endpoint{peer, port(5353)}, reply));
+  {
+    auto p = ipv6_packet::parse(bytes(link.sent.back().packet.data(), link.sent.back().packet.size()));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->next_header(), ipv6_next::udp);
+    auto u = udp_packet::parse(p->payload());
+    ASSERT_TRUE(u);
+    auto r = udp_repr::parse(*u, p->source(), p->destination());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->payload.chars(), "answer");
+  }
+  // A closed port: Destination Unreachable code 4, quoting the datagram.
+  const auto closed = datagram(54, "nobody");
+  feed(closed, t0 + 4s);
+  auto e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type, icmpv6_type::destination_unreachable);
+  EXPECT_EQ(e->code, icmpv6_unreachable::port);
+  EXPECT_EQ(e->destination, peer);
+  EXPECT_EQ(e->quoted, closed);
+  EXPECT_EQ(layer.stats().tx_unreachables, 1u);
+  EXPECT_EQ(udp.stats().rx_no_port, 1u);
+}
+
+}  // namespace transports

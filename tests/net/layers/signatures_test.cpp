@@ -9,9 +9,9 @@ namespace {
 
 using namespace fata::net;
 
-// A transport that only receives: an ipv4_input, but neither UDP nor ICMP.
-struct receive_only final : ipv4_input {
-  void receive(const ipv4_meta&, fata::bytes, fata::mono_time) override { ++received; }
+// A transport that only receives: an ip_input, but neither UDP nor ICMP.
+struct receive_only final : ip_input {
+  void receive(const ip_meta&, fata::bytes, fata::mono_time) override { ++received; }
   int received = 0;
 };
 
@@ -27,8 +27,8 @@ TEST(net_signatures, each_layer_models_only_its_own_signature) {
   static_assert(tcp_provider<no_tcp>);
 
   receive_only r;
-  ipv4_input& as_input = r;
-  as_input.receive(ipv4_meta{}, fata::bytes{}, fata::mono_time{});
+  ip_input& as_input = r;
+  as_input.receive(ip_meta{}, fata::bytes{}, fata::mono_time{});
   EXPECT_EQ(r.received, 1);
 }
 

@@ -1,5 +1,5 @@
-// The socket stack against Linux peers on loopback: plain blocking sockets
-// in a helper thread, and curl/socat where they exist.
+// The socket stack against Linux peers on loopback, over IPv4 and IPv6:
+// plain blocking sockets in a helper thread, and curl.
 #include <fata/net/socket/stack.hpp>
 
 #include <fata/core/join.hpp>
@@ -34,26 +34,54 @@ constexpr ipv4_addr loopback = ipv4_addr::loopback();
 
 // --- plain Linux peers ---------------------------------------------------------
 
-int linux_listener(std::uint16_t* port_out) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  EXPECT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof a;
+// A loopback socket of `family` (AF_INET: 127.0.0.1, AF_INET6: ::1), bound
+// to a port the kernel picks (its number in *port_out), listening if asked.
+int linux_socket(int family, int type, std::uint16_t* port_out, bool listen) {
+  const int fd = ::socket(family, type | SOCK_CLOEXEC, 0);
+  sockaddr_storage a{};
+  socklen_t len = 0;
+  if (family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&a);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_addr = in6addr_loopback;
+    len = sizeof *a6;
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&a);
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    len = sizeof *a4;
+  }
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), len), 0);
+  if (listen) {
+    EXPECT_EQ(::listen(fd, 16), 0);
+  }
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port_out = ntohs(a.sin_port);
+  *port_out = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port
+                                       : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
   return fd;
 }
 
-int linux_connect(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+int linux_listener(std::uint16_t* port_out) { return linux_socket(AF_INET, SOCK_STREAM, port_out, true); }
+
+// A connection to `port` on the loopback address of `family`, or -1.
+int linux_connect(std::uint16_t port, int family = AF_INET) {
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_storage a{};
+  socklen_t len = 0;
+  if (family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&a);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    a6->sin6_addr = in6addr_loopback;
+    len = sizeof *a6;
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&a);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    len = sizeof *a4;
+  }
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), len) != 0) {
     ::close(fd);
     return -1;
   }
@@ -88,6 +116,18 @@ std::string pattern(std::size_t n, unsigned seed = 1) {
     c = static_cast<char>(x >> 24);
   }
   return s;
+}
+
+// Whether this host has IPv6 on loopback (a container may run without).
+bool has_ipv6_loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
 }
 
 struct socket_stack_fixture : ::testing::Test {
@@ -434,17 +474,7 @@ TEST_F(socket_stack_fixture, a_bulk_write_to_a_slow_reader_arrives_intact) {
 
 // --- UDP ---------------------------------------------------------------------
 
-int linux_udp(std::uint16_t* port_out) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port_out = ntohs(a.sin_port);
-  return fd;
-}
+int linux_udp(std::uint16_t* port_out) { return linux_socket(AF_INET, SOCK_DGRAM, port_out, false); }
 
 void linux_send_to(int fd, std::uint16_t port, std::string_view data) {
   sockaddr_in a{};
@@ -461,7 +491,7 @@ struct udp_outcome {
 };
 
 task<result<udp_outcome, stack_error>> udp_exchange(stack* s, std::atomic<std::uint16_t>* announce,
-                                                    std::uint16_t peer_port) {
+                                                    sig::ip_endpoint peer) {
   auto u = s->udp_bind(port(0));
   if (!u) co_return unexpected(u.error());
   announce->store(u->local().number.value);
@@ -474,7 +504,7 @@ task<result<udp_outcome, stack_error>> udp_exchange(stack* s, std::atomic<std::u
   auto d2 = co_await u->receive_from(mut_bytes(buf, 4));
   if (!d2) co_return unexpected(d2.error());
   out.second = *d2;
-  auto sent = co_await u->send_to({loopback, port(peer_port)}, bytes::of("pong"));
+  auto sent = co_await u->send_to(peer, bytes::of("pong"));
   if (!sent) co_return unexpected(sent.error());
   u->close();
   co_return out;
@@ -493,7 +523,7 @@ TEST_F(socket_stack_fixture, udp_reports_source_destination_and_truncation_and_s
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n > 0) reply.assign(buf, static_cast<std::size_t>(n));
   });
-  auto r = loop.run(udp_exchange(&net, &announce, peer_port));
+  auto r = loop.run(udp_exchange(&net, &announce, ipv4_endpoint{loopback, port(peer_port)}));
   peer.join();
   ::close(fd);
   ASSERT_TRUE(r);
@@ -557,15 +587,19 @@ task<int> serve_http_once(stack* s, std::atomic<std::uint16_t>* announce) {
   co_return 0;
 }
 
-TEST_F(socket_stack_fixture, curl_fetches_a_page_served_over_the_socket_stack) {
+struct socket_stack_curl : socket_stack_fixture, ::testing::WithParamInterface<const char*> {};
+
+TEST_P(socket_stack_curl, curl_fetches_a_page_served_over_the_socket_stack) {
+  const char* curl_host = GetParam();
+  if (std::string_view(curl_host) == "[::1]" && !has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this host";
   // scripts/install-deps installs curl: without it this is a failure.
   ASSERT_EQ(::system("command -v curl >/dev/null 2>&1"), 0) << "curl is not installed";
   std::atomic<std::uint16_t> announce{0};
   std::string body;
   std::thread client([&] {
     while (announce.load() == 0) std::this_thread::yield();
-    const std::string cmd =
-        "curl -s --max-time 10 http://127.0.0.1:" + std::to_string(announce.load()) + "/";
+    const std::string cmd = "curl -s --max-time 10 http://" + std::string(curl_host) + ":" +
+                            std::to_string(announce.load()) + "/";
     FILE* p = ::popen(cmd.c_str(), "r");
     char buf[256];
     std::size_t n;
@@ -577,6 +611,143 @@ TEST_F(socket_stack_fixture, curl_fetches_a_page_served_over_the_socket_stack) {
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, 0);
   EXPECT_EQ(body, "served by fata's socket stack\n");
+}
+
+// One listener, both families: curl over IPv4 and over IPv6.
+INSTANTIATE_TEST_SUITE_P(families, socket_stack_curl, ::testing::Values("127.0.0.1", "[::1]"));
+
+// --- IPv6 (the default bind takes both families) ---------------------------------
+
+const ipv6_addr loopback6 = ipv6_addr::loopback();
+
+task<int> echo_two_and_report(stack* s, std::atomic<std::uint16_t>* announce, std::vector<sig::ip_endpoint>* peers) {
+  auto l = s->tcp_listen(port(0));
+  if (!l) co_return 1;
+  announce->store(l->local().number.value);
+  for (int i = 0; i < 2; ++i) {
+    auto f = co_await l->accept();
+    if (!f) co_return 2;
+    peers->push_back(f->remote());
+    auto data = co_await read_to_end(*f);
+    if (!data) co_return 3;
+    auto w = co_await f->write(bytes::of(*data));
+    if (!w) co_return 4;
+    co_await f->close();
+  }
+  co_return 0;
+}
+
+TEST_F(socket_stack_fixture, one_listener_takes_ipv6_and_ipv4_clients_and_reports_each_family) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this host";
+  EXPECT_EQ(net.ipv6_address(), ipv6_addr::any());
+  std::atomic<std::uint16_t> announce{0};
+  std::vector<sig::ip_endpoint> peers;
+  std::string echoed6, echoed4;
+  std::thread peer([&] {
+    while (announce.load() == 0) std::this_thread::yield();
+    const int fd6 = linux_connect(announce.load(), AF_INET6);
+    ASSERT_GE(fd6, 0);
+    ASSERT_TRUE(write_all(fd6, "over IPv6"));
+    ::shutdown(fd6, SHUT_WR);
+    echoed6 = read_all(fd6);
+    ::close(fd6);
+    const int fd4 = linux_connect(announce.load());
+    ASSERT_GE(fd4, 0);
+    ASSERT_TRUE(write_all(fd4, "over IPv4"));
+    ::shutdown(fd4, SHUT_WR);
+    echoed4 = read_all(fd4);
+    ::close(fd4);
+  });
+  auto r = loop.run(echo_two_and_report(&net, &announce, &peers));
+  peer.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 0);
+  EXPECT_EQ(echoed6, "over IPv6");
+  EXPECT_EQ(echoed4, "over IPv4");
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[0].address, ip_addr(loopback6));
+  // An IPv4 client of the dual-stack socket is an IPv4 endpoint, not ::ffff:127.0.0.1.
+  EXPECT_EQ(peers[1].address, ip_addr(loopback));
+}
+
+TEST_F(socket_stack_fixture, connects_to_a_linux_server_over_ipv6) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this host";
+  std::uint16_t p = 0;
+  const int lfd = linux_socket(AF_INET6, SOCK_STREAM, &p, true);
+  std::string got;
+  std::thread server([&] {
+    const int fd = ::accept(lfd, nullptr, nullptr);
+    got = read_all(fd);
+    write_all(fd, "six back");
+    ::close(fd);
+  });
+  auto r = loop.run([](stack* s, std::uint16_t port_number) -> task<result<std::string, flow_error>> {
+    const sig::ip_endpoint server{ipv6_addr::loopback(), port(port_number)};
+    auto f = co_await s->tcp_connect(server);
+    if (!f) co_return unexpected(f.error());
+    if (f->remote() != server || f->local().address != ip_addr(ipv6_addr::loopback()))
+      co_return unexpected(flow_error::protocol);
+    auto w = co_await f->write(bytes::of("six out"));
+    if (!w) co_return unexpected(w.error());
+    auto sh = co_await f->shutdown(sig::shutdown_mode::write);
+    if (!sh) co_return unexpected(sh.error());
+    auto data = co_await read_to_end(*f);
+    co_await f->close();
+    co_return data;
+  }(&net, p));
+  server.join();
+  ::close(lfd);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(*r) << describe(r->error());
+  EXPECT_EQ(**r, "six back");
+  EXPECT_EQ(got, "six out");
+}
+
+TEST_F(socket_stack_fixture, udp_over_ipv6_reports_both_ends_and_answers) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this host";
+  std::uint16_t peer_port = 0;
+  const int fd = linux_socket(AF_INET6, SOCK_DGRAM, &peer_port, false);
+  std::atomic<std::uint16_t> announce{0};
+  std::string reply;
+  std::thread peer([&] {
+    while (announce.load() == 0) std::this_thread::yield();
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(announce.load());
+    a.sin6_addr = in6addr_loopback;
+    for (std::string_view text : {"ping", "0123456789"})
+      ::sendto(fd, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    char buf[64];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) reply.assign(buf, static_cast<std::size_t>(n));
+  });
+  auto r = loop.run(udp_exchange(&net, &announce, sig::ip_endpoint{loopback6, port(peer_port)}));
+  peer.join();
+  ::close(fd);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(*r) << describe(r->error());
+  EXPECT_EQ((*r)->first_text, "ping");
+  EXPECT_EQ((*r)->first.source, (sig::ip_endpoint{loopback6, port(peer_port)}));
+  EXPECT_EQ((*r)->first.destination, (sig::ip_endpoint{loopback6, port(announce.load())}));
+  EXPECT_TRUE((*r)->second.truncated);
+  EXPECT_EQ(reply, "pong");
+}
+
+TEST(socket_stack_bound, a_stack_bound_to_an_ipv4_address_does_not_connect_over_ipv6) {
+  runtime::platform_backend backend;
+  fata::loop loop{backend};
+  net::socket::stack_config cfg;
+  cfg.bind = loopback;
+  auto s = stack::open(cfg);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->ipv6_address());
+  auto r = loop.run([](stack* st) -> task<result<void, flow_error>> {
+    auto f = co_await st->tcp_connect(sig::ip_endpoint{ipv6_addr::loopback(), port(9)});
+    if (f) co_return result<void, flow_error>{};
+    co_return unexpected(f.error());
+  }(&*s));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error(), flow_error::unreachable);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The TCP layer with its coroutine glue, on a virtual clock: the test is
-// the peer, injecting segments through the IPv4 seam and reading what the
-// layer sends from a recording ipv4_output.
+// the peer, injecting segments through the IP seam (of either family) and
+// reading what the layer sends from a recording ip_output.
 #include <fata/net/tcp/layer.hpp>
 
 #include <fata/core/join.hpp>
@@ -23,19 +23,21 @@ using sig::flow_error;
 
 const ipv4_addr self_addr(10, 0, 0, 1);
 const ipv4_addr peer_addr(10, 0, 0, 2);
+const ipv6_addr self_addr6 = *ipv6_addr::parse("2001:db8::1");
+const ipv6_addr peer_addr6 = *ipv6_addr::parse("2001:db8::2");
 
 // Records (and checks) every segment the layer sends.
-struct recorder final : ipv4_output {
+struct recorder final : ip_output {
   struct captured {
-    ipv4_addr source;
-    ipv4_addr destination;
+    ip_addr source;
+    ip_addr destination;
     std::vector<std::byte> raw;
     repr r;
   };
   std::deque<captured> segments;
   bool no_route = false;
 
-  result<void, ip_error> send(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol,
+  result<void, ip_error> send(ip_addr source, ip_addr destination, std::uint8_t protocol,
                               std::span<const bytes> parts) override {
     EXPECT_EQ(protocol, ip_protocol::tcp);
     if (no_route) return unexpected(ip_error::no_route);
@@ -50,8 +52,9 @@ struct recorder final : ipv4_output {
     if (r) back.r = *r;
     return {};
   }
-  ipv4_addr source_for(ipv4_addr) const override { return self_addr; }
-  std::size_t mtu_for(ipv4_addr) const override { return 1480; }
+  ip_addr source_for(ip_addr d) const override { return d.is_v4() ? ip_addr(self_addr) : ip_addr(self_addr6); }
+  // An Ethernet link's: 1500 less the IP header of the family.
+  std::size_t mtu_for(ip_addr d) const override { return d.is_v4() ? 1480 : 1460; }
 
   repr take() {
     EXPECT_FALSE(segments.empty());
@@ -96,14 +99,16 @@ struct tcp_layer : ::testing::Test {
     }
     return r;
   }
-  void inject(const repr& r, ipv4_addr from = peer_addr) {
-    std::vector<std::byte> raw(r.total_len());
-    r.emit(mut_bytes(raw.data(), raw.size()), from, self_addr);
-    inject_raw(raw, from);
+  static ip_addr self_for(const ip_addr& from) {
+    return from.is_v4() ? ip_addr(self_addr) : ip_addr(self_addr6);
   }
-  void inject_raw(const std::vector<std::byte>& raw, ipv4_addr from = peer_addr,
-                  ipv4_addr to = self_addr) {
-    ipv4_meta meta;
+  void inject(const repr& r, ip_addr from = peer_addr) {
+    std::vector<std::byte> raw(r.total_len());
+    r.emit(mut_bytes(raw.data(), raw.size()), from, self_for(from));
+    inject_raw(raw, from, self_for(from));
+  }
+  void inject_raw(const std::vector<std::byte>& raw, ip_addr from = peer_addr, ip_addr to = self_addr) {
+    ip_meta meta;
     meta.source = from;
     meta.destination = to;
     meta.protocol = ip_protocol::tcp;
@@ -117,11 +122,13 @@ struct tcp_layer : ::testing::Test {
   }
 
   // A passive handshake on port 80 from `from_port`; returns our ISN.
-  std::uint32_t handshake(std::uint16_t from_port = 40000, std::uint32_t peer_isn = 100) {
-    inject(peer(flag::syn, peer_isn, 0, {}, from_port));
+  std::uint32_t handshake(std::uint16_t from_port = 40000, std::uint32_t peer_isn = 100, ip_addr from = peer_addr) {
+    inject(peer(flag::syn, peer_isn, 0, {}, from_port), from);
     const repr sa = out.take();
     EXPECT_EQ(sa.flags, flag::syn | flag::ack);
-    inject(peer(flag::ack, peer_isn + 1, sa.seq.value + 1, {}, from_port));
+    EXPECT_EQ(out.last.destination, from);
+    EXPECT_EQ(out.last.source, self_for(from));
+    inject(peer(flag::ack, peer_isn + 1, sa.seq.value + 1, {}, from_port), from);
     return sa.seq.value;
   }
 };
@@ -147,7 +154,7 @@ task<void> write_text(flow* f, std::string_view text) { (void)co_await f->write(
 
 task<void> close_flow(flow* f) { co_await f->close(); }
 
-task<void> connect_into(layer* t, sig::ipv4_endpoint to,
+task<void> connect_into(layer* t, sig::ip_endpoint to,
                         std::optional<result<flow, flow_error>>* slot) {
   *slot = co_await t->connect(to);
 }
@@ -227,8 +234,8 @@ TEST_F(tcp_layer, a_listener_completes_the_handshake_and_accept_returns_the_flow
   handshake();
   ASSERT_TRUE(accepted && *accepted);
   flow& f = **accepted;
-  EXPECT_EQ(f.remote(), (sig::ipv4_endpoint{peer_addr, port(40000)}));
-  EXPECT_EQ(f.local(), (sig::ipv4_endpoint{self_addr, port(80)}));
+  EXPECT_EQ(f.remote(), (sig::ip_endpoint{peer_addr, port(40000)}));
+  EXPECT_EQ(f.local(), (sig::ip_endpoint{self_addr, port(80)}));
   EXPECT_EQ(tcp->counters().passive_opens, 1u);
   EXPECT_EQ(tcp->connections_by_state()[std::size_t(state::established)], 1u);
   loop.shutdown();
@@ -726,8 +733,110 @@ TEST_F(tcp_layer, connect_sends_a_syn_from_an_ephemeral_port_and_completes) {
   EXPECT_FALSE(connected);
   inject(peer(flag::syn | flag::ack, 900, syn.seq.value + 1, {}, 80, syn.source_port.value));
   ASSERT_TRUE(connected && *connected);
-  EXPECT_EQ((*connected)->remote(), (sig::ipv4_endpoint{peer_addr, port(80)}));
+  EXPECT_EQ((*connected)->remote(), (sig::ip_endpoint{peer_addr, port(80)}));
   EXPECT_EQ(out.take().flags, flag::ack);
+  loop.shutdown();
+}
+
+// --- IPv6: the same TCP, keyed by either family -------------------------
+
+TEST_F(tcp_layer, one_listener_takes_both_families_from_the_same_port) {
+  make();
+  auto l = tcp->listen(port(80));
+  std::optional<result<flow, flow_error>> v6, v4;
+  loop.spawn(accept_into(&*l, &v6));
+  handshake(40000, 100, peer_addr6);
+  loop.spawn(accept_into(&*l, &v4));
+  handshake(40000, 500, peer_addr);
+  ASSERT_TRUE(v6 && *v6 && v4 && *v4);
+  EXPECT_EQ((*v6)->remote(), (sig::ip_endpoint{peer_addr6, port(40000)}));
+  EXPECT_EQ((*v6)->local(), (sig::ip_endpoint{self_addr6, port(80)}));
+  EXPECT_EQ((*v4)->remote(), (sig::ip_endpoint{peer_addr, port(40000)}));
+  EXPECT_EQ(tcp->connections(), 2u);
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, data_flows_both_ways_over_ipv6_with_the_ipv6_mss) {
+  make();
+  auto l = tcp->listen(port(80));
+  std::optional<result<flow, flow_error>> accepted;
+  loop.spawn(accept_into(&*l, &accepted));
+  inject(peer(flag::syn, 100, 0), peer_addr6);
+  const repr sa = out.take();
+  EXPECT_EQ(sa.opts.mss, 1440);  // 1500 - 40 - 20
+  inject(peer(flag::ack, 101, sa.seq.value + 1), peer_addr6);
+  ASSERT_TRUE(accepted && *accepted);
+  flow& f = **accepted;
+  std::string got;
+  std::optional<flow_error> error;
+  loop.spawn(read_into(&f, &got, &error));
+  inject(peer(flag::ack | flag::psh, 101, sa.seq.value + 1, "over six"), peer_addr6);
+  EXPECT_EQ(got, "over six");
+  f.set_nodelay(true);
+  loop.spawn(write_text(&f, "and back"));
+  loop.run_ready();
+  repr r = out.take();
+  while (r.payload.empty() && !out.segments.empty()) r = out.take();
+  EXPECT_EQ(r.payload.chars(), "and back");
+  EXPECT_EQ(out.last.destination, ip_addr(peer_addr6));
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, an_ipv6_segment_checksummed_as_ipv4_is_dropped) {
+  make();
+  auto l = tcp->listen(port(80));
+  repr r = peer(flag::syn, 100, 0);
+  std::vector<std::byte> raw(r.total_len());
+  r.emit(mut_bytes(raw.data(), raw.size()), peer_addr, self_addr);
+  inject_raw(raw, peer_addr6, self_addr6);
+  EXPECT_TRUE(out.segments.empty());
+  EXPECT_EQ(tcp->counters().drop_bad_checksum, 1u);
+}
+
+TEST_F(tcp_layer, a_syn_cookie_completes_an_ipv6_handshake) {
+  cfg.syn_backlog = 0;
+  make();
+  auto l = tcp->listen(port(80));
+  inject(peer(flag::syn, 100, 0), peer_addr6);
+  const repr sa = out.take();
+  EXPECT_EQ(tcp->counters().syn_cookies_sent, 1u);
+  std::optional<result<flow, flow_error>> accepted;
+  loop.spawn(accept_into(&*l, &accepted));
+  // The cookie is bound to the tuple: the same ACK from IPv4 fails it.
+  inject(peer(flag::ack, 101, sa.seq.value + 1), peer_addr);
+  EXPECT_FALSE(accepted);
+  inject(peer(flag::ack, 101, sa.seq.value + 1), peer_addr6);
+  ASSERT_TRUE(accepted && *accepted);
+  EXPECT_EQ((*accepted)->remote().address, ip_addr(peer_addr6));
+  EXPECT_EQ(tcp->counters().syn_cookies_accepted, 1u);
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, connect_reaches_an_ipv6_endpoint) {
+  make();
+  std::optional<result<flow, flow_error>> connected;
+  loop.spawn(connect_into(&*tcp, {peer_addr6, port(80)}, &connected));
+  loop.run_ready();
+  const repr syn = out.take();
+  EXPECT_EQ(syn.flags, flag::syn);
+  EXPECT_EQ(syn.opts.mss, 1440);
+  EXPECT_EQ(out.last.source, ip_addr(self_addr6));
+  EXPECT_EQ(out.last.destination, ip_addr(peer_addr6));
+  inject(peer(flag::syn | flag::ack, 900, syn.seq.value + 1, {}, 80, syn.source_port.value), peer_addr6);
+  ASSERT_TRUE(connected && *connected);
+  EXPECT_EQ((*connected)->remote(), (sig::ip_endpoint{peer_addr6, port(80)}));
+  EXPECT_EQ((*connected)->local().address, ip_addr(self_addr6));
+  loop.shutdown();
+}
+
+TEST_F(tcp_layer, an_ipv4_mapped_endpoint_connects_over_ipv4) {
+  make();
+  std::optional<result<flow, flow_error>> connected;
+  loop.spawn(connect_into(&*tcp, {*ipv6_addr::parse("::ffff:10.0.0.2"), port(80)}, &connected));
+  loop.run_ready();
+  out.take();
+  EXPECT_EQ(out.last.destination, ip_addr(peer_addr));
+  EXPECT_EQ(out.last.source, ip_addr(self_addr));
   loop.shutdown();
 }
 

@@ -4,8 +4,8 @@
 // duplication, reordering, corruption (one flipped bit), latency and
 // jitter, a rate limit with a bounded queue (tail drop), and partitions.
 //
-// Each side is an ipv4_output; what one side sends is copied, held until
-// its delivery time and handed to the other side's ipv4_input. Used by
+// Each side is an ip_output; what one side sends is copied, held until
+// its delivery time and handed to the other side's ip_input. Used by
 // the TCP simulations (tests) and benchmarks.
 #pragma once
 
@@ -59,18 +59,19 @@ class sim_link {
     bool chance(double p) { return p > 0 && unit() < p; }
   };
 
-  class side final : public ipv4_output {
+  class side final : public ip_output {
    public:
     side(sim_link* link, int index, ipv4_addr address, std::size_t mtu)
         : _link(link), _index(index), _address(address), _mtu(mtu) {}
-    result<void, ip_error> send(ipv4_addr, ipv4_addr destination, std::uint8_t protocol,
+    result<void, ip_error> send(ip_addr, ip_addr destination, std::uint8_t protocol,
                                 std::span<const bytes> parts) override {
-      return _link->transmit(_index, destination, protocol, parts);
+      if (!destination.is_v4()) return unexpected(ip_error::no_route);
+      return _link->transmit(_index, destination.v4(), protocol, parts);
     }
-    ipv4_addr source_for(ipv4_addr) const override { return _address; }
-    std::size_t mtu_for(ipv4_addr) const override { return _mtu - 20; }
+    ip_addr source_for(ip_addr) const override { return _address; }
+    std::size_t mtu_for(ip_addr) const override { return _mtu - 20; }
     ipv4_addr address() const { return _address; }
-    void attach(ipv4_input* input) { _input = input; }
+    void attach(ip_input* input) { _input = input; }
 
    private:
     friend class sim_link;
@@ -78,7 +79,7 @@ class sim_link {
     int _index;
     ipv4_addr _address;
     std::size_t _mtu;
-    ipv4_input* _input = nullptr;
+    ip_input* _input = nullptr;
     mono_time _egress_free{};
     std::size_t _egress_queued = 0;
   };
@@ -193,7 +194,7 @@ class sim_link {
       }
       ++_stats.delivered;
       if (!to._input) continue;
-      ipv4_meta meta;
+      ip_meta meta;
       meta.source = _sides[1 - p.to]._address;
       meta.destination = to._address;
       meta.protocol = ip_protocol::tcp;

@@ -91,8 +91,8 @@ class flow {
   // peer. Unread received data makes it a reset (RFC 2525 §2.17).
   task<void> close();
 
-  sig::ipv4_endpoint local() const;
-  sig::ipv4_endpoint remote() const;
+  sig::ip_endpoint local() const;
+  sig::ip_endpoint remote() const;
   // Disables Nagle's algorithm when `on`.
   void set_nodelay(bool on);
   // The state machine, for diagnostics and tests (null once closed).
@@ -123,7 +123,7 @@ class listener {
   // Suspends until a connection is established. Errors: closed (after
   // close()), cancelled.
   task<result<flow, sig::flow_error>> accept();
-  sig::ipv4_endpoint local() const;
+  sig::ip_endpoint local() const;
   // Stops listening: pending accepts return closed and connections not yet
   // accepted are reset.
   void close();
@@ -137,7 +137,7 @@ class listener {
   std::shared_ptr<detail::listener_state> _state;
 };
 
-class layer final : public ipv4_input {
+class layer final : public ip_input {
  public:
   using flow_type = tcp::flow;
   using listener_type = tcp::listener;
@@ -146,18 +146,18 @@ class layer final : public ipv4_input {
 
   // The configuration from the runtime keys, the secret from the
   // platform's entropy source (what the direct stack uses).
-  explicit layer(ipv4_output& ip);
+  explicit layer(ip_output& ip);
   // The secret drawn from a random device.
   template <sig::random R>
-  layer(ipv4_output& ip, R& random, const config& cfg) : layer(ip, draw_secret(random), cfg) {}
+  layer(ip_output& ip, R& random, const config& cfg) : layer(ip, draw_secret(random), cfg) {}
   // An explicit secret (tests and simulations, for reproducible ISNs).
-  layer(ipv4_output& ip, std::span<const std::byte, secret_size> secret, const config& cfg);
+  layer(ip_output& ip, std::span<const std::byte, secret_size> secret, const config& cfg);
   ~layer();
   layer(const layer&) = delete;
   layer& operator=(const layer&) = delete;
 
-  // ipv4_input: one TCP segment addressed to this host.
-  void receive(const ipv4_meta& meta, bytes payload, mono_time now) override;
+  // ip_input: one TCP segment addressed to this host.
+  void receive(const ip_meta& meta, bytes payload, mono_time now) override;
 
   // Listens on `p` on every local address. Errors: invalid_argument (port
   // 0), address_in_use, io (the layer has no secret: no entropy source).
@@ -165,7 +165,7 @@ class layer final : public ipv4_input {
   // Opens a connection from an ephemeral port; suspends until established.
   // Errors: refused, timed_out, unreachable (no route), io (no free port
   // or connection slot, or no entropy source), cancelled.
-  task<result<flow, sig::flow_error>> connect(sig::ipv4_endpoint remote);
+  task<result<flow, sig::flow_error>> connect(sig::ip_endpoint remote);
 
   const stats& counters() const;
   const config& configuration() const;
@@ -202,7 +202,7 @@ class layer final : public ipv4_input {
   // SYN cookies would be predictable, so listen() and connect() fail with
   // `io` and say why in the log, while the rest of the stack (UDP, ICMP)
   // keeps working.
-  layer(ipv4_output& ip, const drawn_secret& secret, const config& cfg);
+  layer(ip_output& ip, const drawn_secret& secret, const config& cfg);
   std::shared_ptr<detail::core> _core;
 };
 

@@ -34,8 +34,8 @@ namespace fata::net::tcp {
 
 // A connection's identity.
 struct four_tuple {
-  sig::ipv4_endpoint local;
-  sig::ipv4_endpoint remote;
+  sig::ip_endpoint local;   // of the remote's family
+  sig::ip_endpoint remote;
   friend constexpr bool operator==(const four_tuple&, const four_tuple&) = default;
 };
 

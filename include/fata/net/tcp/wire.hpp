@@ -143,7 +143,7 @@ class packet {
   bytes payload() const { return _data.skip(header_len()); }
   bytes raw() const { return _data; }
   // Verifies the checksum over the pseudo-header of (source, destination).
-  bool checksum_valid(ipv4_addr source, ipv4_addr destination) const;
+  bool checksum_valid(const ip_addr& source, const ip_addr& destination) const;
 
  private:
   explicit packet(bytes data) : _data(data) {}
@@ -169,17 +169,17 @@ struct repr {
   }
 
   // Verifies the checksum, then decodes the options.
-  static result<repr, parse_error> parse(const packet& p, ipv4_addr source, ipv4_addr destination);
+  static result<repr, parse_error> parse(const packet& p, const ip_addr& source, const ip_addr& destination);
   // Header bytes with options (20 to 60).
   std::size_t header_len() const { return packet::min_header_len + opts.encoded_len(); }
   std::size_t total_len() const { return header_len() + payload.size(); }
   // Writes the header for a payload made of `parts` (sent from where they
   // lie; `payload` is ignored), checksum included. Returns its length.
   // Contract: header.size() >= header_len().
-  std::size_t emit_header(mut_bytes header, ipv4_addr source, ipv4_addr destination,
+  std::size_t emit_header(mut_bytes header, const ip_addr& source, const ip_addr& destination,
                           std::span<const bytes> parts) const;
   // Writes header and payload into `out` (total_len() bytes).
-  void emit(mut_bytes out, ipv4_addr source, ipv4_addr destination) const;
+  void emit(mut_bytes out, const ip_addr& source, const ip_addr& destination) const;
 
   friend bool operator==(const repr& a, const repr& b) {
     return a.source_port == b.source_port && a.destination_port == b.destination_port &&

@@ -48,6 +48,12 @@ class checksum_accumulator {
     add_u32(length);
     add_u16(next_header);
   }
+  // The pseudo-header of `source`'s family (both addresses are of one).
+  void add_pseudo_header(const ip_addr& source, const ip_addr& destination, std::uint8_t protocol,
+                         std::uint32_t length) {
+    if (source.is_v4()) add_pseudo_header(source.v4(), destination.v4(), protocol, static_cast<std::uint16_t>(length));
+    else add_pseudo_header(source.v6(), destination.v6(), protocol, length);
+  }
   // The one's complement of the folded sum: the value to put in a checksum
   // field, or 0 when verifying a packet that is intact.
   std::uint16_t finish() const {

@@ -44,6 +44,13 @@ inline constexpr std::uint8_t redirect = 137;
 inline constexpr std::uint8_t mldv2_report = 143;
 }  // namespace icmpv6_type
 
+// Destination Unreachable codes (RFC 4443 §3.1).
+namespace icmpv6_unreachable {
+inline constexpr std::uint8_t no_route = 0;
+inline constexpr std::uint8_t address = 3;
+inline constexpr std::uint8_t port = 4;
+}  // namespace icmpv6_unreachable
+
 // An error message (types below 128) is one an error must never answer
 // (RFC 4443 §2.4 (e)).
 constexpr bool is_icmpv6_error(std::uint8_t type) { return type < 128; }

@@ -39,8 +39,8 @@ struct keys {
                              "(empty: the first unused one)",
                              "NETWORK"};
   key<ipv6_assignment> ipv6{"ipv6", ipv6_assignment{},
-                            "IPv6 of the direct stack, work in progress (no transports yet): none; auto (a "
-                            "link-local address and SLAAC from router advertisements); or ADDR/PREFIX besides",
+                            "IPv6 of the direct stack beside IPv4: none; auto (a link-local address and SLAAC "
+                            "from router advertisements); or ADDR/PREFIX besides",
                             "NETWORK"};
   key<ipv6_addr> ipv6_gateway{"ipv6-gateway", ipv6_addr::any(),
                               "IPv6 default router of the direct stack (:: for none: only advertised ones)", "NETWORK"};

@@ -1,7 +1,10 @@
 // The `socket` stack (hosted only): the host kernel's TCP/IP through
-// ordinary non-blocking sockets, modelling fata::sig::stackv4, so that a
+// ordinary non-blocking sockets, modelling fata::sig::stackv4v6, so that a
 // service written against the signature runs on Linux's stack unchanged
-// (MirageOS's --net=socket).
+// (MirageOS's --net=socket). Bound to any() (the default), listeners and
+// UDP sockets are IPv6 sockets with IPV6_V6ONLY off and take both
+// families (IPv4 peers reported as IPv4 endpoints), unless the host has no
+// IPv6; bound to an address, they take its family only.
 //
 // All sockets of a stack are registered, edge-triggered, with one epoll
 // descriptor of the stack's own, which is one watched handle of the event
@@ -29,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include <fata/core/addr.hpp>
@@ -83,8 +87,8 @@ class tcp_flow {
   // with flow_error::closed. Never suspends in practice.
   task<void> close();
 
-  sig::ipv4_endpoint local() const;
-  sig::ipv4_endpoint remote() const;
+  sig::ip_endpoint local() const;
+  sig::ip_endpoint remote() const;
   void set_nodelay(bool on);
 
  private:
@@ -106,7 +110,7 @@ class tcp_listener {
   // Suspends until a connection arrives; flow_error::closed after close(),
   // cancelled when the caller is cancelled.
   task<result<tcp_flow, sig::flow_error>> accept();
-  sig::ipv4_endpoint local() const;
+  sig::ip_endpoint local() const;
   void close();
 
  private:
@@ -124,11 +128,11 @@ class udp_socket {
   ~udp_socket();
 
   // Sends one datagram; suspends only while the host's buffer is full.
-  task<result<void, sig::stack_error>> send_to(sig::ipv4_endpoint destination, bytes data);
+  task<result<void, sig::stack_error>> send_to(sig::ip_endpoint destination, bytes data);
   // Suspends until a datagram arrives; copies what fits into `out` and says
   // whether it was truncated, and who sent it to which local address.
   task<result<sig::udp_datagram, sig::stack_error>> receive_from(mut_bytes out);
-  sig::ipv4_endpoint local() const;
+  sig::ip_endpoint local() const;
   void close();
 
  private:
@@ -139,8 +143,9 @@ class udp_socket {
 
 // How a socket stack binds and what it allows.
 struct stack_config {
-  // The local address sockets bind to; any() binds every host address.
-  ipv4_addr bind = ipv4_addr::any();
+  // The local address sockets bind to; any() binds every host address of
+  // both families.
+  ip_addr bind = ipv4_addr::any();
   // The most sockets (flows, listeners, UDP) open at once.
   std::size_t max_sockets = 16384;
   // The host listen backlog.
@@ -167,11 +172,15 @@ class stack {
   result<tcp_listener, sig::stack_error> tcp_listen(port p);
   // Connects to `remote`; suspends until established, refused, timed out
   // (the host's SYN retries) or cancelled.
-  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ipv4_endpoint remote);
+  task<result<tcp_flow, sig::flow_error>> tcp_connect(sig::ip_endpoint remote);
   // Binds a UDP socket to `p` (0: ephemeral).
   result<udp_socket, sig::stack_error> udp_bind(port p);
-  // The configured bind address (any() by default).
+  // The configured IPv4 bind address (any() by default or when bound to
+  // an IPv6 address).
   ipv4_addr ipv4_address() const;
+  // The IPv6 bind address: any() when bound to every address and the host
+  // has IPv6; none when bound to an IPv4 address or without IPv6.
+  std::optional<ipv6_addr> ipv6_address() const;
 
   const socket::stats& stats() const;
 
