@@ -267,8 +267,8 @@ namespace {
 // A description with a stack over a network interface: the netif is device
 // 0, the stack device 1 (the job's only argument), as
 // generic_stackv4(default_network()) declares them.
-description stack_description(std::string target) {
-  description d = make_description({{"default_network", "service"}, {"generic_stackv4", "stackv4"}});
+description stack_description(std::string target, std::string combinator = "generic_stackv4") {
+  description d = make_description({{"default_network", "service"}, {combinator, combinator.substr(8)}});
   d.target = std::move(target);
   d.devices[1].dependencies.push_back(0);
   d.arguments.erase(d.arguments.begin());
@@ -361,6 +361,38 @@ TEST(tool_stack, virtio_has_only_the_direct_stack_over_virtio_net) {
   auto d = stack_description("virtio");
   d.options.emplace_back("net", "socket");
   auto refused = resolve(std::move(d), virtio(), {}, "/out", "/fata");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().status, usage_status);
+}
+
+TEST(tool_stack, the_dual_stack_has_the_ipv6_keys_and_waits_for_duplicate_address_detection) {
+  auto d = stack_description("hosted", "generic_stackv4v6");
+  d.options.emplace_back("net", "direct");
+  auto c = resolve(std::move(d), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->devices[1].impl->choice, "direct");
+  EXPECT_EQ(key_names(*c), (std::vector<std::string>{"net:service", "ipv4", "ipv4-gateway", "dhcp-arp-probes", "ipv6",
+                                                     "ipv6-gateway", "accept-router-advertisements", "net-stats"}));
+  EXPECT_EQ(c->keys[4].default_text, "auto");
+  const std::string main = generate_main(*c);
+  EXPECT_NE(main.find("fata::net::open_direct(std::move(device_0), *key_1, *key_2, *key_3, *key_4, *key_5, *key_6)"),
+            std::string::npos);
+  const std::size_t settled = main.find("fata::net::wait_for_ipv6(device_1)");
+  EXPECT_NE(settled, std::string::npos);
+  EXPECT_LT(main.find("fata::net::wait_for_lease(device_1)"), settled);
+  EXPECT_LT(settled, main.find("unikernel.start("));
+  // The socket stack serves both signatures; virtio has the direct one.
+  auto socket = resolve(stack_description("hosted", "generic_stackv4v6"), hosted(), {}, "/out", "/fata");
+  ASSERT_TRUE(socket);
+  EXPECT_EQ(socket->devices[1].impl->choice, "socket");
+  auto vm = resolve(stack_description("virtio", "generic_stackv4v6"), virtio(), {}, "/out", "/fata");
+  ASSERT_TRUE(vm);
+  EXPECT_EQ(vm->devices[1].impl->choice, "direct");
+  // A bad IPv6 address is refused at configure time.
+  auto bad = stack_description("hosted", "generic_stackv4v6");
+  bad.options.emplace_back("net", "direct");
+  bad.options.emplace_back("ipv6", "fd00::1");  // no prefix length
+  auto refused = resolve(std::move(bad), hosted(), {}, "/out", "/fata");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().status, usage_status);
 }

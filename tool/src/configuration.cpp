@@ -94,6 +94,9 @@ std::optional<std::string> invalid_value(std::string_view cpp_type, std::string_
   if (cpp_type == "fata::net::ipv4_assignment")
     return text == "dhcp" ? std::nullopt : parse_error<ipv4_prefix>(text);
   if (cpp_type == "fata::ipv6_addr") return parse_error<ipv6_addr>(text);
+  if (cpp_type == "fata::ip_addr") return parse_error<ip_addr>(text);
+  if (cpp_type == "fata::net::ipv6_assignment")
+    return text == "auto" || text == "none" ? std::nullopt : parse_error<ipv6_prefix>(text);
   if (cpp_type == "fata::ipv6_prefix") return parse_error<ipv6_prefix>(text);
   if (cpp_type == "fata::mac_addr") return parse_error<mac_addr>(text);
   return std::nullopt;

@@ -544,17 +544,35 @@ device<kinds::kv_ro> direct_kv_ro(std::string_view directory, std::string_view n
 device<kinds::netif> default_network(std::string_view name = "service",
                                      std::source_location where = std::source_location::current());
 
+namespace detail {
+template <class Kind, device_kind K>
+device<Kind> stack_over(device<K> net, std::string_view combinator, std::string_view name,
+                        std::source_location where) {
+  device_spec spec;
+  spec.combinator = std::string(combinator);
+  spec.name = std::string(name);
+  spec.dependencies.push_back(net.id());
+  return make_device<Kind>(std::move(spec), where);
+}
+}  // namespace detail
+
 // An IPv4 stack over `net` (fata's own, or the host's sockets on hosted:
 // `fata configure net=socket|direct`).
 template <device_kind K>
   requires sig::netif<typename K::archetype>
 device<kinds::stackv4> generic_stackv4(device<K> net,
                                        std::source_location where = std::source_location::current()) {
-  detail::device_spec spec;
-  spec.combinator = "generic_stackv4";
-  spec.name = "stackv4";
-  spec.dependencies.push_back(net.id());
-  return make_device<kinds::stackv4>(std::move(spec), where);
+  return detail::stack_over<kinds::stackv4>(net, "generic_stackv4", "stackv4", where);
+}
+
+// A dual-stack (IPv4 and IPv6) stack over `net`: the same choices, with
+// IPv6 keys on fata's own (--ipv6=auto by default: SLAAC from router
+// advertisements; ADDR/PREFIX; none).
+template <device_kind K>
+  requires sig::netif<typename K::archetype>
+device<kinds::stackv4v6> generic_stackv4v6(device<K> net,
+                                           std::source_location where = std::source_location::current()) {
+  return detail::stack_over<kinds::stackv4v6>(net, "generic_stackv4v6", "stackv4v6", where);
 }
 
 // The device for the target being configured (MirageOS's match_impl):

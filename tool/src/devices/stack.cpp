@@ -66,4 +66,44 @@ device_impl direct_stack_device(const direct_stack_target& t) {
   return d;
 }
 
+device_impl direct_stackv4v6_device(const direct_stack_target& t) {
+  device_impl d = direct_stack_device(t);
+  d.combinator = "generic_stackv4v6";
+  // Before the stats key, which stays last.
+  const key_template stats = d.keys.back();
+  d.keys.pop_back();
+  d.keys.push_back({.label = "ipv6",
+                    .name = "ipv6",
+                    .cpp_type = "fata::net::ipv6_assignment",
+                    .type_name = "auto|none|IPV6/PREFIX",
+                    .default_value = "auto",
+                    .doc = "IPv6 beside IPv4: auto (a link-local address and SLAAC from router advertisements), "
+                           "none, or ADDR/PREFIX besides auto's",
+                    .group = "NETWORK"});
+  d.keys.push_back({.label = "ipv6_gateway",
+                    .name = "ipv6-gateway",
+                    .cpp_type = "fata::ipv6_addr",
+                    .type_name = "IPV6",
+                    .default_value = "::",
+                    .doc = "IPv6 default router (:: for none: only advertised ones)",
+                    .group = "NETWORK"});
+  d.keys.push_back({.label = "accept_ra",
+                    .name = "accept-router-advertisements",
+                    .cpp_type = "bool",
+                    .type_name = "BOOL",
+                    .default_value = "true",
+                    .doc = "Learn routers, prefixes and SLAAC addresses from router advertisements",
+                    .group = "NETWORK"});
+  d.keys.push_back(stats);
+  d.make =
+      "fata::net::open_direct(std::move({dep:0}), {key:ipv4}, {key:gateway}, {key:dhcp_probes}, {key:ipv6}, "
+      "{key:ipv6_gateway}, {key:accept_ra})";
+  // The lease, then every IPv6 address out of duplicate address detection
+  // (a service that connects at once has a source address).
+  d.ready =
+      "auto {var}_leased = co_await fata::net::wait_for_lease({var});\n  if (!{var}_leased) co_return 1;\n"
+      "  auto {var}_settled = co_await fata::net::wait_for_ipv6({var});\n  if (!{var}_settled) co_return 1;";
+  return d;
+}
+
 }  // namespace fata::tool

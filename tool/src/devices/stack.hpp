@@ -27,5 +27,8 @@ struct direct_stack_target {
 // `generic_stackv4` as fata's TCP/IP over the network interface it was
 // declared over, on one target.
 device_impl direct_stack_device(const direct_stack_target& t);
+// `generic_stackv4v6` as the same stack with IPv6 (its keys: --ipv6,
+// --ipv6-gateway, --accept-router-advertisements).
+device_impl direct_stackv4v6_device(const direct_stack_target& t);
 
 }  // namespace fata::tool

@@ -63,6 +63,30 @@ class hosted final : public target {
   }
 };
 
+// The socket stack as `combinator`: the same device for both signatures,
+// since its sockets bound to every address take both families.
+device_impl socket_stack_device(std::string_view combinator, std::string_view summary) {
+  return {
+      .combinator = combinator,
+      .choice = "socket",
+      .summary = summary,
+      .targets = {"hosted"},
+      .default_for = {"hosted"},
+      .choice_key = "net",
+      .type = "fata::net::socket::stack",
+      .headers = {"fata/net/socket/stack_device.hpp"},
+      .libraries = {"fata::net_socket"},
+      .keys = {stack_address_key("0.0.0.0/0", "IPv4 address sockets bind to (0.0.0.0/0: every address of the "
+                                              "host, of both families)"),
+               stack_stats_key("Print the socket stack's counters at exit")},
+      .make = "fata::net::socket::open_bound({key:ipv4})",
+      .fallible = true,
+      // The interface it was declared over stays out of the image.
+      .uses_dependencies = false,
+      .at_exit = "fata::net::socket::print_stats({var}, {key:stats});",
+  };
+}
+
 void register_hosted() {
   register_target(std::make_unique<hosted>());
 
@@ -129,33 +153,19 @@ void register_hosted() {
   // `fata configure net=socket|direct`: the host's sockets by default (no
   // TAP device, no root), or fata's own TCP/IP over the TAP interface the
   // stack was declared over.
-  register_device({
-      .combinator = "generic_stackv4",
-      .choice = "socket",
-      .summary = "the host kernel's TCP/IP through its sockets",
-      .targets = {"hosted"},
-      .default_for = {"hosted"},
-      .choice_key = "net",
-      .type = "fata::net::socket::stack",
-      .headers = {"fata/net/socket/stack_device.hpp"},
-      .libraries = {"fata::net_socket"},
-      .keys = {stack_address_key("0.0.0.0/0",
-                                 "IPv4 address sockets bind to (0.0.0.0/0: every address of the host)"),
-               stack_stats_key("Print the socket stack's counters at exit")},
-      .make = "fata::net::socket::open_bound({key:ipv4})",
-      .fallible = true,
-      // The interface it was declared over stays out of the image.
-      .uses_dependencies = false,
-      .at_exit = "fata::net::socket::print_stats({var}, {key:stats});",
-  });
-  register_device(direct_stack_device({
+  register_device(socket_stack_device("generic_stackv4", "the host kernel's TCP/IP through its sockets"));
+  const direct_stack_target direct{
       .target = "hosted",
       .summary = "fata's TCP/IP over the TAP interface",
       .ipv4 = "10.0.0.2/24",
       .ipv4_doc = "IPv4 address and prefix of the stack",
       .gateway = "0.0.0.0",
       .gateway_doc = "IPv4 gateway (0.0.0.0: none)",
-  }));
+  };
+  register_device(direct_stack_device(direct));
+  register_device(socket_stack_device("generic_stackv4v6",
+                                      "the host kernel's TCP/IP through its sockets, IPv4 and IPv6"));
+  register_device(direct_stackv4v6_device(direct));
 }
 
 const registrar registration(&register_hosted);

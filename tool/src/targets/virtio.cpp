@@ -325,7 +325,7 @@ void register_virtio() {
   // interface. The address comes from DHCP by default (QEMU's user network
   // leases 10.0.2.15, so `fata run --qemu:forward=...` works as it is);
   // the gateway key is for static addresses.
-  register_device(direct_stack_device({
+  const direct_stack_target direct{
       .target = "virtio",
       .summary = "fata's TCP/IP over the virtio-net interface",
       .is_default = true,
@@ -333,7 +333,9 @@ void register_virtio() {
       .ipv4_doc = "IPv4 address and prefix of the stack, or dhcp",
       .gateway = "10.0.2.2",
       .gateway_doc = "IPv4 gateway (0.0.0.0: none; default: QEMU's user network)",
-  }));
+  };
+  register_device(direct_stack_device(direct));
+  register_device(direct_stackv4v6_device(direct));
 }
 
 const registrar registration(&register_virtio);
