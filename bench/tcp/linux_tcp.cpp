@@ -47,29 +47,43 @@ long long wall_ns() {
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
+// Both families: an IPv6 socket on :: with IPV6_V6ONLY off.
 int listen_on(int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
+  int s = socket(AF_INET6, SOCK_STREAM, 0);
+  int one = 1, zero = 0;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(std::uint16_t(port));
+  setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(std::uint16_t(port));
   if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("bind");
   if (listen(s, 4096) != 0) die("listen");
   return s;
 }
 
+// `host` is a dotted quad or an IPv6 address.
 int connect_to(const char* host, int port, bool nodelay) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
+  const bool v6 = std::strchr(host, ':') != nullptr;
+  int s = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   if (nodelay) {
     int one = 1;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(std::uint16_t(port));
-  inet_pton(AF_INET, host, &a.sin_addr);
-  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("connect");
+  int rc;
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(std::uint16_t(port));
+    if (inet_pton(AF_INET6, host, &a.sin6_addr) != 1) die("inet_pton");
+    rc = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(std::uint16_t(port));
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) die("inet_pton");
+    rc = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  if (rc != 0) die("connect");
   return s;
 }
 
