@@ -20,8 +20,16 @@ host::host(mac_addr mac, std::size_t mtu, frame_sink& out, clock_ref clock, host
     _ip6.emplace(_link, std::move(cfg.ipv6_cfg));
     _link.on_ipv6 = [](void* self, bytes packet, mac_addr source, mono_time now) {
       auto* h = static_cast<host*>(self);
+      // Addresses and routers change on input only through neighbour
+      // solicitations and advertisements (a DAD conflict) and router
+      // advertisements: look for changes after those, not after every
+      // data packet.
+      const auto ndp_seen = [](const ipv6_stats& s) {
+        return s.rx_solicitations + s.rx_advertisements + s.rx_router_advertisements;
+      };
+      const std::uint64_t before = ndp_seen(h->_ip6->stats());
       h->_ip6->input(packet, source, now);
-      h->log_ipv6_changes();  // an advertisement may have ended a DAD
+      if (ndp_seen(h->_ip6->stats()) != before) h->log_ipv6_changes();
     };
     _link.ipv6_context = this;
   }
