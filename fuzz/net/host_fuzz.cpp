@@ -1,6 +1,7 @@
 // Fuzz target: whole frames into one IPv4 host (Ethernet, ARP, IPv4 with
 // reassembly, ICMP, UDP), once with a static address, once with the
-// DHCP client, and once with IPv6 on the link too (NDP, DAD, echo). The input is a sequence of frames, each prefixed
+// DHCP client, and once with IPv6 on the link too (NDP, DAD, echo,
+// reassembly). The input is a sequence of frames, each prefixed
 // by a 2-byte length and a 1-byte time step; the host must never crash,
 // and its reassembly and ARP memory must stay within their limits.
 #include <fata/net/host.hpp>
@@ -68,6 +69,8 @@ void run(const std::uint8_t* data, std::size_t size, bool dhcp, bool ipv6) {
       FUZZ_CHECK(ip6->neighbors().size() <= cfg.ipv6_cfg.ndp.max_entries);
       FUZZ_CHECK(ip6->neighbors().pending_bytes() <= cfg.ipv6_cfg.ndp.max_pending_bytes);
       FUZZ_CHECK(ip6->addresses().addresses().size() <= 8);
+      FUZZ_CHECK(ip6->reassembler().bytes_held() <= cfg.ipv6_cfg.reassembly.max_bytes);
+      FUZZ_CHECK(ip6->reassembler().datagrams() <= cfg.ipv6_cfg.reassembly.max_datagrams);
     }
   }
   h.udp().unbind(echo);

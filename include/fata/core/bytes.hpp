@@ -13,6 +13,7 @@
 // hands out views.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -223,6 +224,36 @@ class buffer {
   std::unique_ptr<std::byte[]> _data;
   std::size_t _size = 0;
   bool _failed = false;
+};
+
+// Walks a gather list (a packet as several views) in consecutive slices
+// without copying: how a packet is cut into fragments.
+class gather_cursor {
+ public:
+  explicit gather_cursor(std::span<const bytes> parts) : _parts(parts) {}
+  // The next `n` bytes as views into the parts, written to `out`; returns
+  // how many views. Contract: that many bytes remain, and `out` holds the
+  // views they span.
+  std::size_t take(std::size_t n, std::span<bytes> out) {
+    std::size_t count = 0;
+    while (n > 0) {
+      FATA_ASSERT(_part < _parts.size() && count < out.size());
+      const std::size_t take = std::min(_parts[_part].size() - _offset, n);
+      if (take > 0) out[count++] = _parts[_part].sub(_offset, take);
+      n -= take;
+      _offset += take;
+      if (_offset == _parts[_part].size()) {
+        ++_part;
+        _offset = 0;
+      }
+    }
+    return count;
+  }
+
+ private:
+  std::span<const bytes> _parts;
+  std::size_t _part = 0;
+  std::size_t _offset = 0;
 };
 
 }  // namespace fata

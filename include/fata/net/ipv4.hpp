@@ -20,7 +20,7 @@
 // (ip_error::no_route).
 //
 // Identification (RFC 6864, RFC 7739): each datagram's ID comes from
-// ipv4_ident, a keyed hash of (source, destination, protocol) choosing a
+// ip_ident, a keyed hash of (source, destination, protocol) choosing a
 // counter and an offset, with the key in ipv4_config::ident_key (the
 // direct stack draws it from the platform's entropy), so IDs towards one
 // peer reveal nothing about traffic to others and cannot be guessed to
@@ -43,7 +43,7 @@
 #include <fata/core/result.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/ethernet.hpp>
-#include <fata/net/ipv4_ident.hpp>
+#include <fata/net/ip_ident.hpp>
 #include <fata/net/ipv4_reassembly.hpp>
 #include <fata/net/transport.hpp>
 
@@ -61,11 +61,11 @@ struct ipv4_config {
   static constexpr std::size_t max_routes = 16;
   std::uint8_t ttl = 64;
   reassembly_config reassembly;
-  // The key of the Identification hash (ipv4_ident). Secret and random in
+  // The key of the Identification hash (ip_ident). Secret and random in
   // an image: the direct stack fills it from platform::random_bytes. All
   // zero (the default) gives reproducible IDs for tests and simulations,
   // and predictable ones anywhere else.
-  std::array<std::byte, ipv4_ident::key_size> ident_key{};
+  std::array<std::byte, ip_ident::key_size> ident_key{};
 };
 
 struct ipv4_stats {
@@ -136,7 +136,7 @@ class ipv4_layer final : public ip_output {
   ipv4_config _cfg;
   std::array<ip_input*, 256> _inputs{};
   ipv4_reassembler _reassembly;
-  ipv4_ident _ident;
+  ip_ident _ident;
   bytes _current_header;
   ipv4_stats _stats;
 };

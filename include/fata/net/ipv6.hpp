@@ -10,16 +10,25 @@
 // echo (replies drawn from a token bucket, as ICMPv4's); Parameter
 // Problem errors (RFC 4443 §3.4) for extension headers RFC 8200 §4 says
 // to report and for an unknown next header, under RFC 4443 §2.4's rules
-// (none about a multicast packet but for an unrecognised option of type
-// 10xxxxxx, none to an address that is not one host's, as much of the
+// (none about an ICMPv6 error message, none about a multicast packet but
+// for an unrecognised option of type 10xxxxxx, none to an address that is not one host's, as much of the
 // packet quoted as fits 1280 bytes, from a token bucket of their own).
 // Transports register per next header (`attach`) and receive an
 // `ip_meta` of the IPv6 family; a datagram for a UDP port nobody bound is
 // answered with Destination Unreachable, port unreachable (RFC 4443 §3.1)
 // under the same rules and bucket (`port_unreachable`).
-// Not yet: fragments (dropped and counted; nor does send fragment: a
-// datagram over the path MTU is ip_error::too_big), MLD, redirects
-// (counted, ignored), Packet Too Big.
+// Fragments (RFC 8200 §4.5) are reassembled through net/reassembly.hpp
+// (60 s, overlaps drop the packet: RFC 5722) and the whole packet goes
+// through the same chain walk and delivery as any other; Parameter
+// Problem answers a non-last fragment whose length is not a multiple of
+// 8 (pointer 4), one that ends past 65535 (at its Fragment Offset), and a
+// first fragment that does not hold the headers up to and including the
+// upper-layer header (code 3, RFC 7112); an atomic fragment (offset 0,
+// no more) is delivered at once (RFC 6946); a second Fragment header in a
+// reassembled packet drops it. Send fragments what does not fit the link
+// MTU, with Identifications from net/ip_ident.hpp (RFC 7739).
+// Not yet: Time Exceeded for a reassembly timeout (counted only), MLD,
+// redirects (counted, ignored), Packet Too Big.
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -45,7 +54,9 @@
 #include <fata/core/bytes.hpp>
 #include <fata/core/result.hpp>
 #include <fata/core/time.hpp>
+#include <fata/net/ip_ident.hpp>
 #include <fata/net/ndp.hpp>
+#include <fata/net/reassembly.hpp>
 #include <fata/net/router_list.hpp>
 #include <fata/net/slaac.hpp>
 #include <fata/net/token_bucket.hpp>
@@ -86,6 +97,10 @@ struct ipv6_config {
   // A configured address (with its on-link prefix) and default router.
   std::optional<ipv6_prefix> address;
   std::optional<ipv6_addr> gateway;
+  // RFC 8200 §4.5: 60 s to reassemble; the whole packet's payload length
+  // (65535 at most) plus the fixed and Fragment headers the first
+  // fragment's copy holds.
+  reassembly_config reassembly{.timeout = std::chrono::seconds(60), .max_packet_len = 40 + 8 + 65535};
 };
 
 struct ipv6_stats {
@@ -94,7 +109,11 @@ struct ipv6_stats {
   std::uint64_t rx_malformed = 0;
   std::uint64_t rx_not_for_us = 0;
   std::uint64_t rx_bad_chain = 0;
-  std::uint64_t rx_fragments_dropped = 0;
+  std::uint64_t rx_fragments = 0;
+  std::uint64_t rx_atomic_fragments = 0;
+  std::uint64_t rx_bad_fragments = 0;      // answered by Parameter Problem (length, end)
+  std::uint64_t rx_incomplete_first_fragment = 0;  // RFC 7112
+  std::uint64_t rx_nested_fragments = 0;
   std::uint64_t rx_unknown_protocol = 0;
   std::uint64_t rx_icmp_bad_checksum = 0;
   std::uint64_t rx_bad_ndp = 0;
@@ -115,6 +134,7 @@ struct ipv6_stats {
   std::uint64_t rx_redirects_ignored = 0;
   std::uint64_t tx_router_solicitations = 0;
   std::uint64_t tx_packets = 0;
+  std::uint64_t tx_fragments = 0;
   std::uint64_t tx_no_route = 0;
   std::uint64_t tx_failed = 0;
 };
@@ -143,7 +163,8 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   // Sends an upper-layer packet (checksummed by the caller) from the
   // source RFC 6724 picks for `destination`, to its next hop. Errors:
   // no_route (no usable source, off-link without a router), too_big
-  // (over the path MTU: no fragmentation yet), unresolved.
+  // (over 65535 bytes), unresolved. Over the link MTU it is sent in
+  // fragments.
   result<void, ip_error> send(const ipv6_addr& destination, std::uint8_t next_header, std::span<const bytes> parts,
                               mono_time now);
   // As send, from `source` (one of ours, usable: the caller checks).
@@ -158,6 +179,7 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   const router_list& routes() const { return _routes; }
   std::uint8_t hop_limit() const { return _hop_limit; }
   const ipv6_stats& stats() const { return _stats; }
+  const fragment_reassembler& reassembler() const { return _reassembly; }
   // The link-local address once DAD passed.
   std::optional<ipv6_addr> link_local() const;
 
@@ -171,6 +193,18 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   void send_solicitation(const ipv6_addr& target, std::optional<mac_addr> to) override;
   void send_resolved(mac_addr destination, bytes packet) override;
   void begin_dad(const ipv6_addr& a, mono_time now);
+  // The chain walk and delivery of an accepted packet (`defragmented`: one
+  // put back together, which may hold no second Fragment header).
+  void process(const wire::ipv6_packet& p, mac_addr link_source, mono_time now, bool defragmented);
+  void on_fragment(const wire::ipv6_packet& p, const wire::ipv6_chain& chain, mac_addr link_source, mono_time now);
+  // A packet whose copy holds its unfragmentable part and the Fragment
+  // header in the first `header_len` bytes, the fragmentable part after:
+  // delivered without the Fragment header.
+  void deliver_defragmented(buffer packet, std::size_t header_len, mac_addr link_source, mono_time now);
+  // One packet (or fragment) to the next hop: multicast, resolved, or
+  // queued behind resolution.
+  result<void, ip_error> transmit(const ipv6_addr& destination, const ipv6_addr& hop, std::span<const bytes> packet,
+                                  mono_time now);
   void on_icmp(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t hop_limit, bytes message,
                mac_addr link_source, mono_time now);
   void on_solicitation(const ipv6_addr& source, const ipv6_addr& destination, const wire::ndp_message& n, mono_time now);
@@ -207,6 +241,8 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   unsigned _solicitations_sent = 0;
   mono_time _next_solicitation = mono_never;
   ipv6_stats _stats;
+  fragment_reassembler _reassembly;
+  ip_ident _ident;
   std::array<std::byte, 1500> _scratch{};
   std::array<ip_input*, 256> _inputs{};
   // The packet being delivered to a transport, for the errors it asks for.

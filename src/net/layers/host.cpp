@@ -244,6 +244,27 @@ void line(format_sink& out, std::string_view name, std::uint64_t value) {
   format_to(out, "{:<28} {}\n", name, value);
 }
 
+// The reassembler's counters, as `family`.reasm_*.
+void reassembly_lines(format_sink& out, std::string_view family, const reassembly_stats& r) {
+  const auto named = [&](std::string_view what, std::uint64_t value) {
+    std::array<char, 48> name{};
+    std::size_t n = 0;
+    for (std::string_view piece : {family, std::string_view(".reasm_"), what})
+      for (char c : piece)
+        if (n < name.size()) name[n++] = c;
+    line(out, std::string_view(name.data(), n), value);
+  };
+  named("reassembled", r.reassembled);
+  named("duplicates", r.duplicates);
+  named("overlaps", r.overlaps);
+  named("bad_fragments", r.bad_fragments);
+  named("too_many_fragments", r.too_many_fragments);
+  named("evicted", r.evicted);
+  named("over_memory", r.over_memory);
+  named("timed_out", r.timed_out);
+  named("no_memory", r.no_memory);
+}
+
 }  // namespace
 
 void host::format_stats(format_sink& out) const {
@@ -292,15 +313,7 @@ void host::format_stats(format_sink& out) const {
   line(out, "ipv4.tx_no_route", i.tx_no_route);
   line(out, "ipv4.tx_too_big", i.tx_too_big);
   line(out, "ipv4.tx_failed", i.tx_failed);
-  const reassembly_stats& r = _ip.reassembler().stats();
-  line(out, "ipv4.reasm_reassembled", r.reassembled);
-  line(out, "ipv4.reasm_duplicates", r.duplicates);
-  line(out, "ipv4.reasm_overlaps", r.overlaps);
-  line(out, "ipv4.reasm_bad_fragments", r.bad_fragments);
-  line(out, "ipv4.reasm_too_many_fragments", r.too_many_fragments);
-  line(out, "ipv4.reasm_evicted", r.evicted);
-  line(out, "ipv4.reasm_over_memory", r.over_memory);
-  line(out, "ipv4.reasm_timed_out", r.timed_out);
+  reassembly_lines(out, "ipv4", _ip.reassembler().stats());
   const icmpv4_stats& c = _icmp.stats();
   line(out, "icmp.rx_messages", c.rx_messages);
   line(out, "icmp.rx_malformed", c.rx_malformed);
@@ -328,7 +341,11 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.rx_malformed", s.rx_malformed);
     line(out, "ipv6.rx_not_for_us", s.rx_not_for_us);
     line(out, "ipv6.rx_bad_chain", s.rx_bad_chain);
-    line(out, "ipv6.rx_fragments_dropped", s.rx_fragments_dropped);
+    line(out, "ipv6.rx_fragments", s.rx_fragments);
+    line(out, "ipv6.rx_atomic_fragments", s.rx_atomic_fragments);
+    line(out, "ipv6.rx_bad_fragments", s.rx_bad_fragments);
+    line(out, "ipv6.rx_incomplete_first_fragment", s.rx_incomplete_first_fragment);
+    line(out, "ipv6.rx_nested_fragments", s.rx_nested_fragments);
     line(out, "ipv6.rx_unknown_protocol", s.rx_unknown_protocol);
     line(out, "ipv6.rx_icmp_bad_checksum", s.rx_icmp_bad_checksum);
     line(out, "ipv6.rx_bad_ndp", s.rx_bad_ndp);
@@ -349,8 +366,10 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.rx_redirects_ignored", s.rx_redirects_ignored);
     line(out, "ipv6.tx_router_solicitations", s.tx_router_solicitations);
     line(out, "ipv6.tx_packets", s.tx_packets);
+    line(out, "ipv6.tx_fragments", s.tx_fragments);
     line(out, "ipv6.tx_no_route", s.tx_no_route);
     line(out, "ipv6.tx_failed", s.tx_failed);
+    reassembly_lines(out, "ipv6", _ip6->reassembler().stats());
     const router_list_stats& r = _ip6->routes().stats();
     line(out, "ipv6_routes.routers_added", r.routers_added);
     line(out, "ipv6_routes.routers_removed", r.routers_removed);

@@ -58,15 +58,8 @@ void ipv4_layer::input(bytes data, mono_time now) {
     ++_stats.rx_fragments;
     auto whole = _reassembly.input(*p, now);
     if (!whole) return;
-    std::array<std::byte, ipv4_packet::min_header_len> header;
-    ipv4_repr h = whole->header;
-    // The quoted header of a reassembled datagram: as it was, whole.
-    if (h.total_len() <= ipv4_packet::max_total_len) {
-      h.emit(mut_bytes(header.data(), header.size()));
-    } else {
-      std::fill(header.begin(), header.end(), std::byte{0});
-    }
-    deliver(meta, bytes(header.data(), header.size()), whole->payload, now);
+    // The quoted header of a reassembled datagram: as it is, whole.
+    deliver(meta, whole->raw_header(), whole->payload(), now);
     return;
   }
   deliver(meta, p->header(), p->payload(), now);
@@ -175,25 +168,11 @@ result<void, ip_error> ipv4_layer::send(ipv4_addr source, ipv4_addr destination,
   // multiple of 8 bytes; each slices the caller's parts without copying.
   const std::size_t per_fragment = (mtu - ipv4_packet::min_header_len) & ~std::size_t(7);
   if (per_fragment == 0) return unexpected(ip_error::too_big);
-  std::size_t part = 0;
-  std::size_t part_offset = 0;
+  gather_cursor cursor(parts);
   for (std::size_t offset = 0; offset < size; offset += per_fragment) {
     const std::size_t n = std::min(per_fragment, size - offset);
     std::array<bytes, 32> slices;
-    std::size_t count = 0;
-    std::size_t need = n;
-    while (need > 0) {
-      FATA_ASSERT(part < parts.size() && count < slices.size());
-      const std::size_t avail = parts[part].size() - part_offset;
-      const std::size_t take = std::min(avail, need);
-      if (take > 0) slices[count++] = parts[part].sub(part_offset, take);
-      need -= take;
-      part_offset += take;
-      if (part_offset == parts[part].size()) {
-        ++part;
-        part_offset = 0;
-      }
-    }
+    const std::size_t count = cursor.take(n, slices);
     ipv4_repr f = h;
     f.fragment_offset = static_cast<std::uint16_t>(offset);
     f.more_fragments = offset + n < size;

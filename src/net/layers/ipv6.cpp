@@ -1,6 +1,9 @@
 #include <fata/net/ipv6.hpp>
 
 #include <algorithm>
+#include <cstring>
+
+#include <bearssl.h>
 
 #include <fata/net/wire/icmpv6.hpp>
 #include <fata/net/wire/ipv6.hpp>
@@ -24,6 +27,81 @@ constexpr std::int64_t max_solicitation_delay_ms = 1000;
 // The floor under NUD timers an advertisement sets (Linux's HZ/10).
 constexpr duration min_ndp_timer = std::chrono::milliseconds(100);
 constexpr duration max_reachable_time = std::chrono::hours(1);  // RFC 4861 §6.2.1
+// The largest IPv6 payload length (no jumbograms: RFC 2675 needs links
+// with a larger MTU).
+constexpr std::size_t max_payload_len = 65535;
+
+// The fragment Identification key: one derived from the RFC 7217 secret
+// (SHA-256 under a label of its own), so the layer needs no second key.
+std::array<std::byte, ip_ident::key_size> fragment_ident_key(std::span<const std::byte> secret) {
+  br_sha256_context ctx;
+  br_sha256_init(&ctx);
+  static constexpr char label[] = "fata ipv6 fragment identification";
+  br_sha256_update(&ctx, label, sizeof label - 1);
+  br_sha256_update(&ctx, secret.data(), secret.size());
+  std::array<std::byte, ip_ident::key_size> key{};
+  static_assert(ip_ident::key_size == br_sha256_SIZE);
+  br_sha256_out(&ctx, key.data());
+  return key;
+}
+
+// Where the upper-layer header begins in `data`, whose first header is
+// `next`: extension headers skipped unread, as Linux's ipv6_skip_exthdr
+// does, a first fragment's Fragment header too; the walk stops at a later
+// fragment's (its data is no header). nullopt: a header runs past `data`.
+struct upper_layer {
+  std::uint8_t protocol;
+  std::size_t offset;
+  bool fragment = false;  // behind a Fragment header
+};
+std::optional<upper_layer> skip_extension_headers(std::uint8_t next, bytes data) {
+  std::size_t at = 0;
+  bool fragment = false;
+  for (unsigned i = 0; i < wire::max_extension_headers; ++i) {
+    if (next == wire::ipv6_next::hop_by_hop || next == wire::ipv6_next::destination_options ||
+        next == wire::ipv6_next::routing) {
+      if (at + 2 > data.size()) return std::nullopt;
+      const std::size_t len = (std::size_t(data.u8(at + 1)) + 1) * 8;
+      next = data.u8(at);
+      at += len;
+    } else if (next == wire::ipv6_next::fragment) {
+      if (at + wire::fragment_header::len > data.size()) return std::nullopt;
+      const auto f = wire::fragment_header::parse(data.sub(at, wire::fragment_header::len));
+      fragment = true;
+      if (f.offset != 0) break;
+      next = f.next_header;
+      at += wire::fragment_header::len;
+    } else {
+      break;
+    }
+  }
+  if (at > data.size()) return std::nullopt;
+  return upper_layer{next, at, fragment};
+}
+
+// RFC 7112 (RFC 8200 §4.5): whether a first fragment's data, whose first
+// header is `next`, holds every extension header and the upper-layer
+// header. The upper-layer headers counted are those Linux counts (TCP's
+// 20 bytes, UDP's 8, ICMPv6's 8); other protocols need none.
+bool holds_upper_layer_header(std::uint8_t next, bytes data) {
+  const auto upper = skip_extension_headers(next, data);
+  if (!upper) return false;
+  std::size_t need = 0;
+  if (upper->protocol == wire::ipv6_next::tcp) need = 20;
+  else if (upper->protocol == wire::ipv6_next::udp || upper->protocol == wire::ipv6_next::icmpv6) need = 8;
+  return upper->offset + need <= data.size();
+}
+
+// RFC 4443 §2.4 (e.1): whether `p` is an ICMPv6 error message, which no
+// error may answer. An ICMPv6 message too short to show its type counts
+// as one, unless it is a fragment (RFC 8200 §4.5: its type may be in a
+// later one), as Linux decides (is_ineligible).
+bool is_icmpv6_error(const ipv6_packet& p) {
+  const auto upper = skip_extension_headers(p.next_header(), p.payload());
+  if (!upper || upper->protocol != wire::ipv6_next::icmpv6) return false;
+  if (upper->offset >= p.payload().size()) return !upper->fragment;
+  return p.payload().u8(upper->offset) < 128;
+}
 }  // namespace
 
 ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
@@ -34,7 +112,9 @@ ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
       _routes(_cfg.routes, link.mtu()),
       _hop_limit(_cfg.hop_limit),
       _echo(_cfg.echo_per_second, _cfg.echo_burst),
-      _errors(_cfg.errors_per_second, _cfg.errors_burst) {}
+      _errors(_cfg.errors_per_second, _cfg.errors_burst),
+      _reassembly(_cfg.reassembly),
+      _ident(fragment_ident_key(_cfg.secret)) {}
 
 void ipv6_layer::start(mono_time now) {
   _link.join(wire::multicast_mac(all_nodes));
@@ -83,18 +163,26 @@ void ipv6_layer::input(bytes packet, mac_addr link_source, mono_time now) {
     ++_stats.rx_not_for_us;
     return;
   }
-  auto chain = wire::walk_extension_headers(*p);
+  process(*p, link_source, now, false);
+}
+
+void ipv6_layer::process(const ipv6_packet& p, mac_addr link_source, mono_time now, bool defragmented) {
+  auto chain = wire::walk_extension_headers(p);
   if (!chain) {
     ++_stats.rx_bad_chain;
     const wire::ipv6_chain_problem& problem = chain.error();
     if (problem.send_icmp)
-      send_parameter_problem(*p, problem.icmp_code, problem.pointer,
+      send_parameter_problem(p, problem.icmp_code, problem.pointer,
                              problem.what == wire::ipv6_chain_problem::kind::unknown_option && !problem.not_if_multicast,
                              now);
     return;
   }
   if (chain->fragment) {
-    ++_stats.rx_fragments_dropped;
+    if (defragmented) {
+      ++_stats.rx_nested_fragments;
+      return;
+    }
+    on_fragment(p, *chain, link_source, now);
     return;
   }
   if (chain->protocol == wire::ipv6_next::none) {
@@ -107,28 +195,94 @@ void ipv6_layer::input(bytes packet, mac_addr link_source, mono_time now) {
       // RFC 8200 §4: an unrecognised Next Header is Parameter Problem code
       // 1 at the byte that named it.
       ++_stats.rx_unknown_protocol;
-      send_parameter_problem(*p, 1, chain->next_pointer, false, now);
+      send_parameter_problem(p, 1, chain->next_pointer, false, now);
       return;
     }
     // Transports talk to hosts: only to our unicast addresses, from one.
-    if (p->destination().is_multicast() || p->source().is_any() || !_addresses.usable(p->destination())) {
+    if (p.destination().is_multicast() || p.source().is_any() || !_addresses.usable(p.destination())) {
       ++_stats.rx_not_for_us;
       return;
     }
     ++_stats.rx_delivered;
     ip_meta meta;
-    meta.source = p->source();
-    meta.destination = p->destination();
+    meta.source = p.source();
+    meta.destination = p.destination();
     meta.protocol = chain->protocol;
-    meta.ttl = p->hop_limit();
-    meta.tos = p->traffic_class();
-    _delivering = *p;
-    in->receive(meta, p->payload().skip(chain->offset), now);
+    meta.ttl = p.hop_limit();
+    meta.tos = p.traffic_class();
+    _delivering = p;
+    in->receive(meta, p.payload().skip(chain->offset), now);
     _delivering.reset();
     return;
   }
   ++_stats.rx_delivered;
-  on_icmp(p->source(), p->destination(), p->hop_limit(), p->payload().skip(chain->offset), link_source, now);
+  on_icmp(p.source(), p.destination(), p.hop_limit(), p.payload().skip(chain->offset), link_source, now);
+}
+
+void ipv6_layer::on_fragment(const ipv6_packet& p, const wire::ipv6_chain& chain, mac_addr link_source,
+                             mono_time now) {
+  ++_stats.rx_fragments;
+  const wire::fragment_header& f = *chain.fragment;
+  const std::size_t header_len = ipv6_packet::header_len + chain.offset;  // through the Fragment header
+  const bytes data = p.payload().skip(chain.offset);
+  if (f.atomic()) {
+    // RFC 6946: a whole packet that happens to carry a Fragment header.
+    ++_stats.rx_atomic_fragments;
+    buffer copy = buffer::copy_of(p.raw());
+    if (!copy.valid()) return;
+    deliver_defragmented(std::move(copy), header_len, link_source, now);
+    return;
+  }
+  // RFC 8200 §4.5's checks, each answered by the Parameter Problem it
+  // names (Linux 6.18 answers the last two; it drops the first silently,
+  // counting Ip6InHdrErrors).
+  if (f.more && data.size() % 8 != 0) {
+    ++_stats.rx_bad_fragments;
+    send_parameter_problem(p, 0, ipv6_packet::field::payload_length, false, now);
+    return;
+  }
+  if (f.offset + data.size() > max_payload_len) {
+    ++_stats.rx_bad_fragments;
+    send_parameter_problem(p, 0, static_cast<std::uint32_t>(header_len - wire::fragment_header::len + 2), false, now);
+    return;
+  }
+  if (f.offset == 0 && !holds_upper_layer_header(f.next_header, data)) {
+    ++_stats.rx_incomplete_first_fragment;
+    send_parameter_problem(p, 3, 0, false, now);
+    return;
+  }
+  fragment piece;
+  piece.key = {p.source(), p.destination(), f.ident, 0};
+  piece.offset = f.offset;
+  piece.more = f.more;
+  piece.data = data;
+  if (f.offset == 0) piece.header = p.raw().first(header_len);
+  auto whole = _reassembly.input(piece, now);
+  if (!whole) return;
+  deliver_defragmented(std::move(whole->packet), whole->header_len, link_source, now);
+}
+
+void ipv6_layer::deliver_defragmented(buffer packet, std::size_t header_len, mac_addr link_source, mono_time now) {
+  // Find, in the first fragment's headers alone, the Next Header byte that
+  // names the Fragment header and what the Fragment header names.
+  const mut_bytes all = packet.view();
+  all.set_be16(ipv6_packet::field::payload_length, static_cast<std::uint16_t>(header_len - ipv6_packet::header_len));
+  auto headers = ipv6_packet::parse(bytes(all).first(header_len));
+  if (!headers) return;
+  auto chain = wire::walk_extension_headers(*headers);
+  if (!chain || !chain->fragment) return;  // cannot happen: it was walked when it arrived
+  // Rewrite that byte, then move the unfragmentable part up over the
+  // Fragment header: the packet as it was before fragmentation.
+  all.set_u8(chain->next_pointer, chain->fragment->next_header);
+  const std::size_t unfragmentable = header_len - wire::fragment_header::len;
+  std::memmove(all.u8_data() + wire::fragment_header::len, all.u8_data(), unfragmentable);
+  const mut_bytes whole = all.skip(wire::fragment_header::len);
+  const std::size_t payload = whole.size() - ipv6_packet::header_len;
+  if (payload > max_payload_len) return;  // cannot happen: the checks above bound it
+  whole.set_be16(ipv6_packet::field::payload_length, static_cast<std::uint16_t>(payload));
+  auto p = ipv6_packet::parse(whole);
+  if (!p) return;
+  process(*p, link_source, now, true);
 }
 
 void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, std::uint8_t hop_limit,
@@ -150,8 +304,15 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
         return;
       }
       const auto reply = icmpv6_repr::echo(icmp::echo_reply, m->echo_ident(), m->echo_sequence(), m->data());
-      if (reply.buffer_len() > _scratch.size()) return;
-      mut_bytes out(_scratch.data(), reply.buffer_len());
+      // A request over the link MTU came in fragments; its reply, as
+      // large, leaves in them from a buffer of its own.
+      buffer large;
+      mut_bytes out(_scratch.data(), std::min(reply.buffer_len(), _scratch.size()));
+      if (reply.buffer_len() > _scratch.size()) {
+        large = buffer(reply.buffer_len());
+        if (!large.valid()) return;
+        out = large.view();
+      }
       reply.emit(out, from, source);
       const bytes parts[1] = {out};
       if (send_from(from, source, wire::ipv6_next::icmpv6, parts, now)) ++_stats.tx_echo_replies;
@@ -274,6 +435,7 @@ bool ipv6_layer::send_error(const ipv6_packet& offending, std::uint8_t type, std
   const ipv6_addr to = offending.source();
   if (to.is_any() || to.is_multicast()) return false;
   if (offending.destination().is_multicast() && !allowed_to_multicast) return false;
+  if (is_icmpv6_error(offending)) return false;
   if (!_errors.take(now)) {
     ++_stats.errors_rate_limited;
     return false;
@@ -366,9 +528,9 @@ result<void, ip_error> ipv6_layer::send_from(const ipv6_addr& source, const ipv6
   }
   std::size_t payload = 0;
   for (bytes b : parts) payload += b.size();
-  if (ipv6_packet::header_len + payload > _routes.mtu()) {
+  if (payload > max_payload_len || parts.size() > 32) {
     ++_stats.tx_failed;
-    return unexpected(ip_error::too_big);  // fragmentation: not yet
+    return unexpected(ip_error::too_big);
   }
   std::array<std::byte, ipv6_packet::header_len> header{};
   ipv6_repr h;
@@ -377,24 +539,55 @@ result<void, ip_error> ipv6_layer::send_from(const ipv6_addr& source, const ipv6
   h.next_header = next_header;
   h.hop_limit = destination.is_multicast() ? 1 : _hop_limit;
   h.payload_len = payload;
-  h.emit(mut_bytes(header.data(), header.size()));
-  std::array<bytes, 33> all{};  // UDP's 31 parts and its header
-  if (parts.size() + 1 > all.size()) return unexpected(ip_error::too_big);
-  all[0] = bytes(header.data(), header.size());
-  std::copy(parts.begin(), parts.end(), all.begin() + 1);
-  const std::span<const bytes> packet(all.data(), parts.size() + 1);
+  const std::size_t mtu = _routes.mtu();
+  std::array<bytes, 34> all{};  // the headers and UDP's 32 parts
+  if (ipv6_packet::header_len + payload <= mtu) {
+    h.emit(mut_bytes(header.data(), header.size()));
+    all[0] = bytes(header.data(), header.size());
+    std::copy(parts.begin(), parts.end(), all.begin() + 1);
+    return transmit(destination, *hop, std::span<const bytes>(all.data(), parts.size() + 1), now);
+  }
+  // RFC 8200 §4.5: fragments of the largest multiple of 8 that fits the
+  // MTU beside the two headers, each slicing the caller's parts.
+  const std::size_t per_fragment = (mtu - ipv6_packet::header_len - wire::fragment_header::len) & ~std::size_t(7);
+  wire::fragment_header f;
+  f.next_header = next_header;
+  f.ident = _ident.next(source, destination);
+  h.next_header = wire::ipv6_next::fragment;
+  std::array<std::byte, wire::fragment_header::len> fragment{};
+  gather_cursor cursor(parts);
+  for (std::size_t offset = 0; offset < payload; offset += per_fragment) {
+    const std::size_t n = std::min(per_fragment, payload - offset);
+    h.payload_len = wire::fragment_header::len + n;
+    h.emit(mut_bytes(header.data(), header.size()));
+    f.offset = static_cast<std::uint16_t>(offset);
+    f.more = offset + n < payload;
+    f.emit(mut_bytes(fragment.data(), fragment.size()));
+    all[0] = bytes(header.data(), header.size());
+    all[1] = bytes(fragment.data(), fragment.size());
+    const std::size_t count = cursor.take(n, std::span<bytes>(all).subspan(2));
+    ++_stats.tx_fragments;
+    // A fragment queued behind resolution is a copy; the rest follow it.
+    auto r = transmit(destination, *hop, std::span<const bytes>(all.data(), count + 2), now);
+    if (!r) return r;
+  }
+  return {};
+}
+
+result<void, ip_error> ipv6_layer::transmit(const ipv6_addr& destination, const ipv6_addr& hop,
+                                            std::span<const bytes> packet, mono_time now) {
   if (destination.is_multicast()) {
     auto r = _link.transmit_ipv6(wire::multicast_mac(destination), packet);
     if (r) ++_stats.tx_packets;
     return r;
   }
-  if (auto mac = _neighbors.lookup(*hop, now)) {
+  if (auto mac = _neighbors.lookup(hop, now)) {
     auto r = _link.transmit_ipv6(*mac, packet);
     if (r) ++_stats.tx_packets;
     else ++_stats.tx_failed;
     return r;
   }
-  return _neighbors.enqueue(*hop, packet, now, *this);
+  return _neighbors.enqueue(hop, packet, now, *this);
 }
 
 void ipv6_layer::send_solicitation(const ipv6_addr& target, std::optional<mac_addr> to) {
@@ -415,6 +608,7 @@ void ipv6_layer::send_resolved(mac_addr destination, bytes packet) {
 }
 
 void ipv6_layer::poll(mono_time now) {
+  _reassembly.poll(now);
   _neighbors.poll(now, *this);
   _addresses.poll(now);
   _routes.poll(now);
@@ -457,7 +651,8 @@ void ipv6_layer::poll(mono_time now) {
 }
 
 mono_time ipv6_layer::poll_at() const {
-  mono_time at = std::min({_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation});
+  mono_time at = std::min(
+      {_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation, _reassembly.poll_at()});
   for (const dad_run& d : _dad) at = std::min(at, d.next);
   return at;
 }

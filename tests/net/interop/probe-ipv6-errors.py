@@ -9,16 +9,16 @@ usage: probe-ipv6-errors.py ADDRESS
 """
 import sys
 
-from scapy.all import (ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Raw,
-                       conf, sr1)
+from scapy.all import (ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                       IPv6ExtHdrRouting, Raw, conf, sr1)
 from scapy.layers.inet6 import HBHOptUnknown
 
 target = sys.argv[1]
 conf.verb = 0
 
 
-def option(otype):
-    return IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=otype, optlen=4, optdata=b"\0" * 4)])
+def option(otype, **fields):
+    return IPv6ExtHdrDestOpt(options=[HBHOptUnknown(otype=otype, optlen=4, optdata=b"\0" * 4)], **fields)
 
 
 cases = [
@@ -31,6 +31,19 @@ cases = [
     ("routing-type-0-segments-left", IPv6(dst=target) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["fd00::9"]) /
      ICMPv6EchoRequest(id=1, seq=5)),
     ("large-unknown-next-header", IPv6(dst=target, nh=253) / Raw(b"\0" * 1400)),
+    # RFC 8200 §4.5's fragment checks, RFC 7112's first fragment, RFC 6946's
+    # atomic fragment. (Not here: a non-last fragment whose length is not
+    # a multiple of 8, which Linux 6.18 drops silently, counting
+    # Ip6InHdrErrors, where RFC 8200 asks for the Parameter Problem fata
+    # sends: tests/net/layers/ipv6_layer_test.cpp.)
+    # RFC 4443 §2.4 (e.1): nothing about an ICMPv6 error message (type 0 to
+    # 127), whole or in a first fragment.
+    ("about-an-icmpv6-error", IPv6(dst=target) / option(0xc0, nh=58) / Raw(b"\x01" + b"\0" * 7)),
+    ("fragment-of-an-icmpv6-error", IPv6(dst=target) / IPv6ExtHdrFragment(nh=58, m=1, id=105) / Raw(b"\0" * 13)),
+    ("fragment-past-65535", IPv6(dst=target) / IPv6ExtHdrFragment(nh=58, offset=8190, id=102) / Raw(b"\0" * 64)),
+    ("first-fragment-without-upper-header", IPv6(dst=target) / IPv6ExtHdrFragment(nh=60, m=1, id=103) /
+     IPv6ExtHdrDestOpt(nh=58)),
+    ("atomic-fragment-echo", IPv6(dst=target) / IPv6ExtHdrFragment(nh=58, id=104) / ICMPv6EchoRequest(id=1, seq=6)),
 ]
 for name, packet in cases:
     answer = sr1(packet, timeout=1)

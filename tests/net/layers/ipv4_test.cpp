@@ -203,7 +203,7 @@ TEST_F(stack_fixture, a_large_datagram_is_fragmented_in_multiples_of_8_and_reass
     whole = r.input(*p, t0);
   }
   ASSERT_TRUE(whole);
-  EXPECT_EQ(bytes(whole->payload).chars(), data);
+  EXPECT_EQ(whole->payload().chars(), data);
   EXPECT_EQ(ip.stats().tx_fragments, 3u);
 }
 
@@ -279,7 +279,7 @@ TEST_F(stack_fixture, a_fragmented_4000_byte_ping_gets_a_fragmented_reply) {
   std::optional<reassembled_datagram> whole;
   for (auto& s : link.packets) whole = r.input(*ipv4_packet::parse(view(s.data)), t0);
   ASSERT_TRUE(whole);
-  auto m = icmpv4_packet::parse(whole->payload);
+  auto m = icmpv4_packet::parse(whole->payload());
   ASSERT_TRUE(m);
   EXPECT_EQ(m->type(), icmpv4_type::echo_reply);
   EXPECT_EQ(m->data().chars(), data);

@@ -1,8 +1,9 @@
 // The IPv6 layer over a recording link on explicit times: DAD of the
 // link-local address, answering neighbour solicitations, echo, a DAD
 // conflict, router discovery (solicitations, advertisements forming SLAAC
-// addresses and routes, hostile ones), next hops, errors, and the
-// transports above it (delivery, UDP over IPv6, port unreachable).
+// addresses and routes, hostile ones), next hops, errors, the
+// transports above it (delivery, UDP over IPv6, port unreachable), and
+// fragments both ways.
 #include <fata/net/ipv6.hpp>
 #include <fata/net/udp.hpp>
 #include <fata/net/wire/icmpv6.hpp>
@@ -325,10 +326,17 @@ TEST_F(ipv6_fixture, an_advertisement_forms_a_slaac_address_and_routes_off_link_
   ASSERT_TRUE(ns);
   EXPECT_EQ(ns->type, icmpv6_type::neighbor_solicitation);
   EXPECT_EQ(ns->target, *ipv6_addr::parse("2001:db8:1::7"));
-  // Over the advertised MTU: refused, not sent.
+  // Over the advertised MTU: in fragments that fit it; over 65535 bytes
+  // of payload: refused.
   std::vector<std::byte> big(1400 - 40 + 1);
   const bytes big_parts[1] = {bytes(big.data(), big.size())};
-  EXPECT_EQ(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, big_parts, t0 + 4s).error(), ip_error::too_big);
+  const std::size_t before_big = link.sent.size();
+  ASSERT_TRUE(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, big_parts, t0 + 4s));
+  ASSERT_EQ(link.sent.size(), before_big + 2);
+  for (std::size_t i = before_big; i < link.sent.size(); ++i) EXPECT_LE(link.sent[i].packet.size(), 1400u);
+  std::vector<std::byte> huge(65536);
+  const bytes huge_parts[1] = {bytes(huge.data(), huge.size())};
+  EXPECT_EQ(layer.send(*ipv6_addr::parse("2001:db8:99::1"), 17, huge_parts, t0 + 4s).error(), ip_error::too_big);
 
   // The router leaves (lifetime 0): off-link has no route; on-link still works.
   feed(icmp_packet(peer, all_nodes, advertisement(0, 0, 0, 0, {})), t0 + 5s);
@@ -497,6 +505,13 @@ TEST_F(ipv6_fixture, no_error_about_multicast_or_to_the_unspecified_address_but_
   feed(raw_packet(ll, ipv6_next::destination_options, destination_options(0xc0)), t0 + 3s);
   ASSERT_EQ(link.sent.size(), before + 2);
   EXPECT_EQ(error_of(link.sent.back())->code, 2);
+  // Nor about an ICMPv6 error message (RFC 4443 §2.4 (e.1)).
+  std::vector<std::byte> about_error = destination_options(0xc0);
+  about_error[0] = std::byte{ipv6_next::icmpv6};
+  about_error.push_back(std::byte{icmpv6_type::destination_unreachable});
+  about_error.resize(about_error.size() + 7);
+  feed(raw_packet(ll, ipv6_next::destination_options, about_error), t0 + 3s);
+  EXPECT_EQ(link.sent.size(), before + 2);
 }
 
 TEST_F(ipv6_fixture, errors_quote_at_most_what_fits_1280_bytes_and_are_rate_limited) {
@@ -620,3 +635,193 @@ TEST_F(ipv6_fixture, udp_over_ipv6_delivers_and_answers_a_closed_port_with_port_
 }
 
 }  // namespace transports
+
+namespace fragments {
+
+using namespace fata;
+using namespace fata::net;
+using namespace fata::net::wire;
+
+// `packet` (a fixed header, then the fragmentable part) cut into
+// fragments of `per` bytes of data (the last shorter).
+std::vector<std::vector<std::byte>> fragments_of(const std::vector<std::byte>& packet, std::size_t per,
+                                                 std::uint32_t ident) {
+  const auto whole = *ipv6_packet::parse(bytes(packet.data(), packet.size()));
+  const bytes data = whole.payload();
+  std::vector<std::vector<std::byte>> out;
+  for (std::size_t off = 0; off < data.size(); off += per) {
+    const std::size_t n = std::min(per, data.size() - off);
+    std::vector<std::byte> f(40 + 8 + n);
+    ipv6_repr h = ipv6_repr::parse(whole);
+    h.next_header = ipv6_next::fragment;
+    h.payload_len = 8 + n;
+    h.emit(mut_bytes(f.data(), f.size()));
+    fragment_header{whole.next_header(), static_cast<std::uint16_t>(off), off + n < data.size(), ident}.emit(
+        mut_bytes(f.data(), f.size()).skip(40));
+    mut_bytes(f.data(), f.size()).copy_from(48, data.sub(off, n));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// An echo request from the peer to `to` with `n` bytes of data.
+std::vector<std::byte> echo_request(const ipv6_addr& to, std::size_t n) {
+  std::vector<std::byte> data(n);
+  for (std::size_t i = 0; i < n; ++i) data[i] = std::byte(i * 7);
+  std::vector<std::byte> echo(8 + n);
+  icmpv6_repr::echo(icmpv6_type::echo_request, 7, 1, bytes(data.data(), n))
+      .emit(mut_bytes(echo.data(), echo.size()), peer, to);
+  return raw_packet(to, ipv6_next::icmpv6, echo);
+}
+
+// The fragments sent from `first` on, put back together by their offsets
+// (checking that they tile the packet and share one Identification).
+struct sent_packet {
+  std::size_t fragments = 0;
+  std::uint8_t next_header = 0;
+  std::vector<std::byte> data;
+};
+sent_packet reassemble_sent(const recording_link& link, std::size_t first, std::size_t mtu) {
+  sent_packet out;
+  std::optional<std::uint32_t> ident;
+  for (std::size_t i = first; i < link.sent.size(); ++i) {
+    const auto& f = link.sent[i].packet;
+    EXPECT_LE(f.size(), mtu);
+    auto p = ipv6_packet::parse(bytes(f.data(), f.size()));
+    if (!p || p->next_header() != ipv6_next::fragment) continue;
+    const auto h = fragment_header::parse(p->payload());
+    if (ident) {
+      EXPECT_EQ(h.ident, *ident);
+    }
+    ident = h.ident;
+    EXPECT_EQ(h.offset, out.data.size());
+    const bytes d = p->payload().skip(8);
+    if (h.more) {
+      EXPECT_EQ(d.size() % 8, 0u);
+    }
+    out.data.insert(out.data.end(), d.data(), d.data() + d.size());
+    out.next_header = h.next_header;
+    ++out.fragments;
+    if (!h.more) break;
+  }
+  return out;
+}
+
+TEST_F(ipv6_fixture, a_fragmented_echo_request_is_reassembled_and_answered_in_fragments) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  const auto request = echo_request(ll, 3000);
+  auto pieces = fragments_of(request, 1232, 0x1234);
+  ASSERT_EQ(pieces.size(), 3u);
+  const std::size_t before = link.sent.size();
+  // Out of order: the last first.
+  feed(pieces[2], t0 + 3s);
+  feed(pieces[0], t0 + 3s);
+  EXPECT_EQ(link.sent.size(), before);
+  feed(pieces[1], t0 + 3s);
+  EXPECT_EQ(layer.stats().rx_fragments, 3u);
+  EXPECT_EQ(layer.reassembler().stats().reassembled, 1u);
+  EXPECT_EQ(layer.reassembler().bytes_held(), 0u);
+  EXPECT_EQ(layer.stats().rx_echo_requests, 1u);
+  const auto reply = reassemble_sent(link, before, 1500);
+  EXPECT_EQ(reply.fragments, 3u);  // 3008 bytes in 1448-byte pieces
+  EXPECT_EQ(reply.next_header, ipv6_next::icmpv6);
+  auto m = icmpv6_packet::parse(bytes(reply.data.data(), reply.data.size()), ll, peer);
+  ASSERT_TRUE(m);  // the checksum over the whole reply holds
+  EXPECT_EQ(m->type(), icmpv6_type::echo_reply);
+  const auto asked = *ipv6_packet::parse(bytes(request.data(), request.size()));
+  EXPECT_EQ(m->data(), asked.payload().skip(8));
+  EXPECT_EQ(layer.stats().tx_fragments, 3u);
+}
+
+TEST_F(ipv6_fixture, a_fragmented_datagram_reaches_its_transport_whole_and_an_atomic_fragment_at_once) {
+  transports::recording_transport udp;
+  layer.attach(ipv6_next::udp, &udp);
+  boot();
+  std::vector<std::byte> datagram(2000);
+  for (std::size_t i = 0; i < datagram.size(); ++i) datagram[i] = std::byte(i);
+  for (const auto& f : fragments_of(raw_packet(ll, ipv6_next::udp, datagram), 1448, 77)) feed(f, t0 + 3s);
+  ASSERT_EQ(udp.payloads.size(), 1u);
+  EXPECT_EQ(udp.payloads[0], datagram);
+  EXPECT_EQ(udp.metas[0].protocol, ipv6_next::udp);
+  EXPECT_EQ(udp.metas[0].source, ip_addr(peer));
+  // RFC 6946: offset 0, no more fragments.
+  const auto atomic = fragments_of(raw_packet(ll, ipv6_next::udp, {std::byte{1}, std::byte{2}}), 1448, 78);
+  ASSERT_EQ(atomic.size(), 1u);
+  feed(atomic[0], t0 + 3s);
+  ASSERT_EQ(udp.payloads.size(), 2u);
+  EXPECT_EQ(udp.payloads[1], (std::vector<std::byte>{std::byte{1}, std::byte{2}}));
+  EXPECT_EQ(layer.stats().rx_atomic_fragments, 1u);
+  // A second Fragment header inside a reassembled packet: dropped.
+  const auto inner = fragments_of(raw_packet(ll, ipv6_next::udp, datagram), 1448, 79);
+  std::vector<std::byte> nested_payload(inner[0].begin() + 40, inner[0].end());
+  for (const auto& f : fragments_of(raw_packet(ll, ipv6_next::fragment, nested_payload), 800, 80)) feed(f, t0 + 3s);
+  EXPECT_EQ(layer.stats().rx_nested_fragments, 1u);
+  EXPECT_EQ(udp.payloads.size(), 2u);
+}
+
+TEST_F(ipv6_fixture, overlapping_fragments_drop_the_packet_and_unfinished_ones_time_out) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  const auto request = echo_request(ll, 2000);
+  auto pieces = fragments_of(request, 1000, 5);
+  auto overlapping = fragments_of(request, 1008, 5);
+  const std::size_t before = link.sent.size();
+  feed(pieces[0], t0 + 3s);
+  feed(overlapping[1], t0 + 3s);  // 1008..2016: overlaps the second piece to come
+  feed(pieces[1], t0 + 3s);
+  feed(pieces[2], t0 + 3s);
+  EXPECT_EQ(layer.reassembler().stats().overlaps, 1u);
+  EXPECT_EQ(layer.stats().rx_echo_requests, 0u);
+  EXPECT_EQ(link.sent.size(), before);
+  // What is left of the packet goes after 60 s (RFC 8200 §4.5), not before.
+  feed(fragments_of(request, 1000, 6)[0], t0 + 4s);
+  layer.poll(t0 + 63s);
+  EXPECT_EQ(layer.reassembler().datagrams(), 1u);
+  EXPECT_LE(layer.poll_at(), t0 + 64s);
+  layer.poll(t0 + 64s);
+  EXPECT_EQ(layer.reassembler().datagrams(), 0u);
+  EXPECT_EQ(layer.reassembler().bytes_held(), 0u);
+  EXPECT_GE(layer.reassembler().stats().timed_out, 1u);
+}
+
+TEST_F(ipv6_fixture, bad_fragments_get_the_parameter_problems_linux_sends) {
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  const auto request = echo_request(ll, 2000);
+  // A non-last fragment of 13 bytes: code 0 at the payload length.
+  auto odd = fragments_of(request, 1000, 9)[0];
+  odd.resize(40 + 8 + 13);
+  mut_bytes(odd.data(), odd.size()).set_be16(4, 8 + 13);
+  feed(odd, t0 + 3s);
+  auto e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type, icmpv6_type::parameter_problem);
+  EXPECT_EQ(e->code, 0);
+  EXPECT_EQ(e->pointer, 4u);
+  // One that ends past 65535: code 0 at its Fragment Offset.
+  auto far = fragments_of(request, 1000, 10)[2];
+  mut_bytes(far.data(), far.size()).set_be16(42, static_cast<std::uint16_t>(65528));
+  feed(far, t0 + 3s);
+  e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, 0);
+  EXPECT_EQ(e->pointer, 42u);
+  // A first fragment that stops inside the ICMPv6 header (RFC 7112):
+  // code 3, pointer 0, and nothing held.
+  std::vector<std::byte> opts = {std::byte{ipv6_next::icmpv6}, std::byte{0}, std::byte{1}, std::byte{4},
+                                 std::byte{}, std::byte{}, std::byte{}, std::byte{}};
+  const auto echo = *ipv6_packet::parse(bytes(request.data(), request.size()));
+  for (std::byte b : echo.payload()) opts.push_back(b);
+  const auto chained = fragments_of(raw_packet(ll, ipv6_next::destination_options, opts), 8, 11);
+  feed(chained[0], t0 + 3s);
+  e = error_of(link.sent.back());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, 3);
+  EXPECT_EQ(e->pointer, 0u);
+  EXPECT_EQ(layer.stats().rx_bad_fragments, 2u);
+  EXPECT_EQ(layer.stats().rx_incomplete_first_fragment, 1u);
+  EXPECT_EQ(layer.reassembler().datagrams(), 0u);
+}
+
+}  // namespace fragments

@@ -235,7 +235,7 @@ task<std::vector<std::string>> ping_from_raw(network* net, std::size_t size) {
     bytes payload = ip->payload();
     if (ip->is_fragment()) {
       if (!whole) continue;
-      payload = whole->payload;
+      payload = whole->payload();
     }
     auto m = wire::icmpv4_packet::parse(payload);
     if (m && m->type() == 0 && m->data().chars() == data) {

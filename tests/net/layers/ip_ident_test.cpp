@@ -2,7 +2,7 @@
 // counters, and what reassembly needs of them (no repeat within 65536
 // datagrams of a tuple), alone and through the IPv4 layer.
 #include <fata/net/ipv4.hpp>
-#include <fata/net/ipv4_ident.hpp>
+#include <fata/net/ip_ident.hpp>
 #include <fata/net/wire/ipv4.hpp>
 
 #include <gtest/gtest.h>
@@ -20,22 +20,22 @@ constexpr ipv4_addr self(10, 0, 0, 2);
 constexpr ipv4_addr a(10, 0, 0, 1);
 constexpr ipv4_addr b(10, 0, 0, 3);
 
-std::array<std::byte, ipv4_ident::key_size> key_of(std::uint8_t seed) {
-  std::array<std::byte, ipv4_ident::key_size> k{};
+std::array<std::byte, ip_ident::key_size> key_of(std::uint8_t seed) {
+  std::array<std::byte, ip_ident::key_size> k{};
   for (std::size_t i = 0; i < k.size(); ++i) k[i] = std::byte(seed * 31 + i);
   return k;
 }
 
 // A destination on another counter than `d` (for tests that need two).
-ipv4_addr other_counter_than(ipv4_ident& g, ipv4_addr d) {
+ipv4_addr other_counter_than(ip_ident& g, ipv4_addr d) {
   for (std::uint32_t i = 1;; ++i) {
     const ipv4_addr x(d.value + i);
     if (g.counter_of(self, x, 17) != g.counter_of(self, d, 17)) return x;
   }
 }
 
-TEST(ipv4_ident, one_destination_does_not_repeat_within_65536_datagrams) {
-  ipv4_ident g(key_of(1));
+TEST(ip_ident, one_destination_does_not_repeat_within_65536_datagrams) {
+  ip_ident g(key_of(1));
   std::vector<bool> seen(65536, false);
   const std::uint16_t first = g.next(self, a, 17);
   seen[first] = true;
@@ -51,8 +51,8 @@ TEST(ipv4_ident, one_destination_does_not_repeat_within_65536_datagrams) {
   EXPECT_EQ(g.next(self, a, 17), first);
 }
 
-TEST(ipv4_ident, traffic_to_one_destination_does_not_show_in_another_ones_ids) {
-  ipv4_ident g(key_of(1));
+TEST(ip_ident, traffic_to_one_destination_does_not_show_in_another_ones_ids) {
+  ip_ident g(key_of(1));
   const ipv4_addr other = other_counter_than(g, a);
   const std::uint16_t before = g.next(self, a, 17);
   for (int i = 0; i < 1000; ++i) (void)g.next(self, other, 17);
@@ -60,8 +60,8 @@ TEST(ipv4_ident, traffic_to_one_destination_does_not_show_in_another_ones_ids) {
   EXPECT_EQ(g.next(self, a, 17), std::uint16_t(before + 1));
 }
 
-TEST(ipv4_ident, two_destinations_are_not_one_sequence) {
-  ipv4_ident g(key_of(1));
+TEST(ip_ident, two_destinations_are_not_one_sequence) {
+  ip_ident g(key_of(1));
   const ipv4_addr other = other_counter_than(g, a);
   const std::uint16_t x = g.next(self, a, 17);
   const std::uint16_t y = g.next(self, other, 17);
@@ -70,8 +70,8 @@ TEST(ipv4_ident, two_destinations_are_not_one_sequence) {
   EXPECT_NE(x, y);
 }
 
-TEST(ipv4_ident, the_key_decides_the_starting_points) {
-  ipv4_ident g1(key_of(1)), g1_again(key_of(1)), g2(key_of(2));
+TEST(ip_ident, the_key_decides_the_starting_points) {
+  ip_ident g1(key_of(1)), g1_again(key_of(1)), g2(key_of(2));
   std::vector<std::uint16_t> s1, s1_again, s2;
   for (std::uint32_t i = 0; i < 16; ++i) {
     const ipv4_addr d(a.value + i);
@@ -85,31 +85,31 @@ TEST(ipv4_ident, the_key_decides_the_starting_points) {
   EXPECT_LE(same, 1u);      // another key, other IDs
 }
 
-TEST(ipv4_ident, protocol_and_source_are_part_of_the_tuple) {
-  ipv4_ident g(key_of(3));
+TEST(ip_ident, protocol_and_source_are_part_of_the_tuple) {
+  ip_ident g(key_of(3));
   std::set<std::size_t> counters = {g.counter_of(self, a, 6), g.counter_of(self, a, 17),
                                     g.counter_of(b, a, 6), g.counter_of(self, a, 1)};
   EXPECT_GE(counters.size(), 3u);
 }
 
-TEST(ipv4_ident, tuples_spread_over_the_counters) {
-  ipv4_ident g(key_of(4));
+TEST(ip_ident, tuples_spread_over_the_counters) {
+  ip_ident g(key_of(4));
   std::set<std::size_t> used;
-  for (std::uint32_t i = 0; i < ipv4_ident::table_size * 2; ++i)
+  for (std::uint32_t i = 0; i < ip_ident::table_size * 2; ++i)
     used.insert(g.counter_of(self, ipv4_addr(0x0a000000u + i), 6));
   // Uniform hashing of 4096 tuples into 2048 counters fills about 86% of
   // them (1 - e^-2); a global counter or a weak hash fills far fewer.
-  EXPECT_GT(used.size(), ipv4_ident::table_size * 8 / 10);
+  EXPECT_GT(used.size(), ip_ident::table_size * 8 / 10);
 }
 
-TEST(ipv4_ident, the_cache_remembers_without_changing_values) {
-  ipv4_ident g(key_of(5));
+TEST(ip_ident, the_cache_remembers_without_changing_values) {
+  ip_ident g(key_of(5));
   const std::size_t counter = g.counter_of(self, a, 17);
   const std::uint16_t first = g.next(self, a, 17);
   EXPECT_EQ(g.next(self, a, 17), std::uint16_t(first + 1));
   EXPECT_GE(g.cache_hits(), 2u);
   // Thrash the cache (counter_of moves no counter), then ask again.
-  for (std::uint32_t i = 0; i < 10 * ipv4_ident::cache_size; ++i)
+  for (std::uint32_t i = 0; i < 10 * ip_ident::cache_size; ++i)
     (void)g.counter_of(b, ipv4_addr(0xc0000200u + i), 6);
   const std::uint64_t misses = g.cache_misses();
   EXPECT_EQ(g.counter_of(self, a, 17), counter);

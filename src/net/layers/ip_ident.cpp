@@ -1,4 +1,4 @@
-#include <fata/net/ipv4_ident.hpp>
+#include <fata/net/ip_ident.hpp>
 
 #include <bearssl.h>
 
@@ -25,7 +25,7 @@ std::uint64_t load64(const std::uint8_t* p) {
 
 }  // namespace
 
-ipv4_ident::ipv4_ident(std::span<const std::byte, key_size> key) {
+ip_ident::ip_ident(std::span<const std::byte, key_size> key) {
   static_assert(sizeof(br_hmac_key_context) <= sizeof(_key));
   static_assert(alignof(br_hmac_key_context) <= 8);
   static_assert((table_size & (table_size - 1)) == 0 && table_size <= 65536);
@@ -45,13 +45,13 @@ ipv4_ident::ipv4_ident(std::span<const std::byte, key_size> key) {
   _cache_seed = load64(seed);
 }
 
-ipv4_ident::~ipv4_ident() {
+ip_ident::~ip_ident() {
   // Keep the key out of freed memory.
   volatile std::byte* p = _key;
   for (std::size_t i = 0; i < sizeof(_key); ++i) p[i] = std::byte{0};
 }
 
-void ipv4_ident::keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> message,
+void ip_ident::keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> message,
                             std::span<std::uint8_t> out) const {
   br_hmac_context ctx;
   br_hmac_init(&ctx, key_of(_key), out.size());
@@ -60,7 +60,7 @@ void ipv4_ident::keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> m
   br_hmac_out(&ctx, out.data());
 }
 
-ipv4_ident::choice ipv4_ident::choose(ipv4_addr source, ipv4_addr destination,
+ip_ident::choice ip_ident::choose(ipv4_addr source, ipv4_addr destination,
                                       std::uint8_t protocol) {
   const std::uint32_t s = source.value, d = destination.value;
   // The cache slot: a keyed mix (SplitMix64's finaliser) of the tuple. It
@@ -88,12 +88,26 @@ ipv4_ident::choice ipv4_ident::choose(ipv4_addr source, ipv4_addr destination,
   return slot.c;
 }
 
-std::uint16_t ipv4_ident::next(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
+std::uint16_t ip_ident::next(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
   const choice c = choose(source, destination, protocol);
   return static_cast<std::uint16_t>(c.offset + _counters[c.index]++);
 }
 
-std::size_t ipv4_ident::counter_of(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
+std::uint32_t ip_ident::next(const ipv6_addr& source, const ipv6_addr& destination) {
+  std::uint8_t message[33];
+  for (std::size_t i = 0; i < 16; ++i) {
+    message[i] = static_cast<std::uint8_t>(source.octets[i]);
+    message[16 + i] = static_cast<std::uint8_t>(destination.octets[i]);
+  }
+  message[32] = 44;  // the Fragment header's number: IPv6 apart from IPv4's tuples
+  std::uint8_t out[8];
+  keyed_hash(tuple_domain, message, out);
+  const std::uint64_t h = load64(out);
+  const auto index = static_cast<std::size_t>(h % table_size);
+  return static_cast<std::uint32_t>(h >> 32) + _counters[index]++;
+}
+
+std::size_t ip_ident::counter_of(ipv4_addr source, ipv4_addr destination, std::uint8_t protocol) {
   return choose(source, destination, protocol).index;
 }
 
