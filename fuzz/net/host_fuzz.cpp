@@ -71,6 +71,8 @@ void run(const std::uint8_t* data, std::size_t size, bool dhcp, bool ipv6) {
       FUZZ_CHECK(ip6->addresses().addresses().size() <= 8);
       FUZZ_CHECK(ip6->reassembler().bytes_held() <= cfg.ipv6_cfg.reassembly.max_bytes);
       FUZZ_CHECK(ip6->reassembler().datagrams() <= cfg.ipv6_cfg.reassembly.max_datagrams);
+      FUZZ_CHECK(ip6->path_mtus().size() <= cfg.ipv6_cfg.path_mtu.max_entries);
+      FUZZ_CHECK(ip6->mtu_for(*ipv6_addr::parse("2001:db8::1")) >= 1280 - 40);
     }
   }
   h.udp().unbind(echo);

@@ -27,8 +27,13 @@
 // no more) is delivered at once (RFC 6946); a second Fragment header in a
 // reassembled packet drops it. Send fragments what does not fit the link
 // MTU, with Identifications from net/ip_ident.hpp (RFC 7739).
+// Packet Too Big (RFC 8201) about a packet from one of our addresses
+// lowers the destination's path MTU (net/path_mtu.hpp: bounded, 10
+// minutes), which mtu_for and send's fragmentation use, and is passed to
+// the transport of the quoted packet (ip_input::path_mtu_reduced: TCP
+// lowers the connection's MSS and resends).
 // Not yet: Time Exceeded for a reassembly timeout (counted only), MLD,
-// redirects (counted, ignored), Packet Too Big.
+// redirects (counted, ignored).
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -56,6 +61,7 @@
 #include <fata/core/time.hpp>
 #include <fata/net/ip_ident.hpp>
 #include <fata/net/ndp.hpp>
+#include <fata/net/path_mtu.hpp>
 #include <fata/net/reassembly.hpp>
 #include <fata/net/router_list.hpp>
 #include <fata/net/slaac.hpp>
@@ -101,6 +107,7 @@ struct ipv6_config {
   // (65535 at most) plus the fixed and Fragment headers the first
   // fragment's copy holds.
   reassembly_config reassembly{.timeout = std::chrono::seconds(60), .max_packet_len = 40 + 8 + 65535};
+  path_mtu_config path_mtu;
 };
 
 struct ipv6_stats {
@@ -132,6 +139,8 @@ struct ipv6_stats {
   std::uint64_t rx_router_advertisements = 0;
   std::uint64_t rx_router_advertisements_ignored = 0;  // accept_router_advertisements off
   std::uint64_t rx_redirects_ignored = 0;
+  std::uint64_t rx_packet_too_big = 0;
+  std::uint64_t rx_packet_too_big_ignored = 0;  // not about a packet of ours, or quoted too short
   std::uint64_t tx_router_solicitations = 0;
   std::uint64_t tx_packets = 0;
   std::uint64_t tx_fragments = 0;
@@ -180,6 +189,7 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   std::uint8_t hop_limit() const { return _hop_limit; }
   const ipv6_stats& stats() const { return _stats; }
   const fragment_reassembler& reassembler() const { return _reassembly; }
+  const path_mtu_cache& path_mtus() const { return _path_mtu; }
   // The link-local address once DAD passed.
   std::optional<ipv6_addr> link_local() const;
 
@@ -210,6 +220,10 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   void on_solicitation(const ipv6_addr& source, const ipv6_addr& destination, const wire::ndp_message& n, mono_time now);
   void on_advertisement(const wire::ndp_message& n, mono_time now);
   void on_router_advertisement(const ipv6_addr& source, const wire::ndp_message& n, mono_time now);
+  void on_packet_too_big(const wire::icmpv6_packet& m, mono_time now);
+  // The MTU of the path to `destination`: the link's (or the advertised
+  // one), or lower where a Packet Too Big said so.
+  std::size_t path_mtu(const ipv6_addr& destination) const;
   void send_router_solicitation();
   // RFC 4443 §3.4 about `offending`, if §2.4 allows one.
   void send_parameter_problem(const wire::ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
@@ -242,6 +256,7 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   mono_time _next_solicitation = mono_never;
   ipv6_stats _stats;
   fragment_reassembler _reassembly;
+  path_mtu_cache _path_mtu;
   ip_ident _ident;
   std::array<std::byte, 1500> _scratch{};
   std::array<ip_input*, 256> _inputs{};

@@ -84,6 +84,15 @@ class ip_input {
   // `payload` (transport header and data) is valid only during the call;
   // the transport verifies its own checksum.
   virtual void receive(const ip_meta& meta, bytes payload, mono_time now) = 0;
+  // The path to `quoted.destination` carries at most `mtu` bytes of
+  // payload now (an ICMPv6 Packet Too Big, RFC 8201) about a packet this
+  // transport sent: `quoted` names it, `quoted_payload` is what came back
+  // of its transport header and data (at least 8 bytes). The transport
+  // checks the quote belongs to something it has in flight (RFC 5927)
+  // before it believes it.
+  virtual void path_mtu_reduced(const ip_meta& quoted, bytes quoted_payload, std::size_t mtu, mono_time now) {
+    (void)quoted, (void)quoted_payload, (void)mtu, (void)now;
+  }
 
  protected:
   ~ip_input() = default;

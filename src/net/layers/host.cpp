@@ -364,6 +364,13 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6.rx_router_advertisements", s.rx_router_advertisements);
     line(out, "ipv6.rx_router_advertisements_ignored", s.rx_router_advertisements_ignored);
     line(out, "ipv6.rx_redirects_ignored", s.rx_redirects_ignored);
+    line(out, "ipv6.rx_packet_too_big", s.rx_packet_too_big);
+    line(out, "ipv6.rx_packet_too_big_ignored", s.rx_packet_too_big_ignored);
+    const path_mtu_stats& m = _ip6->path_mtus().stats();
+    line(out, "ipv6_pmtu.reductions", m.reductions);
+    line(out, "ipv6_pmtu.ignored", m.ignored);
+    line(out, "ipv6_pmtu.evicted", m.evicted);
+    line(out, "ipv6_pmtu.expired", m.expired);
     line(out, "ipv6.tx_router_solicitations", s.tx_router_solicitations);
     line(out, "ipv6.tx_packets", s.tx_packets);
     line(out, "ipv6.tx_fragments", s.tx_fragments);

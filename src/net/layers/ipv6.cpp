@@ -114,6 +114,7 @@ ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
       _echo(_cfg.echo_per_second, _cfg.echo_burst),
       _errors(_cfg.errors_per_second, _cfg.errors_burst),
       _reassembly(_cfg.reassembly),
+      _path_mtu(_cfg.path_mtu),
       _ident(fragment_ident_key(_cfg.secret)) {}
 
 void ipv6_layer::start(mono_time now) {
@@ -339,6 +340,7 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
       return;
     }
     case icmp::redirect: ++_stats.rx_redirects_ignored; return;
+    case icmp::packet_too_big: on_packet_too_big(*m, now); return;
     default: return;  // router solicitations (for routers), MLD: not ours
   }
 }
@@ -416,6 +418,47 @@ void ipv6_layer::on_router_advertisement(const ipv6_addr& source, const ndp_mess
   });
 }
 
+void ipv6_layer::on_packet_too_big(const icmpv6_packet& m, mono_time now) {
+  ++_stats.rx_packet_too_big;
+  // The invoking packet, as much as came back: its fixed header must be
+  // there, and its source one of ours (RFC 8201 §4, RFC 5927: anyone can
+  // send a Packet Too Big; only one about our own traffic counts).
+  const bytes quoted = m.data();
+  if (quoted.size() < ipv6_packet::header_len) {
+    ++_stats.rx_packet_too_big_ignored;
+    return;
+  }
+  ipv6_addr source, destination;
+  for (std::size_t i = 0; i < 16; ++i) {
+    source.octets[i] = quoted.u8(ipv6_packet::field::source + i);
+    destination.octets[i] = quoted.u8(ipv6_packet::field::destination + i);
+  }
+  if (!_addresses.holds(source) || destination.is_multicast()) {
+    ++_stats.rx_packet_too_big_ignored;
+    return;
+  }
+  const auto mtu = _path_mtu.too_big(destination, m.mtu(), path_mtu(destination), now);
+  if (!mtu) return;
+  // Tell the transport that sent it, when its header came back.
+  const bytes upper = quoted.skip(ipv6_packet::header_len);
+  const auto layer = skip_extension_headers(quoted.u8(ipv6_packet::field::next_header), upper);
+  if (!layer || layer->offset + 8 > upper.size()) return;
+  ip_input* in = _inputs[layer->protocol];
+  if (!in) return;
+  ip_meta meta;
+  meta.source = source;
+  meta.destination = destination;
+  meta.protocol = layer->protocol;
+  in->path_mtu_reduced(meta, upper.skip(layer->offset), *mtu - ipv6_packet::header_len, now);
+}
+
+std::size_t ipv6_layer::path_mtu(const ipv6_addr& destination) const {
+  const std::size_t link = _routes.mtu();
+  if (destination.is_multicast()) return link;
+  const auto known = _path_mtu.lookup(destination);
+  return known ? std::min(*known, link) : link;
+}
+
 void ipv6_layer::send_parameter_problem(const ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
                                         bool allowed_to_multicast, mono_time now) {
   if (send_error(offending, icmp::parameter_problem, code, pointer, allowed_to_multicast, now))
@@ -459,7 +502,9 @@ std::optional<ipv6_addr> ipv6_layer::source_for(const ipv6_addr& destination) co
   return _addresses.source_for(destination);
 }
 
-std::size_t ipv6_layer::mtu_for(const ipv6_addr&) const { return _routes.mtu() - ipv6_packet::header_len; }
+std::size_t ipv6_layer::mtu_for(const ipv6_addr& destination) const {
+  return path_mtu(destination) - ipv6_packet::header_len;
+}
 
 void ipv6_layer::send_router_solicitation() {
   // RFC 4861 §6.3.7: from the link-local address, with our link address.
@@ -539,7 +584,7 @@ result<void, ip_error> ipv6_layer::send_from(const ipv6_addr& source, const ipv6
   h.next_header = next_header;
   h.hop_limit = destination.is_multicast() ? 1 : _hop_limit;
   h.payload_len = payload;
-  const std::size_t mtu = _routes.mtu();
+  const std::size_t mtu = path_mtu(destination);
   std::array<bytes, 34> all{};  // the headers and UDP's 32 parts
   if (ipv6_packet::header_len + payload <= mtu) {
     h.emit(mut_bytes(header.data(), header.size()));
@@ -609,6 +654,7 @@ void ipv6_layer::send_resolved(mac_addr destination, bytes packet) {
 
 void ipv6_layer::poll(mono_time now) {
   _reassembly.poll(now);
+  _path_mtu.poll(now);
   _neighbors.poll(now, *this);
   _addresses.poll(now);
   _routes.poll(now);
@@ -652,7 +698,8 @@ void ipv6_layer::poll(mono_time now) {
 
 mono_time ipv6_layer::poll_at() const {
   mono_time at = std::min(
-      {_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation, _reassembly.poll_at()});
+      {_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation, _reassembly.poll_at(),
+       _path_mtu.poll_at()});
   for (const dad_run& d : _dad) at = std::min(at, d.next);
   return at;
 }

@@ -36,6 +36,8 @@ void format_stats(format_sink& out, const stats& s) {
   FATA_TCP_STAT(resets_received);
   FATA_TCP_STAT(connection_timeouts);
   FATA_TCP_STAT(reassembled_segments);
+  FATA_TCP_STAT(path_mtu_reductions);
+  FATA_TCP_STAT(path_mtu_ignored);
   FATA_TCP_STAT(drop_malformed);
   FATA_TCP_STAT(drop_bad_checksum);
   FATA_TCP_STAT(drop_bad_flags);

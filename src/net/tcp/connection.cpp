@@ -74,6 +74,26 @@ void connection::negotiate(const repr& syn) {
   _cc.set_mss(_smss, true);
 }
 
+bool connection::path_mtu_reduced(std::size_t mss, seq_number seq, mono_time) {
+  if (seq < _snd_una || !(seq < _snd_max)) return false;
+  if (mss < min_peer_mss) mss = min_peer_mss;
+  if (mss >= _mss_base) return false;
+  _mss_base = mss;
+  _smss = _mss_base - (_ts_ok ? 12 : 0);
+  _cc.set_mss(_smss, false);
+  // Back to SND.UNA at the new size, as after a timeout but with the
+  // window and the timer left alone (Linux's tcp_simple_retransmit).
+  _in_recovery = false;
+  _retransmit_una = false;
+  _dupacks = 0;
+  _recover = _snd_max;
+  _high_rxt = _snd_una;
+  _scoreboard.clear();
+  _timing = false;
+  _snd_nxt = _snd_una;
+  return true;
+}
+
 void connection::open_passive(const repr& syn, seq_number iss, mono_time now) {
   _passive = true;
   _iss = iss;

@@ -130,6 +130,7 @@ struct core : std::enable_shared_from_this<core> {
 
   // Input.
   void input(const ip_meta& meta, bytes payload, mono_time now);
+  void path_mtu_reduced(const ip_meta& quoted, bytes quoted_segment, std::size_t mtu, mono_time now);
   void listen_input(listener_state& l, const four_tuple& t, const repr& seg, mono_time now);
   void send_cookie(const four_tuple& t, const repr& syn, mono_time now);
   // Whether an ACK for no connection may be the ACK of a cookie this

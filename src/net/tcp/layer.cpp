@@ -167,6 +167,21 @@ void core::input(const ip_meta& meta, bytes payload, mono_time now) {
   }
 }
 
+void core::path_mtu_reduced(const ip_meta& quoted, bytes segment, std::size_t mtu, mono_time now) {
+  // The quoted segment's ports and sequence number (its first 8 bytes):
+  // which connection, and whether the segment is one it has in flight.
+  if (!alive || segment.size() < 8 || mtu <= packet::min_header_len) return;
+  const four_tuple t{{quoted.source, port(segment.be16(0))}, {quoted.destination, port(segment.be16(2))}};
+  auto it = table.find(t);
+  const seq_number seq(segment.be32(4));
+  if (it == table.end() || !it->second->conn.path_mtu_reduced(mtu - packet::min_header_len, seq, now)) {
+    ++counters.path_mtu_ignored;
+    return;
+  }
+  ++counters.path_mtu_reductions;
+  flush(it->second, now);
+}
+
 void core::listen_input(listener_state& l, const four_tuple& t, const repr& seg, mono_time now) {
   // RFC 9293 §3.10.7.2.
   if (seg.has(flag::rst)) return;
@@ -631,6 +646,10 @@ layer::~layer() { _core->shut_down(); }
 
 void layer::receive(const ip_meta& meta, bytes payload, mono_time now) {
   _core->input(meta, payload, now);
+}
+
+void layer::path_mtu_reduced(const ip_meta& quoted, bytes quoted_segment, std::size_t mtu, mono_time now) {
+  _core->path_mtu_reduced(quoted, quoted_segment, mtu, now);
 }
 
 result<listener, sig::stack_error> layer::listen(port p) {

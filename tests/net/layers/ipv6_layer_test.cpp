@@ -825,3 +825,77 @@ TEST_F(ipv6_fixture, bad_fragments_get_the_parameter_problems_linux_sends) {
 }
 
 }  // namespace fragments
+
+namespace packet_too_big {
+
+using namespace fata;
+using namespace fata::net;
+using namespace fata::net::wire;
+
+// What a transport is told of path MTU changes.
+struct mtu_recorder final : ip_input {
+  std::vector<std::pair<ip_meta, std::size_t>> reduced;
+  std::vector<std::vector<std::byte>> quoted;
+  void receive(const ip_meta&, bytes, mono_time) override {}
+  void path_mtu_reduced(const ip_meta& q, bytes payload, std::size_t mtu, mono_time) override {
+    reduced.emplace_back(q, mtu);
+    quoted.emplace_back(payload.begin(), payload.end());
+  }
+};
+
+// A Packet Too Big from a router on the path, quoting `invoking`.
+std::vector<std::byte> too_big(const ipv6_addr& to, std::uint32_t mtu, const std::vector<std::byte>& invoking) {
+  const ipv6_addr router = *ipv6_addr::parse("fe80::99");
+  std::vector<std::byte> icmp(8 + std::min<std::size_t>(invoking.size(), 1232));
+  icmpv6_repr{icmpv6_type::packet_too_big, 0, mtu, bytes(invoking.data(), icmp.size() - 8)}
+      .emit(mut_bytes(icmp.data(), icmp.size()), router, to);
+  std::vector<std::byte> p(40 + icmp.size());
+  ipv6_repr h{router, to, ipv6_next::icmpv6, 64, 0, 0, icmp.size()};
+  h.emit(mut_bytes(p.data(), p.size()));
+  std::copy(icmp.begin(), icmp.end(), p.begin() + 40);
+  return p;
+}
+
+TEST_F(ipv6_fixture, a_packet_too_big_about_our_packet_lowers_the_path_mtu_and_tells_its_transport) {
+  mtu_recorder udp;
+  layer.attach(ipv6_next::udp, &udp);
+  boot();
+  feed(icmp_packet(peer, solicited_node(ll), solicitation_for(ll, peer_mac)), t0 + 2s);
+  EXPECT_EQ(layer.mtu_for(peer), 1460u);
+  // A datagram of ours, and the router's answer about it.
+  std::vector<std::byte> datagram(1400, std::byte{5});
+  datagram[0] = std::byte{0x9c};  // source port 40000
+  datagram[1] = std::byte{0x40};
+  const bytes parts[1] = {bytes(datagram.data(), datagram.size())};
+  ASSERT_TRUE(layer.send(peer, ipv6_next::udp, parts, t0 + 3s));
+  const auto sent = link.sent.back().packet;
+  feed(too_big(ll, 1300, sent), t0 + 3s);
+  EXPECT_EQ(layer.stats().rx_packet_too_big, 1u);
+  EXPECT_EQ(layer.mtu_for(peer), 1300u - 40);
+  ASSERT_EQ(udp.reduced.size(), 1u);
+  EXPECT_EQ(udp.reduced[0].first.source, ip_addr(ll));
+  EXPECT_EQ(udp.reduced[0].first.destination, ip_addr(peer));
+  EXPECT_EQ(udp.reduced[0].second, 1260u);
+  EXPECT_EQ(udp.quoted[0], std::vector<std::byte>(datagram.begin(), datagram.begin() + 1232 - 40));
+  // What follows leaves in fragments that fit the path.
+  const std::size_t before = link.sent.size();
+  ASSERT_TRUE(layer.send(peer, ipv6_next::udp, parts, t0 + 3s));
+  ASSERT_EQ(link.sent.size(), before + 2);
+  for (std::size_t i = before; i < link.sent.size(); ++i) EXPECT_LE(link.sent[i].packet.size(), 1300u);
+  // Below 1280 counts as 1280; one about a packet not ours, or one too
+  // short to name its source, changes nothing.
+  feed(too_big(ll, 600, sent), t0 + 4s);
+  EXPECT_EQ(layer.mtu_for(peer), 1280u - 40);
+  auto forged = sent;
+  forged[8 + 15] = std::byte{0x77};  // another source
+  feed(too_big(ll, 1280, forged), t0 + 4s);
+  feed(too_big(ll, 1280, std::vector<std::byte>(sent.begin(), sent.begin() + 30)), t0 + 4s);
+  EXPECT_EQ(layer.stats().rx_packet_too_big_ignored, 2u);
+  EXPECT_EQ(udp.reduced.size(), 2u);
+  // Ten minutes on, the link's MTU again (RFC 8201 §4).
+  EXPECT_LE(layer.poll_at(), t0 + 4s + std::chrono::minutes(10));
+  layer.poll(t0 + 4s + std::chrono::minutes(10));
+  EXPECT_EQ(layer.mtu_for(peer), 1460u);
+}
+
+}  // namespace packet_too_big

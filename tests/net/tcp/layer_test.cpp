@@ -782,6 +782,51 @@ TEST_F(tcp_layer, data_flows_both_ways_over_ipv6_with_the_ipv6_mss) {
   loop.shutdown();
 }
 
+TEST_F(tcp_layer, a_packet_too_big_shrinks_the_segments_and_resends_what_is_in_flight) {
+  make();
+  auto l = tcp->listen(port(80));
+  std::optional<result<flow, flow_error>> accepted;
+  loop.spawn(accept_into(&*l, &accepted));
+  repr syn = peer(flag::syn, 100, 0);
+  syn.opts.mss = 1440;
+  inject(syn, peer_addr6);
+  const repr sa = out.take();
+  inject(peer(flag::ack, 101, sa.seq.value + 1), peer_addr6);
+  ASSERT_TRUE(accepted && *accepted);
+  flow& f = **accepted;
+  f.set_nodelay(true);
+  const std::string data(4000, 'p');
+  loop.spawn(write_text(&f, data));
+  loop.run_ready();
+  ASSERT_GE(out.segments.size(), 3u);
+  const auto first = out.segments.front();
+  EXPECT_EQ(first.r.payload.size(), 1440u);
+  out.segments.clear();
+  ip_meta quoted;
+  quoted.source = self_addr6;
+  quoted.destination = peer_addr6;
+  quoted.protocol = ip_protocol::tcp;
+  // One about a segment not in flight (a forgery, or old): ignored.
+  auto stale = first.raw;
+  stale[4] = std::byte(std::to_integer<int>(stale[4]) ^ 0x80);
+  tcp->path_mtu_reduced(quoted, bytes(stale.data(), stale.size()), 1240, clock.now());
+  EXPECT_EQ(tcp->counters().path_mtu_ignored, 1u);
+  EXPECT_TRUE(out.segments.empty());
+  // The router's: the path takes 1280 - 40 bytes of payload.
+  tcp->path_mtu_reduced(quoted, bytes(first.raw.data(), first.raw.size()), 1240, clock.now());
+  loop.run_ready();
+  EXPECT_EQ(tcp->counters().path_mtu_reductions, 1u);
+  ASSERT_FALSE(out.segments.empty());
+  std::size_t resent = 0;
+  for (const auto& c : out.segments) {
+    EXPECT_LE(c.r.payload.size(), 1220u);
+    resent += c.r.payload.size();
+  }
+  EXPECT_EQ(out.segments.front().r.seq, first.r.seq);  // from SND.UNA again
+  EXPECT_EQ(resent, data.size());
+  loop.shutdown();
+}
+
 TEST_F(tcp_layer, an_ipv6_segment_checksummed_as_ipv4_is_dropped) {
   make();
   auto l = tcp->listen(port(80));

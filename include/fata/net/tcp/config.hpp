@@ -119,6 +119,8 @@ struct stats {
   std::uint64_t resets_received = 0;   // synchronized connections reset by the peer
   std::uint64_t connection_timeouts = 0;
   std::uint64_t reassembled_segments = 0;  // out-of-order segments held
+  std::uint64_t path_mtu_reductions = 0;   // connections whose MSS a Packet Too Big lowered
+  std::uint64_t path_mtu_ignored = 0;      // ones about no connection, or nothing in flight
   // Drops, by reason.
   std::uint64_t drop_malformed = 0;
   std::uint64_t drop_bad_checksum = 0;

@@ -197,6 +197,12 @@ class connection {
   // Sends a RST (in synchronized states) and goes to CLOSED.
   void abort();
   void set_nodelay(bool on) { _nodelay = on; }
+  // The path carries at most `mss` bytes of TCP payload now (a Packet Too
+  // Big, RFC 8201 §5.4) about the segment at `seq`, which must be in
+  // flight (RFC 5927 §4.1; false otherwise, or if `mss` is no smaller):
+  // segments shrink, and what is in flight is sent again at the new
+  // size, with no congestion response, since no congestion lost it.
+  bool path_mtu_reduced(std::size_t mss, seq_number seq, mono_time now);
   bool nodelay() const { return _nodelay; }
 
   // --- what it is ----------------------------------------------------

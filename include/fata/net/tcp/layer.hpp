@@ -158,6 +158,7 @@ class layer final : public ip_input {
 
   // ip_input: one TCP segment addressed to this host.
   void receive(const ip_meta& meta, bytes payload, mono_time now) override;
+  void path_mtu_reduced(const ip_meta& quoted, bytes quoted_segment, std::size_t mtu, mono_time now) override;
 
   // Listens on `p` on every local address. Errors: invalid_argument (port
   // 0), address_in_use, io (the layer has no secret: no entropy source).
