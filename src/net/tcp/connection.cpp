@@ -83,14 +83,7 @@ bool connection::path_mtu_reduced(std::size_t mss, seq_number seq, mono_time) {
   _cc.set_mss(_smss, false);
   // Back to SND.UNA at the new size, as after a timeout but with the
   // window and the timer left alone (Linux's tcp_simple_retransmit).
-  _in_recovery = false;
-  _retransmit_una = false;
-  _dupacks = 0;
-  _recover = _snd_max;
-  _high_rxt = _snd_una;
-  _scoreboard.clear();
-  _timing = false;
-  _snd_nxt = _snd_una;
+  go_back_to_una();
   return true;
 }
 

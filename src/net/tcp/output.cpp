@@ -146,13 +146,18 @@ void connection::on_retransmit_timeout(mono_time now) {
     _cc.set_cwnd(_smss);
   }
   _rtt.back_off();
-  // RFC 6582 §4 / RFC 6675 §5.1: recovery is over; go back to SND.UNA.
+  go_back_to_una();
+}
+
+void connection::go_back_to_una() {
+  // RFC 6582 §4 / RFC 6675 §5.1: recovery is over.
   _in_recovery = false;
   _retransmit_una = false;
   _dupacks = 0;
   _recover = _snd_max;
   _high_rxt = _snd_una;
-  // RFC 2018 §8: after a timeout the SACK information may be stale.
+  // RFC 2018 §8: after a timeout the SACK information may be stale (and
+  // after a smaller MSS it names segments that will not be sent again).
   _scoreboard.clear();
   _timing = false;
   _snd_nxt = _snd_una;

@@ -276,6 +276,9 @@ class connection {
   // Output.
   void on_timers(mono_time now);
   void on_retransmit_timeout(mono_time now);
+  // Loss recovery over and its SACK information dropped; sending resumes
+  // at SND.UNA (after a timeout, or a smaller path MTU).
+  void go_back_to_una();
   bool send_syn(mono_time now, segment_out& out);
   bool send_data(mono_time now, segment_out& out);
   bool send_range(mono_time now, seq_number seq, std::size_t max_len, bool retransmission,
