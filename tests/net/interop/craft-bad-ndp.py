@@ -4,7 +4,9 @@ device (Debian's python3-scapy): neighbour and router messages with a hop
 limit below 255, a router advertisement from a global source, one with an
 option of length 0 and one shorter than its fixed part, an echo with a bad
 checksum, an extension header chain longer than the layer follows, a
-header whose payload length overruns the frame, a fragment, advertised
+header whose payload length overruns the frame, a fragment that never
+completes, overlapping fragments (RFC 5722), a flood of first fragments
+that never complete (more than the reassembler holds), advertised
 MTUs below IPv6's minimum and above the link's, then a flood of valid
 advertisements from many routers with many prefixes. The layer must drop
 and count the bad ones, keep its lists within their bounds, and keep
@@ -58,6 +60,15 @@ for _ in range(19):
 add("bad_chain", to_all(hlim=64) / chain / ICMPv6EchoRequest(id=1, seq=2))
 add("malformed", IPv6(src=PEER, dst="ff02::1", plen=1000, nh=59) / Raw(b"\x00" * 16))
 add("fragment", to_all(hlim=64) / IPv6ExtHdrFragment(id=9, m=1) / ICMPv6EchoRequest(id=1, seq=3, data=b"y" * 40))
+# Three echoes whose second fragment overlaps the first's last 8 bytes.
+for ident in (20, 21, 22):
+    first = to_all(hlim=64) / IPv6ExtHdrFragment(id=ident, m=1) / ICMPv6EchoRequest(id=2, seq=ident, data=b"o" * 40)
+    add("overlap_fragment", first)
+    add("overlap_fragment", to_all(hlim=64) / IPv6ExtHdrFragment(id=ident, offset=5, nh=58) / Raw(b"p" * 24))
+# First fragments of 300 packets that never complete.
+for ident in range(1000, 1300):
+    add("unfinished_fragment", to_all(hlim=64) / IPv6ExtHdrFragment(id=ident, m=1) /
+        ICMPv6EchoRequest(id=3, seq=ident & 0xffff, data=b"u" * 40))
 # Valid advertisements (router lifetime 0: not a router) with absurd MTUs.
 add("mtu_ignored", to_all() / ICMPv6ND_RA(routerlifetime=0) / ICMPv6NDOptMTU(mtu=100))
 add("mtu_ignored", to_all() / ICMPv6ND_RA(routerlifetime=0) / ICMPv6NDOptMTU(mtu=65000))
