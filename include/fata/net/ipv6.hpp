@@ -32,8 +32,17 @@
 // minutes), which mtu_for and send's fragmentation use, and is passed to
 // the transport of the quoted packet (ip_input::path_mtu_reduced: TCP
 // lowers the connection's MSS and resends).
-// Not yet: Time Exceeded for a reassembly timeout (counted only), MLD,
-// redirects (counted, ignored).
+// MLDv2 (RFC 3810) for the groups joined (the solicited-node groups of
+// our addresses; all-nodes is never reported, §6): unsolicited reports of
+// each new group, twice (the robustness variable) a random time up to 1 s
+// apart, and a current-state report a random time within a query's
+// maximum response delay; from the link-local address, or the unspecified
+// one before it passed DAD (§5.2.13), with hop limit 1 and a Router Alert,
+// so that switches that snoop MLD forward those groups to us.
+// Not yet: Time Exceeded for a reassembly timeout (counted only), MLDv1
+// compatibility (a v1 querier gets v2 reports), leaving groups (an address
+// that goes keeps its group until the next restart), redirects (counted,
+// ignored).
 //
 // Receive policy (each drop counted): the packet must parse and its
 // extension header chain be followed (net/wire/ipv6.hpp); the destination
@@ -108,6 +117,9 @@ struct ipv6_config {
   // fragment's copy holds.
   reassembly_config reassembly{.timeout = std::chrono::seconds(60), .max_packet_len = 40 + 8 + 65535};
   path_mtu_config path_mtu;
+  // MLD reports for the groups joined (off: none; switches that snoop MLD
+  // may then stop forwarding our solicited-node groups).
+  bool mld = true;
 };
 
 struct ipv6_stats {
@@ -142,6 +154,9 @@ struct ipv6_stats {
   std::uint64_t rx_packet_too_big = 0;
   std::uint64_t rx_packet_too_big_ignored = 0;  // not about a packet of ours, or quoted too short
   std::uint64_t tx_router_solicitations = 0;
+  std::uint64_t rx_mld_queries = 0;
+  std::uint64_t rx_mld_queries_ignored = 0;  // not from a link-local router, or malformed
+  std::uint64_t tx_mld_reports = 0;
   std::uint64_t tx_packets = 0;
   std::uint64_t tx_fragments = 0;
   std::uint64_t tx_no_route = 0;
@@ -221,6 +236,11 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   void on_advertisement(const wire::ndp_message& n, mono_time now);
   void on_router_advertisement(const ipv6_addr& source, const wire::ndp_message& n, mono_time now);
   void on_packet_too_big(const wire::icmpv6_packet& m, mono_time now);
+  // MLD: a group joined, a query heard, a report sent.
+  void join_group(const ipv6_addr& group, mono_time now);
+  void on_mld_query(const ipv6_addr& source, std::uint8_t hop_limit, const wire::icmpv6_packet& m, mono_time now);
+  void send_mld_report(std::uint8_t record_type, std::span<const ipv6_addr> groups);
+  duration random_delay(duration max);
   // The MTU of the path to `destination`: the link's (or the advertised
   // one), or lower where a Packet Too Big said so.
   std::size_t path_mtu(const ipv6_addr& destination) const;
@@ -254,6 +274,17 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   // advertisement).
   unsigned _solicitations_sent = 0;
   mono_time _next_solicitation = mono_never;
+  // MLD: the groups reported (bounded as the link's multicast table), the
+  // ones an unsolicited report is due for and how many reports are left,
+  // and the answer to a query (the group asked, or all for a general one).
+  static constexpr std::size_t max_groups = 16;
+  std::vector<ipv6_addr> _groups;
+  std::vector<ipv6_addr> _changed_groups;
+  unsigned _unsolicited_left = 0;
+  mono_time _next_unsolicited = mono_never;
+  mono_time _query_answer_at = mono_never;
+  std::optional<ipv6_addr> _query_group;  // nullopt: a general query
+  std::uint64_t _random;
   ipv6_stats _stats;
   fragment_reassembler _reassembly;
   path_mtu_cache _path_mtu;

@@ -372,6 +372,9 @@ void host::format_stats(format_sink& out) const {
     line(out, "ipv6_pmtu.evicted", m.evicted);
     line(out, "ipv6_pmtu.expired", m.expired);
     line(out, "ipv6.tx_router_solicitations", s.tx_router_solicitations);
+    line(out, "ipv6.rx_mld_queries", s.rx_mld_queries);
+    line(out, "ipv6.rx_mld_queries_ignored", s.rx_mld_queries_ignored);
+    line(out, "ipv6.tx_mld_reports", s.tx_mld_reports);
     line(out, "ipv6.tx_packets", s.tx_packets);
     line(out, "ipv6.tx_fragments", s.tx_fragments);
     line(out, "ipv6.tx_no_route", s.tx_no_route);

@@ -27,6 +27,13 @@ constexpr std::int64_t max_solicitation_delay_ms = 1000;
 // The floor under NUD timers an advertisement sets (Linux's HZ/10).
 constexpr duration min_ndp_timer = std::chrono::milliseconds(100);
 constexpr duration max_reachable_time = std::chrono::hours(1);  // RFC 4861 §6.2.1
+// RFC 3810 §9: the robustness variable and the unsolicited report interval.
+constexpr unsigned mld_robustness = 2;
+constexpr duration mld_unsolicited_interval = std::chrono::seconds(1);
+const ipv6_addr all_mld_routers = *ipv6_addr::parse("ff02::16");
+// MLDv2 record types (RFC 3810 §5.2.12).
+constexpr std::uint8_t mode_is_exclude = 2;
+constexpr std::uint8_t change_to_exclude_mode = 4;
 // The largest IPv6 payload length (no jumbograms: RFC 2675 needs links
 // with a larger MTU).
 constexpr std::size_t max_payload_len = 65535;
@@ -113,6 +120,7 @@ ipv6_layer::ipv6_layer(ipv6_link& link, ipv6_config cfg)
       _hop_limit(_cfg.hop_limit),
       _echo(_cfg.echo_per_second, _cfg.echo_burst),
       _errors(_cfg.errors_per_second, _cfg.errors_burst),
+      _random(_cfg.ndp.seed * 0x9e3779b97f4a7c15ull + 1),
       _reassembly(_cfg.reassembly),
       _path_mtu(_cfg.path_mtu),
       _ident(fragment_ident_key(_cfg.secret)) {}
@@ -142,6 +150,7 @@ void ipv6_layer::begin_dad(const ipv6_addr& a, mono_time now) {
   // RFC 4862 §5.4.2: join the solicited-node group first, so that another
   // host's DAD for the same address reaches us.
   _link.join(wire::multicast_mac(wire::solicited_node(a)));
+  join_group(wire::solicited_node(a), now);
   _dad.push_back({a, 0, now});
 }
 
@@ -341,6 +350,7 @@ void ipv6_layer::on_icmp(const ipv6_addr& source, const ipv6_addr& destination, 
     }
     case icmp::redirect: ++_stats.rx_redirects_ignored; return;
     case icmp::packet_too_big: on_packet_too_big(*m, now); return;
+    case icmp::mld_query: on_mld_query(source, hop_limit, *m, now); return;
     default: return;  // router solicitations (for routers), MLD: not ours
   }
 }
@@ -457,6 +467,102 @@ std::size_t ipv6_layer::path_mtu(const ipv6_addr& destination) const {
   if (destination.is_multicast()) return link;
   const auto known = _path_mtu.lookup(destination);
   return known ? std::min(*known, link) : link;
+}
+
+void ipv6_layer::join_group(const ipv6_addr& group, mono_time now) {
+  if (std::find(_groups.begin(), _groups.end(), group) != _groups.end() || _groups.size() >= max_groups) return;
+  _groups.push_back(group);
+  if (!_cfg.mld) return;
+  // RFC 3810 §6.1: report the change at once, then robustness - 1 times.
+  _changed_groups.push_back(group);
+  _unsolicited_left = mld_robustness;
+  _next_unsolicited = now;
+}
+
+void ipv6_layer::on_mld_query(const ipv6_addr& source, std::uint8_t hop_limit, const icmpv6_packet& m,
+                              mono_time now) {
+  ++_stats.rx_mld_queries;
+  // RFC 3810 §5.1.14: from a link-local address, hop limit 1; a v1 query
+  // is 24 bytes, a v2 one at least 28.
+  const bytes body = m.data();  // after the 8-byte header: the group, then v2's fields
+  if (!_cfg.mld || !source.is_link_local() || hop_limit != 1 || body.size() < 16) {
+    ++_stats.rx_mld_queries_ignored;
+    return;
+  }
+  ipv6_addr group;
+  for (std::size_t i = 0; i < 16; ++i) group.octets[i] = body.u8(i);
+  // Maximum Response Code (§5.1.3): milliseconds, or a floating-point
+  // form from 32768 on.
+  const std::uint32_t code = m.rest_of_header() >> 16;
+  std::uint64_t max_ms = code;
+  if (code >= 32768) max_ms = std::uint64_t((code & 0x0fff) | 0x1000) << (((code >> 12) & 0x7) + 3);
+  std::optional<ipv6_addr> asked;
+  if (!group.is_any()) {
+    if (std::find(_groups.begin(), _groups.end(), group) == _groups.end()) return;  // not ours to answer
+    asked = group;
+  }
+  const mono_time at = saturating_add(now, random_delay(std::chrono::milliseconds(max_ms)));
+  // §6.2: a pending answer to a general query covers everything; an
+  // earlier one stays.
+  if (_query_answer_at != mono_never) {
+    if (!_query_group || _query_group == asked) {
+      _query_answer_at = std::min(_query_answer_at, at);
+      return;
+    }
+    asked.reset();  // two groups asked: answer for all
+  }
+  _query_group = asked;
+  _query_answer_at = at;
+}
+
+duration ipv6_layer::random_delay(duration max) {
+  // SplitMix64 steps from the configured seed: timing, not secrecy.
+  _random += 0x9e3779b97f4a7c15ull;
+  std::uint64_t x = _random;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  const auto span = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(max).count());
+  return span == 0 ? duration::zero() : std::chrono::microseconds(x % (span + 1));
+}
+
+void ipv6_layer::send_mld_report(std::uint8_t record_type, std::span<const ipv6_addr> groups) {
+  if (groups.empty()) return;
+  // From the link-local address, or :: while it is tentative (RFC 3810
+  // §5.2.13); hop limit 1 with a Router Alert (RFC 2711, value 0: MLD).
+  const ipv6_addr source = link_local().value_or(ipv6_addr::any());
+  constexpr std::size_t record_len = 20;
+  const std::size_t count = std::min(groups.size(), max_groups);
+  std::array<std::byte, max_groups * record_len> records{};
+  for (std::size_t i = 0; i < count; ++i) {
+    const mut_bytes r = mut_bytes(records.data(), records.size()).sub(i * record_len, record_len);
+    r.set_u8(0, record_type);  // aux data length and number of sources stay 0
+    for (std::size_t j = 0; j < 16; ++j) r.set_u8(4 + j, groups[i].octets[j]);
+  }
+  const icmpv6_repr report{icmp::mldv2_report, 0, static_cast<std::uint32_t>(count),
+                           bytes(records.data(), count * record_len)};
+  std::array<std::byte, 8 + max_groups * record_len> icmp_message{};
+  const mut_bytes message(icmp_message.data(), report.buffer_len());
+  report.emit(message, source, all_mld_routers);
+  static constexpr std::array<std::byte, 8> router_alert = {
+      std::byte{wire::ipv6_next::icmpv6}, std::byte{0}, std::byte{5}, std::byte{2},
+      std::byte{0},                       std::byte{0}, std::byte{1}, std::byte{0}};  // Router Alert, PadN
+  std::array<std::byte, ipv6_packet::header_len> header{};
+  ipv6_repr h;
+  h.source = source;
+  h.destination = all_mld_routers;
+  h.next_header = wire::ipv6_next::hop_by_hop;
+  h.hop_limit = 1;
+  h.payload_len = router_alert.size() + message.size();
+  h.emit(mut_bytes(header.data(), header.size()));
+  const bytes parts[3] = {bytes(header.data(), header.size()), bytes(router_alert.data(), router_alert.size()),
+                          message};
+  if (_link.transmit_ipv6(wire::multicast_mac(all_mld_routers), parts)) {
+    ++_stats.tx_packets;
+    ++_stats.tx_mld_reports;
+  } else {
+    ++_stats.tx_failed;
+  }
 }
 
 void ipv6_layer::send_parameter_problem(const ipv6_packet& offending, std::uint8_t code, std::uint32_t pointer,
@@ -653,6 +759,20 @@ void ipv6_layer::send_resolved(mac_addr destination, bytes packet) {
 }
 
 void ipv6_layer::poll(mono_time now) {
+  if (now >= _next_unsolicited) {
+    send_mld_report(change_to_exclude_mode, _changed_groups);
+    if (--_unsolicited_left > 0) {
+      _next_unsolicited = saturating_add(now, random_delay(mld_unsolicited_interval));
+    } else {
+      _next_unsolicited = mono_never;
+      _changed_groups.clear();
+    }
+  }
+  if (now >= _query_answer_at) {
+    _query_answer_at = mono_never;
+    if (_query_group) send_mld_report(mode_is_exclude, std::span<const ipv6_addr>(&*_query_group, 1));
+    else send_mld_report(mode_is_exclude, _groups);
+  }
   _reassembly.poll(now);
   _path_mtu.poll(now);
   _neighbors.poll(now, *this);
@@ -699,7 +819,7 @@ void ipv6_layer::poll(mono_time now) {
 mono_time ipv6_layer::poll_at() const {
   mono_time at = std::min(
       {_neighbors.poll_at(), _addresses.poll_at(), _routes.poll_at(), _next_solicitation, _reassembly.poll_at(),
-       _path_mtu.poll_at()});
+       _path_mtu.poll_at(), _next_unsolicited, _query_answer_at});
   for (const dad_run& d : _dad) at = std::min(at, d.next);
   return at;
 }

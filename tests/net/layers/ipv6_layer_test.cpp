@@ -89,14 +89,16 @@ struct ipv6_fixture : ::testing::Test {
 TEST_F(ipv6_fixture, dad_probes_the_link_local_address_from_the_unspecified_address) {
   layer.start(t0);
   layer.poll(t0);
-  ASSERT_EQ(link.sent.size(), 1u);
-  auto p = ipv6_packet::parse(bytes(link.sent[0].packet.data(), link.sent[0].packet.size()));
+  // The MLD report of the solicited-node group, then the probe.
+  ASSERT_EQ(link.sent.size(), 2u);
+  EXPECT_EQ(link.sent[0].to, multicast_mac(*ipv6_addr::parse("ff02::16")));
+  auto p = ipv6_packet::parse(bytes(link.sent[1].packet.data(), link.sent[1].packet.size()));
   ASSERT_TRUE(p);
   const ipv6_addr ll = layer.addresses().addresses()[0].prefix.address;
   EXPECT_TRUE(ll.is_link_local());
   EXPECT_TRUE(p->source().is_any());
   EXPECT_EQ(p->destination(), solicited_node(ll));
-  EXPECT_EQ(link.sent[0].to, multicast_mac(solicited_node(ll)));
+  EXPECT_EQ(link.sent[1].to, multicast_mac(solicited_node(ll)));
   auto m = icmpv6_packet::parse(p->payload(), p->source(), p->destination());
   ASSERT_TRUE(m);
   auto n = ndp_message::parse(*m, p->hop_limit(), p->source(), p->destination());
@@ -899,3 +901,110 @@ TEST_F(ipv6_fixture, a_packet_too_big_about_our_packet_lowers_the_path_mtu_and_t
 }
 
 }  // namespace packet_too_big
+
+namespace mld {
+
+using namespace fata;
+using namespace fata::net;
+using namespace fata::net::wire;
+
+const ipv6_addr all_mld_routers = *ipv6_addr::parse("ff02::16");
+
+struct mld_report {
+  ipv6_addr source;
+  std::vector<std::pair<std::uint8_t, ipv6_addr>> records;  // type, group
+};
+// The MLDv2 report in `f`, checked as RFC 3810 §5.2 has it sent.
+std::optional<mld_report> report_of(const recording_link::frame& f) {
+  auto p = ipv6_packet::parse(bytes(f.packet.data(), f.packet.size()));
+  if (!p || p->destination() != all_mld_routers || p->hop_limit() != 1) return std::nullopt;
+  if (p->next_header() != ipv6_next::hop_by_hop || p->payload().size() < 8) return std::nullopt;
+  const bytes hbh = p->payload();
+  // Next header ICMPv6, a Router Alert (type 5, length 2) of value 0 (MLD).
+  if (hbh.u8(0) != ipv6_next::icmpv6 || hbh.u8(2) != 5 || hbh.u8(3) != 2 || hbh.be16(4) != 0) return std::nullopt;
+  auto m = icmpv6_packet::parse(hbh.skip(8), p->source(), p->destination());
+  if (!m || m->type() != icmpv6_type::mldv2_report) return std::nullopt;
+  mld_report r{p->source(), {}};
+  const std::size_t count = m->rest_of_header() & 0xffff;
+  for (std::size_t i = 0; i < count; ++i) {
+    const bytes rec = m->data().sub(i * 20, 20);
+    ipv6_addr g;
+    for (std::size_t j = 0; j < 16; ++j) g.octets[j] = rec.u8(4 + j);
+    r.records.emplace_back(rec.u8(0), g);
+  }
+  return r;
+}
+
+std::vector<mld_report> reports_in(const recording_link& link, std::size_t from = 0) {
+  std::vector<mld_report> out;
+  for (std::size_t i = from; i < link.sent.size(); ++i)
+    if (auto r = report_of(link.sent[i])) out.push_back(*r);
+  return out;
+}
+
+// An MLD query from `source` for `group` (:: for all) with a maximum
+// response delay of `max_ms`, as a v2 query (28 bytes).
+std::vector<std::byte> query(const ipv6_addr& source, const ipv6_addr& group, std::uint16_t max_ms,
+                             std::uint8_t hop_limit = 1) {
+  std::vector<std::byte> body(20);
+  for (std::size_t i = 0; i < 16; ++i) body[i] = std::byte{group.octets[i]};
+  const ipv6_addr to = group.is_any() ? all_nodes : group;
+  std::vector<std::byte> icmp(8 + body.size());
+  icmpv6_repr{icmpv6_type::mld_query, 0, std::uint32_t(max_ms) << 16, bytes(body.data(), body.size())}
+      .emit(mut_bytes(icmp.data(), icmp.size()), source, to);
+  std::vector<std::byte> p(40 + icmp.size());
+  ipv6_repr{source, to, ipv6_next::icmpv6, hop_limit, 0, 0, icmp.size()}.emit(mut_bytes(p.data(), p.size()));
+  std::copy(icmp.begin(), icmp.end(), p.begin() + 40);
+  return p;
+}
+
+TEST_F(ipv6_fixture, joining_a_group_reports_it_twice_and_a_query_is_answered_within_its_delay) {
+  boot();
+  const ipv6_addr group = solicited_node(ll);
+  // The first report at once, from :: (the address was tentative).
+  auto reports = reports_in(link);
+  ASSERT_GE(reports.size(), 1u);
+  EXPECT_TRUE(reports[0].source.is_any());
+  ASSERT_EQ(reports[0].records.size(), 1u);
+  EXPECT_EQ(reports[0].records[0].first, 4);  // CHANGE_TO_EXCLUDE_MODE: joined
+  EXPECT_EQ(reports[0].records[0].second, group);
+  // The second within a second (RFC 3810 §9.11), and no more.
+  for (int ms = 0; ms <= 2000; ms += 10) layer.poll(t0 + 1s + std::chrono::milliseconds(ms));
+  reports = reports_in(link);
+  EXPECT_EQ(reports.size(), 2u);
+  EXPECT_EQ(layer.stats().tx_mld_reports, 2u);
+  // A general query from a router: one report of every group (never
+  // all-nodes) within the 500 ms asked, from the link-local address.
+  const std::size_t before = link.sent.size();
+  feed(query(*ipv6_addr::parse("fe80::99"), ipv6_addr::any(), 500), t0 + 5s);
+  for (int ms = 0; ms <= 500; ms += 10) layer.poll(t0 + 5s + std::chrono::milliseconds(ms));
+  reports = reports_in(link, before);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].source, ll);
+  ASSERT_EQ(reports[0].records.size(), 1u);
+  EXPECT_EQ(reports[0].records[0].first, 2);  // MODE_IS_EXCLUDE: a member
+  EXPECT_EQ(reports[0].records[0].second, group);
+  // Ignored: a query from off-link, one with a hop limit other than 1, one
+  // for a group we are not in.
+  feed(query(*ipv6_addr::parse("2001:db8::1"), ipv6_addr::any(), 500), t0 + 6s);
+  feed(query(*ipv6_addr::parse("fe80::99"), ipv6_addr::any(), 500, 64), t0 + 6s);
+  feed(query(*ipv6_addr::parse("fe80::99"), *ipv6_addr::parse("ff02::1:ff00:1234"), 500), t0 + 6s);
+  for (int ms = 0; ms <= 1000; ms += 10) layer.poll(t0 + 6s + std::chrono::milliseconds(ms));
+  EXPECT_EQ(reports_in(link, before).size(), 1u);
+  EXPECT_EQ(layer.stats().rx_mld_queries, 3u);  // the other group's never reached us
+  EXPECT_EQ(layer.stats().rx_mld_queries_ignored, 2u);
+}
+
+TEST_F(ipv6_fixture, without_mld_nothing_is_reported) {
+  ipv6_config c = config();
+  c.mld = false;
+  ipv6_layer quiet{link, c};
+  quiet.start(t0);
+  for (int ms = 0; ms <= 3000; ms += 100) quiet.poll(t0 + std::chrono::milliseconds(ms));
+  const auto q = query(*ipv6_addr::parse("fe80::99"), ipv6_addr::any(), 100);
+  quiet.input(bytes(q.data(), q.size()), peer_mac, t0 + 4s);
+  quiet.poll(t0 + 5s);
+  EXPECT_TRUE(reports_in(link).empty());
+}
+
+}  // namespace mld
