@@ -39,6 +39,7 @@
 
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/wire/dhcpv4.hpp>
 
@@ -192,7 +193,7 @@ class dhcpv4_client {
   void add_client_options(wire::dhcpv4_writer& w) const;
 
   dhcpv4_client_config _cfg;
-  std::uint64_t _rng;
+  splitmix64 _rng;
   state _state = state::stopped;
   std::uint32_t _xid = 0;
   mono_time _next = mono_never;

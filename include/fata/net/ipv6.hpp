@@ -67,6 +67,7 @@
 #include <fata/core/addr.hpp>
 #include <fata/core/bytes.hpp>
 #include <fata/core/result.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/ip_ident.hpp>
 #include <fata/net/ndp.hpp>
@@ -284,7 +285,7 @@ class ipv6_layer final : public ip_errors, private ndp_sink {
   mono_time _next_unsolicited = mono_never;
   mono_time _query_answer_at = mono_never;
   std::optional<ipv6_addr> _query_group;  // nullopt: a general query
-  std::uint64_t _random;
+  splitmix64 _random;
   ipv6_stats _stats;
   fragment_reassembler _reassembly;
   path_mtu_cache _path_mtu;

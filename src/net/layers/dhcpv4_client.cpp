@@ -67,14 +67,9 @@ struct dhcpv4_client::reply {
 
 dhcpv4_client::dhcpv4_client(dhcpv4_client_config cfg) : _cfg(std::move(cfg)), _rng(_cfg.seed) {}
 
-// splitmix64: the waits and xids need spread, not secrecy (every host on
-// the link sees the exchange anyway); the seed comes from entropy.
-std::uint64_t dhcpv4_client::random() {
-  std::uint64_t z = (_rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+// The waits and xids need spread, not secrecy (every host on the link
+// sees the exchange anyway); the seed comes from entropy.
+std::uint64_t dhcpv4_client::random() { return _rng.next(); }
 
 duration dhcpv4_client::uniform(duration low, duration high) {
   if (high <= low) return low;

@@ -1,5 +1,7 @@
 #include <fata/net/ip_ident.hpp>
 
+#include <fata/core/splitmix.hpp>
+
 #include <bearssl.h>
 
 namespace fata::net {
@@ -65,10 +67,8 @@ ip_ident::choice ip_ident::choose(ipv4_addr source, ipv4_addr destination,
   const std::uint32_t s = source.value, d = destination.value;
   // The cache slot: a keyed mix (SplitMix64's finaliser) of the tuple. It
   // only decides where a result is remembered, never the result.
-  std::uint64_t x = _cache_seed ^ (std::uint64_t(s) << 32 | d) ^ (std::uint64_t(protocol) << 17);
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  x ^= x >> 31;
+  const std::uint64_t x =
+      splitmix64_mix(_cache_seed ^ (std::uint64_t(s) << 32 | d) ^ (std::uint64_t(protocol) << 17));
   cached& slot = _cache[x % cache_size];
   if (slot.valid && slot.source == s && slot.destination == d && slot.protocol == protocol) {
     ++_hits;

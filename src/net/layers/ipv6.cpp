@@ -516,14 +516,9 @@ void ipv6_layer::on_mld_query(const ipv6_addr& source, std::uint8_t hop_limit, c
 }
 
 duration ipv6_layer::random_delay(duration max) {
-  // SplitMix64 steps from the configured seed: timing, not secrecy.
-  _random += 0x9e3779b97f4a7c15ull;
-  std::uint64_t x = _random;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  x ^= x >> 31;
+  // Steps from the configured seed: timing, not secrecy.
   const auto span = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(max).count());
-  return span == 0 ? duration::zero() : std::chrono::microseconds(x % (span + 1));
+  return span == 0 ? duration::zero() : std::chrono::microseconds(_random.below(span + 1));
 }
 
 void ipv6_layer::send_mld_report(std::uint8_t record_type, std::span<const ipv6_addr> groups) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <fata/core/loop.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/net/tcp/layer.hpp>
 
 namespace fata::net::tcp::detail {
@@ -23,11 +24,7 @@ struct tuple_hash {
     // the remote address goes through its own round: an IPv6 peer chooses
     // the 64 low bits of its address freely, and folding the halves
     // together first would let it pick colliding ones.
-    auto mix = [](std::uint64_t x) {
-      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-      x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-      return x ^ (x >> 31);
-    };
+    constexpr auto mix = splitmix64_mix;
     auto half = [](const ip_addr& a, int i) {
       std::uint64_t v;
       std::memcpy(&v, a.octets().data() + 8 * i, 8);

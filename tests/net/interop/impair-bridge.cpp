@@ -36,6 +36,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fata/core/splitmix.hpp>
+
 namespace {
 
 volatile sig_atomic_t stopping = 0;
@@ -48,17 +50,6 @@ struct options {
   double delay_ms = 0, reorder_ms = 5;
 };
 
-// splitmix64: small, seedable, the same on every machine.
-struct rng {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
-};
 
 std::int64_t now_ns() {
   timespec ts;
@@ -160,7 +151,7 @@ int main(int argc, char** argv) {
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
 
-  rng random{o.seed};
+  fata::splitmix64 random{o.seed};
   counters n;
   std::priority_queue<pending, std::vector<pending>, std::greater<>> queue;
   std::uint64_t order = 0;
@@ -202,12 +193,12 @@ int main(int argc, char** argv) {
         if (len <= 0) break;
         const int to = 1 - from;
         ++n.in[from];
-        if (random.uniform() < o.loss) {
+        if (random.unit() < o.loss) {
           ++n.lost[from];
           continue;
         }
-        const bool late = random.uniform() < o.reorder;
-        const bool twice = random.uniform() < o.duplicate;
+        const bool late = random.unit() < o.reorder;
+        const bool twice = random.unit() < o.duplicate;
         if (late) ++n.reordered[from];
         const std::int64_t due = now_ns() + delay + (late ? extra : 0);
         std::vector<unsigned char> frame(buf.begin(), buf.begin() + len);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <fata/core/loop.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/net/transport.hpp>
 
 #include <cstdint>
@@ -46,19 +47,6 @@ struct link_stats {
 
 class sim_link {
  public:
-  // SplitMix64.
-  struct rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-      std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      return z ^ (z >> 31);
-    }
-    double unit() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
-    bool chance(double p) { return p > 0 && unit() < p; }
-  };
-
   class side final : public ip_output {
    public:
     side(sim_link* link, int index, ipv4_addr address, std::size_t mtu)
@@ -85,7 +73,7 @@ class sim_link {
   };
 
   sim_link(std::uint64_t seed, link_faults f, std::size_t mtu = 1500)
-      : _rng{seed},
+      : _rng(seed),
         _faults(f),
         _sides{side(this, 0, ipv4_addr(10, 0, 0, 1), mtu), side(this, 1, ipv4_addr(10, 0, 0, 2), mtu)} {}
   sim_link(const sim_link&) = delete;
@@ -205,7 +193,7 @@ class sim_link {
   }
   static void on_timer(void* self) { static_cast<sim_link*>(self)->deliver_due(); }
 
-  rng _rng;
+  splitmix64 _rng;
   link_faults _faults;
   side _sides[2];
   std::multiset<packet> _flight;

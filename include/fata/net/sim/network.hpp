@@ -33,6 +33,7 @@
 #include <fata/core/bytes.hpp>
 #include <fata/core/loop.hpp>
 #include <fata/core/result.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/core/task.hpp>
 #include <fata/core/time.hpp>
 #include <fata/sig/netif.hpp>
@@ -63,24 +64,6 @@ struct network_stats {
   std::uint64_t flooded = 0;
 };
 
-// A small, fast, seeded generator (SplitMix64).
-class random_source {
- public:
-  explicit random_source(std::uint64_t seed) : _state(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, 1).
-  double unit() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
-  bool chance(double p) { return p > 0 && unit() < p; }
-  std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
-
- private:
-  std::uint64_t _state;
-};
 
 class network;
 
@@ -135,7 +118,7 @@ class network {
   std::size_t in_flight() const { return _flight.size(); }
   std::size_t queued() const;
   const network_stats& stats() const { return _stats; }
-  random_source& random() { return _random; }
+  splitmix64& random() { return _random; }
 
  private:
   friend class port;
@@ -168,7 +151,7 @@ class network {
   bool reachable(std::size_t a, std::size_t b) const;
   static void on_timer(void* self) { static_cast<network*>(self)->deliver_due(); }
 
-  random_source _random;
+  splitmix64 _random;
   faults _faults;
   std::vector<std::unique_ptr<endpoint>> _ports;
   std::set<std::pair<std::size_t, std::size_t>> _blocked;

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include <fata/core/fmt.hpp>
+#include <fata/core/splitmix.hpp>
 #include <fata/core/time.hpp>
 #include <fata/net/tcp/congestion.hpp>
 
@@ -183,17 +184,13 @@ class challenge_limiter {
  private:
   std::uint32_t draw_budget() {
     if (_limit == 0) return 0;
-    // SplitMix64: not for keys, only to keep the budget from being counted.
-    std::uint64_t z = (_random += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    // Not for keys, only to keep the budget from being counted.
     const std::uint32_t half = (_limit + 1) / 2;
-    return half + static_cast<std::uint32_t>(z % _limit);
+    return half + static_cast<std::uint32_t>(_random.below(_limit));
   }
 
   std::uint32_t _limit;
-  std::uint64_t _random;
+  splitmix64 _random;
   std::uint32_t _budget = 0;
   std::uint32_t _sent = 0;
   mono_time _window_start{};
