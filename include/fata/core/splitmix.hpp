@@ -26,8 +26,7 @@ class splitmix64 {
   // Uniform in [0, 1), from the top 53 bits.
   constexpr double unit() { return double(next() >> 11) * 0x1.0p-53; }
   constexpr bool chance(double p) { return p > 0 && unit() < p; }
-  // next() % n; 0 when n is 0. The modulo bias is below 2^-32 for the
-  // spans used here (timer jitter in microseconds, frame offsets).
+  // next() % n, so biased by at most n / 2^64; 0 when n is 0.
   constexpr std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
 
  private:

@@ -170,7 +170,6 @@ class dhcpv4_client {
   // A reply that passed the checks, with the options decoded.
   struct reply;
 
-  std::uint64_t random();
   duration jitter(duration base);  // base ± 1 s, at least 0
   duration uniform(duration low, duration high);
   duration retry_delay(unsigned attempt);
@@ -193,6 +192,8 @@ class dhcpv4_client {
   void add_client_options(wire::dhcpv4_writer& w) const;
 
   dhcpv4_client_config _cfg;
+  // The waits and xids need spread, not secrecy (every host on the link
+  // sees the exchange anyway); the seed comes from entropy.
   splitmix64 _rng;
   state _state = state::stopped;
   std::uint32_t _xid = 0;

@@ -67,14 +67,10 @@ struct dhcpv4_client::reply {
 
 dhcpv4_client::dhcpv4_client(dhcpv4_client_config cfg) : _cfg(std::move(cfg)), _rng(_cfg.seed) {}
 
-// The waits and xids need spread, not secrecy (every host on the link
-// sees the exchange anyway); the seed comes from entropy.
-std::uint64_t dhcpv4_client::random() { return _rng.next(); }
-
 duration dhcpv4_client::uniform(duration low, duration high) {
   if (high <= low) return low;
   const auto span = static_cast<std::uint64_t>((high - low).count());
-  return low + duration(static_cast<std::int64_t>(random() % (span + 1)));
+  return low + duration(static_cast<std::int64_t>(_rng.below(span + 1)));
 }
 
 duration dhcpv4_client::jitter(duration base) {
@@ -99,7 +95,7 @@ void dhcpv4_client::start(mono_time now, dhcpv4_client_sink& out) {
 
 void dhcpv4_client::begin_selecting(mono_time now, dhcpv4_client_sink& out) {
   _state = state::selecting;
-  _xid = static_cast<std::uint32_t>(random());
+  _xid = static_cast<std::uint32_t>(_rng.next());
   _began = now;
   _attempt = 0;
   _offered = ipv4_addr::any();
@@ -447,7 +443,7 @@ void dhcpv4_client::poll(mono_time now, dhcpv4_client_sink& out) {
       } else if (_state == state::bound) {
         _state = state::renewing;
         _attempt = 0;
-        _xid = static_cast<std::uint32_t>(random());
+        _xid = static_cast<std::uint32_t>(_rng.next());
         _began = now;
       }
       send_request(now, out);
@@ -461,7 +457,7 @@ void dhcpv4_client::poll(mono_time now, dhcpv4_client_sink& out) {
 void dhcpv4_client::release(mono_time now, dhcpv4_client_sink& out) {
   if (_lease) {
     dhcpv4_writer w(mut_bytes(_message.data(), _message.size()), dhcp_message_type::release,
-                    static_cast<std::uint32_t>(random()), _cfg.mac);
+                    static_cast<std::uint32_t>(_rng.next()), _cfg.mac);
     w.set_ciaddr(_lease->address.address);
     w.add_address(opt::server_id, _lease->server);
     auto len = w.finish();

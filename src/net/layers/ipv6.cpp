@@ -518,7 +518,7 @@ void ipv6_layer::on_mld_query(const ipv6_addr& source, std::uint8_t hop_limit, c
 duration ipv6_layer::random_delay(duration max) {
   // Steps from the configured seed: timing, not secrecy.
   const auto span = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(max).count());
-  return span == 0 ? duration::zero() : std::chrono::microseconds(_random.below(span + 1));
+  return std::chrono::microseconds(_random.below(span + 1));
 }
 
 void ipv6_layer::send_mld_report(std::uint8_t record_type, std::span<const ipv6_addr> groups) {

@@ -50,7 +50,6 @@ struct options {
   double delay_ms = 0, reorder_ms = 5;
 };
 
-
 std::int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

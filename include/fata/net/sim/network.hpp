@@ -64,7 +64,6 @@ struct network_stats {
   std::uint64_t flooded = 0;
 };
 
-
 class network;
 
 // One switch port: a simulated network interface. Models sig::netif. The
