@@ -6,7 +6,7 @@
 // data against its type's layout (names where they belong, lengths that
 // add up: see rdata_layout in message.cpp), and nothing after the last
 // record. Names may be compressed wherever RFC 3597 §4 lets a receiver
-// expect it (the RFC 1035 types, and SRV, RP, AFSDB); in DNSSEC and newer
+// expect it (the RFC 1035 types, and SRV, RP, AFSDB, NAPTR); in DNSSEC and newer
 // types a pointer is malformed record data. After parse, reading can no
 // longer fail: readers hand out questions and records in order, with the
 // record data as a view into the message.
