@@ -1,0 +1,122 @@
+#include <fata/core/base_encoding.hpp>
+
+namespace fata {
+
+namespace {
+
+constexpr std::string_view hex_digits = "0123456789ABCDEF";
+constexpr std::string_view base32hex_digits = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+constexpr std::string_view base64_digits =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view base64url_digits =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+struct alphabet {
+  std::string_view digits;
+  unsigned bits;          // per symbol
+  unsigned group;         // symbols per padded group
+  bool padded_on_write;
+};
+
+constexpr alphabet alphabet_of(base_encoding e) {
+  switch (e) {
+    case base_encoding::hex: return {hex_digits, 4, 2, false};
+    case base_encoding::base32hex: return {base32hex_digits, 5, 8, false};
+    case base_encoding::base64: return {base64_digits, 6, 4, true};
+    case base_encoding::base64url: return {base64url_digits, 6, 4, false};
+  }
+  return {hex_digits, 4, 2, false};
+}
+
+int symbol_value(base_encoding e, char c) {
+  const alphabet a = alphabet_of(e);
+  if (e == base_encoding::hex || e == base_encoding::base32hex) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  const std::size_t at = a.digits.find(c);
+  return at == std::string_view::npos ? -1 : static_cast<int>(at);
+}
+
+}  // namespace
+
+std::size_t encoded_size(base_encoding e, std::size_t octets) noexcept {
+  const alphabet a = alphabet_of(e);
+  const std::size_t symbols = (octets * 8 + a.bits - 1) / a.bits;
+  if (!a.padded_on_write) return symbols;
+  return (symbols + a.group - 1) / a.group * a.group;
+}
+
+void write_encoded(format_sink& out, base_encoding e, bytes data) {
+  const alphabet a = alphabet_of(e);
+  const std::uint32_t mask = (1u << a.bits) - 1;
+  char chunk[64];
+  std::size_t used = 0;
+  std::size_t symbols = 0;
+  auto put = [&](char c) {
+    chunk[used++] = c;
+    if (used == sizeof chunk) {
+      out.append({chunk, used});
+      used = 0;
+    }
+  };
+  std::uint32_t bits = 0;
+  unsigned bit_count = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    bits = (bits << 8) | data.u8(i);
+    bit_count += 8;
+    while (bit_count >= a.bits) {
+      bit_count -= a.bits;
+      put(a.digits[(bits >> bit_count) & mask]);
+      ++symbols;
+    }
+    bits &= (1u << bit_count) - 1;
+  }
+  if (bit_count > 0) {
+    put(a.digits[(bits << (a.bits - bit_count)) & mask]);
+    ++symbols;
+  }
+  if (a.padded_on_write) {
+    for (; symbols % a.group != 0; ++symbols) put('=');
+  }
+  if (used > 0) out.append({chunk, used});
+}
+
+result<void, decode_error> base_decoder::feed(std::string_view text) {
+  const alphabet a = alphabet_of(_encoding);
+  for (const char c : text) {
+    if (c == '=' && _encoding != base_encoding::hex) {
+      ++_padding;
+      continue;
+    }
+    if (_padding > 0) return unexpected(decode_error::after_padding);
+    const int value = symbol_value(_encoding, c);
+    if (value < 0) return unexpected(decode_error::bad_character);
+    _bits = (_bits << a.bits) | static_cast<std::uint32_t>(value);
+    _bit_count += a.bits;
+    ++_symbols;
+    if (_bit_count >= 8) {
+      _bit_count -= 8;
+      if (_size == _out.size()) return unexpected(decode_error::no_space);
+      _out.set_u8(_size++, static_cast<std::uint8_t>(_bits >> _bit_count));
+      _bits &= (1u << _bit_count) - 1;
+    }
+  }
+  return {};
+}
+
+result<std::size_t, decode_error> base_decoder::finish() {
+  const alphabet a = alphabet_of(_encoding);
+  // A last symbol that carries no whole octet's worth of new bits is one
+  // no encoder writes; one with bits set beyond the data is another text
+  // for the same octets.
+  if (_bit_count >= a.bits || _bits != 0) return unexpected(decode_error::leftover_bits);
+  if (_padding > 0 && (_symbols + _padding) % a.group != 0) {
+    return unexpected(decode_error::bad_padding);
+  }
+  if (_padding >= a.group || (_padding > 0 && _symbols % a.group == 0)) {
+    return unexpected(decode_error::bad_padding);
+  }
+  return _size;
+}
+
+}  // namespace fata
