@@ -1,5 +1,7 @@
 #include <fata/core/base_encoding.hpp>
 
+#include <array>
+
 namespace fata {
 
 namespace {
@@ -11,8 +13,31 @@ constexpr std::string_view base64_digits =
 constexpr std::string_view base64url_digits =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+using reverse_table = std::array<std::int8_t, 256>;
+
+// Symbol value by character, -1 outside the alphabet. Hex and base32hex
+// read either case (RFC 4648 §8 and §7 print upper case; zone files use both).
+constexpr reverse_table reverse_of(std::string_view digits, bool either_case) {
+  reverse_table table{};
+  table.fill(-1);
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    const char c = digits[i];
+    table[static_cast<unsigned char>(c)] = static_cast<std::int8_t>(i);
+    if (either_case && c >= 'A' && c <= 'Z') {
+      table[static_cast<unsigned char>(c - 'A' + 'a')] = static_cast<std::int8_t>(i);
+    }
+  }
+  return table;
+}
+
+constexpr reverse_table hex_values = reverse_of(hex_digits, true);
+constexpr reverse_table base32hex_values = reverse_of(base32hex_digits, true);
+constexpr reverse_table base64_values = reverse_of(base64_digits, false);
+constexpr reverse_table base64url_values = reverse_of(base64url_digits, false);
+
 struct alphabet {
   std::string_view digits;
+  const reverse_table* values;
   unsigned bits;          // per symbol
   unsigned group;         // symbols per padded group
   bool padded_on_write;
@@ -20,21 +45,12 @@ struct alphabet {
 
 constexpr alphabet alphabet_of(base_encoding e) {
   switch (e) {
-    case base_encoding::hex: return {hex_digits, 4, 2, false};
-    case base_encoding::base32hex: return {base32hex_digits, 5, 8, false};
-    case base_encoding::base64: return {base64_digits, 6, 4, true};
-    case base_encoding::base64url: return {base64url_digits, 6, 4, false};
+    case base_encoding::hex: return {hex_digits, &hex_values, 4, 2, false};
+    case base_encoding::base32hex: return {base32hex_digits, &base32hex_values, 5, 8, false};
+    case base_encoding::base64: return {base64_digits, &base64_values, 6, 4, true};
+    case base_encoding::base64url: return {base64url_digits, &base64url_values, 6, 4, false};
   }
-  return {hex_digits, 4, 2, false};
-}
-
-int symbol_value(base_encoding e, char c) {
-  const alphabet a = alphabet_of(e);
-  if (e == base_encoding::hex || e == base_encoding::base32hex) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  const std::size_t at = a.digits.find(c);
-  return at == std::string_view::npos ? -1 : static_cast<int>(at);
+  return {hex_digits, &hex_values, 4, 2, false};
 }
 
 }  // namespace
@@ -89,7 +105,7 @@ result<void, decode_error> base_decoder::feed(std::string_view text) {
       continue;
     }
     if (_padding > 0) return unexpected(decode_error::after_padding);
-    const int value = symbol_value(_encoding, c);
+    const int value = (*a.values)[static_cast<unsigned char>(c)];
     if (value < 0) return unexpected(decode_error::bad_character);
     _bits = (_bits << a.bits) | static_cast<std::uint32_t>(value);
     _bit_count += a.bits;
@@ -110,10 +126,8 @@ result<std::size_t, decode_error> base_decoder::finish() {
   // no encoder writes; one with bits set beyond the data is another text
   // for the same octets.
   if (_bit_count >= a.bits || _bits != 0) return unexpected(decode_error::leftover_bits);
-  if (_padding > 0 && (_symbols + _padding) % a.group != 0) {
-    return unexpected(decode_error::bad_padding);
-  }
-  if (_padding >= a.group || (_padding > 0 && _symbols % a.group == 0)) {
+  // Padding, when present, fills the last group exactly.
+  if (_padding > 0 && _padding != (a.group - _symbols % a.group) % a.group) {
     return unexpected(decode_error::bad_padding);
   }
   return _size;
