@@ -16,7 +16,7 @@ enum class part : std::uint8_t {
   blob16,       // a two-octet length and that many octets
   strings,      // one or more character-strings to the end
   rest,         // any octets to the end, perhaps none
-  type_bitmap,  // RFC 4034 §4.1.2: windows in increasing order to the end
+  type_bitmap,  // RFC 4034 §4.1.2: windows in increasing order, no trailing zeros, to the end
   svc_params,   // RFC 9460 §2.2: key, length, value; keys strictly increasing
   options,      // RFC 6891 §6.1.2: code, length, value to the end
 };
@@ -142,6 +142,9 @@ result<void, dns_error> walk_rdata(bytes message, std::size_t start, std::size_t
               end - p - 2 < bitmap_length) {
             return unexpected(dns_error::bad_rdata);
           }
+          // No trailing zero octets, so no empty windows either (RFC 4034
+          // §4.1.2): one bitmap per set of types, as BIND also insists.
+          if (message.u8(p + 1 + bitmap_length) == 0) return unexpected(dns_error::bad_rdata);
           previous_window = window;
           p += 2 + bitmap_length;
         }

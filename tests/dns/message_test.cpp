@@ -165,6 +165,11 @@ TEST(DnsMessage, RefusesRecordDataThatDoesNotFitItsType) {
   EXPECT_EQ(parse_error_of(answer_message(47, {{47, cat({next, {0, 0}})}})), dns_error::bad_rdata);
   EXPECT_EQ(parse_error_of(answer_message(47, {{47, cat({next, {0, 33}, octets(33, 0)})}})),
             dns_error::bad_rdata);
+  // Trailing zero octets, and so windows without types (RFC 4034 §4.1.2).
+  EXPECT_EQ(parse_error_of(answer_message(47, {{47, cat({next, {0, 2, 0x40, 0}})}})),
+            dns_error::bad_rdata);
+  EXPECT_EQ(parse_error_of(answer_message(47, {{47, cat({next, {0, 1, 0x40, 1, 1, 0}})}})),
+            dns_error::bad_rdata);
   // SVCB keys must strictly increase (RFC 9460 §2.2).
   const octets svc_ok = cat({be16(1), {0}, be16(1), be16(2), {'h', '2'}, be16(3), be16(2), be16(443)});
   EXPECT_TRUE(message_view::parse(view(answer_message(65, {{65, svc_ok}}))).has_value());
