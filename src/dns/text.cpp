@@ -131,6 +131,9 @@ void write_svc_param(format_sink& out, rdata_cursor& c) {
     case 0: {  // mandatory: a list of keys
       if (value.empty() || value.size() % 2 != 0) return c.fail();
       for (std::size_t i = 0; i < value.size(); i += 2) {
+        // RFC 9460 §8: increasing, each once; text in another order would
+        // read back sorted, so such data has no text of this form.
+        if (i > 0 && value.be16(i - 2) >= value.be16(i)) return c.fail();
         out.put(i == 0 ? '=' : ',');
         write_svc_key(out, value.be16(i));
       }

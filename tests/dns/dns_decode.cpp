@@ -5,14 +5,23 @@
 // The data is fata's canonical expansion (names uncompressed), so a line
 // matches dig's only if fata read the whole message as dig did. With
 // --text, each record is printed in presentation form instead, as
-// write_record_text prints it (dig +nosplit's form). Exit 1 on a message
-// fata refuses, 2 on bad usage.
+// write_record_text prints it (dig +nosplit's form).
+//
+// dns-decode --zone FILE ORIGIN: reads a zone file (following $INCLUDE,
+// whose paths are taken as given) and prints its records in the same
+// generic form, so they can be compared with what a server that loaded
+// the same file sends in an AXFR.
+//
+// Exit 1 on a message or zone fata refuses (with FILE:LINE for a zone),
+// 2 on bad usage.
 #include <fata/dns/message.hpp>
 #include <fata/dns/text.hpp>
+#include <fata/dns/zone_file.hpp>
 
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +30,49 @@ using namespace fata;
 using namespace fata::dns;
 
 namespace {
+
+void print_generic(const name& owner, std::uint32_t ttl, rr_type type, bytes rdata) {
+  char text[max_name_text];
+  const std::size_t owner_size = owner.to_text(std::span<char>(text, sizeof text));
+  std::printf("%.*s %u TYPE%u \\# %zu", int(owner_size), text, ttl, unsigned(type), rdata.size());
+  if (!rdata.empty()) std::printf(" ");
+  for (std::size_t i = 0; i < rdata.size(); ++i) std::printf("%02X", rdata.u8(i));
+  std::printf("\n");
+}
+
+int print_zone(const std::string& path, const name& origin, std::optional<std::uint32_t> ttl,
+               int depth) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::fprintf(stderr, "dns-decode: cannot read %s\n", path.c_str());
+    return 1;
+  }
+  const std::string text((std::istreambuf_iterator<char>(file)), {});
+  zone_file_reader reader(text, origin, ttl);
+  for (;;) {
+    auto item = reader.next();
+    if (!item) {
+      const auto why = describe(item.error().error);
+      std::fprintf(stderr, "dns-decode: %s:%zu: %.*s\n", path.c_str(), item.error().line,
+                   int(why.size()), why.data());
+      return 1;
+    }
+    if (!*item) return 0;
+    if ((*item)->what == zone_item::kind::include) {
+      if (depth == 8) {
+        std::fprintf(stderr, "dns-decode: %s: $INCLUDE nested too deep\n", path.c_str());
+        return 1;
+      }
+      const auto& include = (*item)->include;
+      const int status =
+          print_zone(std::string(include.path), include.origin, reader.default_ttl(), depth + 1);
+      if (status != 0) return status;
+      continue;
+    }
+    const zone_record& r = (*item)->record;
+    print_generic(r.owner, r.ttl, r.type, r.rdata);
+  }
+}
 
 int print_records(const char* path, bool text) {
   std::ifstream file(path, std::ios::binary);
@@ -36,7 +88,6 @@ int print_records(const char* path, bool text) {
     return 1;
   }
   std::vector<unsigned char> canonical(max_message_size + 2 * max_name_octets);
-  char owner[max_name_text];
   for (auto s : {section::answer, section::authority, section::additional}) {
     auto records = view->records(s);
     while (auto r = records.next()) {
@@ -56,11 +107,7 @@ int print_records(const char* path, bool text) {
         std::printf("%s\n", line.c_str());
         continue;
       }
-      const std::size_t owner_size = r->owner.to_text(std::span<char>(owner, sizeof owner));
-      std::printf("%.*s %u TYPE%u \\# %zu", int(owner_size), owner, r->ttl, unsigned(r->type), *size);
-      if (*size != 0) std::printf(" ");
-      for (std::size_t i = 0; i < *size; ++i) std::printf("%02X", canonical[i]);
-      std::printf("\n");
+      print_generic(r->owner, r->ttl, r->type, bytes(canonical.data(), *size));
     }
   }
   return 0;
@@ -69,6 +116,18 @@ int print_records(const char* path, bool text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "--zone") {
+    if (argc != 4) {
+      std::fprintf(stderr, "usage: dns-decode --zone FILE ORIGIN\n");
+      return 2;
+    }
+    auto origin = name::from_text(argv[3]);
+    if (!origin) {
+      std::fprintf(stderr, "dns-decode: bad origin %s\n", argv[3]);
+      return 2;
+    }
+    return print_zone(argv[2], *origin, std::nullopt, 0);
+  }
   const bool text = argc > 1 && std::string_view(argv[1]) == "--text";
   const int first = text ? 2 : 1;
   if (argc <= first) {
