@@ -372,7 +372,10 @@ result<void, dns_error> message_writer::add_record(section s, const name& owner,
     rewind(before);
     return unexpected(e);
   };
-  auto written = _names.write(_out, _size, owner);
+  // A TSIG record's owner, the key's name, is written whole: a signer
+  // appends it after computing the MAC, and any receiver reads it so.
+  auto written = type == rr_type::tsig ? _names.write_plain(_out, _size, owner)
+                                       : _names.write(_out, _size, owner);
   if (!written) return fail(written.error());
   std::size_t pos = _size + *written;
   if (_out.size() - pos < record_fixed_size) return fail(dns_error::no_space);

@@ -14,7 +14,8 @@
 // `expand_rdata` turns a record's data into its canonical form, names
 // uncompressed (RFC 4034 §6.2 without the case folding): how a zone, a
 // secondary's copy, or a journal keeps it. `message_writer` takes record
-// data in that form and compresses the names RFC 1035 types carry.
+// data in that form and compresses the names RFC 1035 types carry (and
+// owners, except a TSIG record's, the key's name, written whole).
 #pragma once
 
 #include <array>
@@ -107,6 +108,8 @@ class message_view {
   // RFC 8945 §5.1 requires it; `tsig_misplaced` when one sits elsewhere.
   std::optional<record> tsig() const;
   bool tsig_misplaced() const { return _tsig_misplaced; }
+  // Where the TSIG record starts (0: none): what its MAC covers ends there.
+  std::size_t tsig_offset() const { return _tsig_offset; }
 
  private:
   bytes _message;

@@ -73,7 +73,8 @@ enum class rcode : std::uint16_t {
   nxrrset = 8,
   notauth = 9,
   notzone = 10,
-  badvers = 16,  // also BADSIG in TSIG's error field
+  badvers = 16,  // BADVERS in OPT's extended rcode; BADSIG in TSIG's error field
+  badsig = 16,
   badkey = 17,
   badtime = 18,
   badtrunc = 22,

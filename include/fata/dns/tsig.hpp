@@ -1,0 +1,90 @@
+// TSIG (RFC 8945): messages signed with a shared secret, for zone
+// transfers, NOTIFY and UPDATE. HMAC-SHA256, -SHA384 and -SHA512 on
+// BearSSL.
+//
+// What a MAC covers depends on the message's place in an exchange:
+// - a request: the message and the TSIG variables (§4.3.3);
+// - the first answer to a signed request: the request's MAC, then the
+//   same (§4.3.1);
+// - each later message of a multi-message answer (an AXFR): the MAC
+//   before it, the message, and only the time signed and fudge (§4.3.1,
+//   §5.3.1).
+// The caller says which and carries the MAC from one message to the next;
+// both functions take the time as an argument and keep nothing.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <fata/core/bytes.hpp>
+#include <fata/core/result.hpp>
+#include <fata/dns/error.hpp>
+#include <fata/dns/message.hpp>
+#include <fata/dns/name.hpp>
+#include <fata/dns/types.hpp>
+
+namespace fata::dns {
+
+enum class tsig_algorithm : std::uint8_t { hmac_sha256, hmac_sha384, hmac_sha512 };
+
+// The algorithm's name on the wire ("hmac-sha256." ...), and back.
+name tsig_algorithm_name(tsig_algorithm a);
+std::optional<tsig_algorithm> tsig_algorithm_from_name(const name& n);
+// The algorithm's full MAC size in octets.
+std::size_t tsig_mac_size(tsig_algorithm a);
+
+inline constexpr std::size_t max_tsig_mac = 64;
+inline constexpr std::size_t max_tsig_secret = 256;
+
+struct tsig_key {
+  name key_name;
+  tsig_algorithm algorithm = tsig_algorithm::hmac_sha256;
+  std::array<std::uint8_t, max_tsig_secret> secret{};
+  std::size_t secret_size = 0;
+
+  // The secret as BIND's and NSD's key files write it: base64.
+  static result<tsig_key, dns_error> from_base64(const name& key_name, tsig_algorithm a,
+                                                 std::string_view secret_base64);
+};
+
+struct tsig_mac {
+  std::array<std::uint8_t, max_tsig_mac> octets{};
+  std::size_t size = 0;
+  bytes view() const { return {octets.data(), size}; }
+};
+
+enum class tsig_place : std::uint8_t { request, first_answer, later_answer };
+
+struct tsig_signing {
+  tsig_place place = tsig_place::request;
+  bytes prior_mac{};          // the request's MAC, or the previous message's
+  std::uint64_t now = 0;      // seconds since 1970 (48 bits on the wire)
+  std::uint16_t fudge = 300;  // seconds of clock difference allowed (§10)
+  rcode error = rcode::noerror;
+  bytes other{};              // BADTIME's server time (§5.2.3), else empty
+};
+
+// Appends a TSIG record signing what the writer holds; returns its MAC,
+// which the next message of the exchange needs. no_space when the record
+// does not fit, leaving the message as it was.
+result<tsig_mac, dns_error> tsig_sign(message_writer& w, const tsig_key& key,
+                                      const tsig_signing& how);
+
+struct tsig_verified {
+  tsig_mac mac;                // for the next message of the exchange
+  std::uint64_t time_signed = 0;
+};
+
+// Checks the TSIG record of `m` (contract: m.tsig() is present) against
+// `key`, in the order of §5.2: a TSIG record that does not parse or whose
+// MAC is longer than the algorithm's is FORMERR; another key name or
+// algorithm BADKEY; a wrong MAC BADSIG; a time further than the fudge
+// from `now` BADTIME; a MAC truncated below half the algorithm's size or
+// 10 octets BADTRUNC (§5.2.2.1). `now` and `prior_mac` as for signing.
+result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& key,
+                                         tsig_place place, bytes prior_mac, std::uint64_t now);
+
+}  // namespace fata::dns

@@ -1,0 +1,224 @@
+#include <fata/dns/tsig.hpp>
+
+#include <bearssl.h>
+
+#include <fata/core/base_encoding.hpp>
+
+namespace fata::dns {
+
+namespace {
+
+const br_hash_class* hash_of(tsig_algorithm a) {
+  switch (a) {
+    case tsig_algorithm::hmac_sha256: return &br_sha256_vtable;
+    case tsig_algorithm::hmac_sha384: return &br_sha384_vtable;
+    case tsig_algorithm::hmac_sha512: return &br_sha512_vtable;
+  }
+  return &br_sha256_vtable;
+}
+
+std::string_view algorithm_text(tsig_algorithm a) {
+  switch (a) {
+    case tsig_algorithm::hmac_sha256: return "hmac-sha256.";
+    case tsig_algorithm::hmac_sha384: return "hmac-sha384.";
+    case tsig_algorithm::hmac_sha512: return "hmac-sha512.";
+  }
+  return "hmac-sha256.";
+}
+
+// The fixed fields of TSIG's data after the algorithm name, and after the MAC.
+constexpr std::size_t timers_size = 8;        // time signed (6), fudge (2)
+constexpr std::size_t after_mac_size = 6;     // original ID, error, other length
+
+class keyed_digest {
+ public:
+  explicit keyed_digest(const tsig_key& key) {
+    br_hmac_key_init(&_key, hash_of(key.algorithm), key.secret.data(), key.secret_size);
+    br_hmac_init(&_hmac, &_key, 0);
+  }
+  void add(bytes data) { br_hmac_update(&_hmac, data.data(), data.size()); }
+  void add16(std::uint16_t v) {
+    const std::uint8_t b[2] = {std::uint8_t(v >> 8), std::uint8_t(v)};
+    add(bytes(b, 2));
+  }
+  // A name in canonical form (RFC 4034 §6.2): lower case, uncompressed.
+  void add_canonical(const name& n) {
+    std::array<std::uint8_t, max_name_octets> lower{};
+    const bytes w = n.wire();
+    for (std::size_t i = 0; i < w.size(); ++i) lower[i] = fold_case(w.u8(i));
+    add(bytes(lower.data(), w.size()));
+  }
+  tsig_mac finish() {
+    tsig_mac mac;
+    mac.size = br_hmac_out(&_hmac, mac.octets.data());
+    return mac;
+  }
+  ~keyed_digest() {
+    // Keep the keyed state out of the stack once done.
+    volatile std::uint8_t* p = reinterpret_cast<volatile std::uint8_t*>(&_key);
+    for (std::size_t i = 0; i < sizeof _key; ++i) p[i] = 0;
+  }
+
+ private:
+  br_hmac_key_context _key;
+  br_hmac_context _hmac;
+};
+
+// What the MAC covers beyond the message: the prior MAC first, and the
+// TSIG variables after (§4.3.1–4.3.3).
+void add_prior(keyed_digest& d, tsig_place place, bytes prior_mac) {
+  if (place == tsig_place::request) return;
+  d.add16(static_cast<std::uint16_t>(prior_mac.size()));
+  d.add(prior_mac);
+}
+
+void add_variables(keyed_digest& d, const tsig_key& key, tsig_place place, bytes timers,
+                   std::uint16_t error, bytes other) {
+  if (place != tsig_place::later_answer) {
+    d.add_canonical(key.key_name);
+    d.add16(static_cast<std::uint16_t>(rr_class::any));
+    d.add(bytes("\0\0\0\0", 4));  // TTL
+    d.add_canonical(tsig_algorithm_name(key.algorithm));
+  }
+  d.add(timers);
+  if (place == tsig_place::later_answer) return;
+  d.add16(error);
+  d.add16(static_cast<std::uint16_t>(other.size()));
+  d.add(other);
+}
+
+bool same_octets(bytes a, bytes b) {
+  if (a.size() != b.size()) return false;
+  std::uint8_t difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) difference |= a.u8(i) ^ b.u8(i);
+  return difference == 0;
+}
+
+}  // namespace
+
+name tsig_algorithm_name(tsig_algorithm a) { return name::from_text(algorithm_text(a)).value(); }
+
+std::optional<tsig_algorithm> tsig_algorithm_from_name(const name& n) {
+  for (auto a : {tsig_algorithm::hmac_sha256, tsig_algorithm::hmac_sha384,
+                 tsig_algorithm::hmac_sha512}) {
+    if (n == tsig_algorithm_name(a)) return a;
+  }
+  return std::nullopt;
+}
+
+std::size_t tsig_mac_size(tsig_algorithm a) { return hash_of(a)->desc >> BR_HASHDESC_OUT_OFF & BR_HASHDESC_OUT_MASK; }
+
+result<tsig_key, dns_error> tsig_key::from_base64(const name& key_name, tsig_algorithm a,
+                                                  std::string_view secret_base64) {
+  tsig_key key;
+  key.key_name = key_name;
+  key.algorithm = a;
+  base_decoder decoder(base_encoding::base64, mut_bytes(key.secret.data(), key.secret.size()));
+  if (!decoder.feed(secret_base64)) return unexpected(dns_error::bad_encoding);
+  auto size = decoder.finish();
+  if (!size || *size == 0) return unexpected(dns_error::bad_encoding);
+  key.secret_size = *size;
+  return key;
+}
+
+result<tsig_mac, dns_error> tsig_sign(message_writer& w, const tsig_key& key,
+                                      const tsig_signing& how) {
+  std::array<std::uint8_t, timers_size> timers{};
+  for (int i = 0; i < 6; ++i) timers[i] = std::uint8_t(how.now >> (8 * (5 - i)));
+  timers[6] = std::uint8_t(how.fudge >> 8);
+  timers[7] = std::uint8_t(how.fudge);
+  const auto error = static_cast<std::uint16_t>(how.error);
+
+  keyed_digest digest(key);
+  add_prior(digest, how.place, how.prior_mac);
+  digest.add(w.finish());
+  add_variables(digest, key, how.place, bytes(timers.data(), timers.size()), error, how.other);
+  const tsig_mac mac = digest.finish();
+
+  // Algorithm, timers, MAC size and MAC, original ID, error, other data.
+  std::array<std::uint8_t, max_name_octets + timers_size + 2 + max_tsig_mac + after_mac_size + 64>
+      data{};
+  if (how.other.size() > 64) return unexpected(dns_error::no_space);
+  const name algorithm = tsig_algorithm_name(key.algorithm);
+  mut_bytes out(data.data(), data.size());
+  std::size_t at = 0;
+  out.copy_from(at, algorithm.wire());
+  at += algorithm.wire_size();
+  out.copy_from(at, bytes(timers.data(), timers.size()));
+  at += timers_size;
+  out.set_be16(at, static_cast<std::uint16_t>(mac.size));
+  out.copy_from(at + 2, mac.view());
+  at += 2 + mac.size;
+  out.set_be16(at, w.header().id);
+  out.set_be16(at + 2, error);
+  out.set_be16(at + 4, static_cast<std::uint16_t>(how.other.size()));
+  out.copy_from(at + 6, how.other);
+  at += after_mac_size + how.other.size();
+  auto added = w.add_record(section::additional, key.key_name, rr_type::tsig,
+                            static_cast<std::uint16_t>(rr_class::any), 0, bytes(data.data(), at));
+  if (!added) return unexpected(added.error());
+  w.finish();
+  return mac;
+}
+
+result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& key,
+                                         tsig_place place, bytes prior_mac, std::uint64_t now) {
+  const auto tsig = m.tsig();
+  FATA_ASSERT(tsig.has_value());
+  // The TSIG data holds one name, never compressed: readable in place.
+  const bytes data = tsig->rdata;
+  auto algorithm_at = read_name(data, 0);
+  if (!algorithm_at) return unexpected(rcode::formerr);
+  std::size_t at = algorithm_at->end;
+  const bytes timers = data.sub(at, timers_size);
+  std::uint64_t time_signed = 0;
+  for (int i = 0; i < 6; ++i) time_signed = time_signed << 8 | timers.u8(i);
+  const std::uint16_t fudge = timers.be16(6);
+  at += timers_size;
+  const std::size_t mac_size = data.be16(at);
+  const bytes mac = data.sub(at + 2, mac_size);
+  at += 2 + mac_size;
+  const std::uint16_t original_id = data.be16(at);
+  const std::uint16_t error = data.be16(at + 2);
+  const bytes other = data.sub(at + 6, data.be16(at + 4));
+
+  // §4.2: class ANY and TTL 0, which the MAC takes as given.
+  if (tsig->rclass != static_cast<std::uint16_t>(rr_class::any) || tsig->ttl != 0) {
+    return unexpected(rcode::formerr);
+  }
+  if (tsig->owner != key.key_name || algorithm_at->value != tsig_algorithm_name(key.algorithm)) {
+    return unexpected(rcode::badkey);
+  }
+  const std::size_t full = tsig_mac_size(key.algorithm);
+  if (mac_size > full) return unexpected(rcode::formerr);
+
+  // The message as it was signed: the original ID, one record less.
+  const bytes wire = m.wire();
+  std::array<std::uint8_t, header_size> header{};
+  for (std::size_t i = 0; i < header_size; ++i) header[i] = wire.u8(i);
+  header[0] = std::uint8_t(original_id >> 8);
+  header[1] = std::uint8_t(original_id);
+  const std::uint16_t additional = static_cast<std::uint16_t>(wire.be16(10) - 1);
+  header[10] = std::uint8_t(additional >> 8);
+  header[11] = std::uint8_t(additional);
+
+  keyed_digest digest(key);
+  add_prior(digest, place, prior_mac);
+  digest.add(bytes(header.data(), header.size()));
+  digest.add(wire.sub(header_size, m.tsig_offset() - header_size));
+  add_variables(digest, key, place, timers, error, other);
+  const tsig_mac expected = digest.finish();
+  if (mac_size == 0 || !same_octets(mac, expected.view().first(mac_size))) {
+    return unexpected(rcode::badsig);
+  }
+  const std::uint64_t skew = now > time_signed ? now - time_signed : time_signed - now;
+  if (skew > fudge) return unexpected(rcode::badtime);
+  if (mac_size < 10 || mac_size < full / 2) return unexpected(rcode::badtrunc);
+  tsig_verified v;
+  v.time_signed = time_signed;
+  v.mac.size = mac_size;
+  for (std::size_t i = 0; i < mac_size; ++i) v.mac.octets[i] = mac.u8(i);
+  return v;
+}
+
+}  // namespace fata::dns
