@@ -5,7 +5,9 @@
 // Every record prints in presentation form as one line of printable ASCII
 // that reads back to the same data. A TSIG record is checked against a
 // key of its own name, which must fail (no input knows the secret) with
-// one of TSIG's errors, never crash.
+// one of TSIG's errors, never crash. An OPT record reads as EDNS or as
+// FORMERR or BADVERS.
+#include <fata/dns/edns.hpp>
 #include <fata/dns/message.hpp>
 #include <fata/dns/tsig.hpp>
 
@@ -50,6 +52,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(added || added.error() == dns_error::no_space);
     }
     FUZZ_CHECK(n == v->count(s));
+  }
+  if (auto opt = v->opt()) {
+    auto e = read_edns(*opt);
+    FUZZ_CHECK(e || e.error() == rcode::formerr || e.error() == rcode::badvers);
+    if (e) FUZZ_CHECK(e->udp_size >= min_edns_udp_size);
   }
   if (auto tsig = v->tsig()) {
     for (auto a : {tsig_algorithm::hmac_sha256, tsig_algorithm::hmac_sha512}) {

@@ -158,6 +158,8 @@ class message_writer {
   void rewind(mark m);
 
   std::size_t size() const { return _size; }
+  // The most the message may grow to: the buffer's size.
+  std::size_t capacity() const { return _out.size(); }
   std::size_t count(section s) const { return _counts[static_cast<std::size_t>(s)]; }
   // Writes the header and counts; the message is the first size() octets.
   bytes finish();
