@@ -210,6 +210,9 @@ class field_reader {
     if (auto r = put_unescaped(out, f->text); !r) return r;
     return out.finish_length(*at, 1, 255);
   }
+  static dns_error reason(decode_error e) {
+    return e == decode_error::no_space ? dns_error::rdata_too_long : dns_error::bad_encoding;
+  }
   // Binary data in `e` over the remaining fields (RFC 4034 lets
   // whitespace split it); at least one field.
   result<void, dns_error> encoded(rdata_builder& out, base_encoding e) {
@@ -220,14 +223,11 @@ class field_reader {
       if (!f) return unexpected(f.error());
       if (!*f) break;
       any = true;
-      if (!decoder.feed((*f)->text)) return unexpected(dns_error::bad_encoding);
+      if (auto fed = decoder.feed((*f)->text); !fed) return unexpected(reason(fed.error()));
     }
     auto size = decoder.finish();
     if (!any) return unexpected(dns_error::missing_field);
-    if (!size) {
-      return unexpected(size.error() == decode_error::no_space ? dns_error::rdata_too_long
-                                                               : dns_error::bad_encoding);
-    }
+    if (!size) return unexpected(reason(size.error()));
     out.grow(*size);
     return {};
   }

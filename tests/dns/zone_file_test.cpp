@@ -133,6 +133,7 @@ TEST(DnsZoneFile, MalformedDataIsRefusedWithItsReason) {
   refused(rr_type::txt, "\"bad \\12\"", dns_error::bad_escape);
   refused(rr_type::ds, "1 13 2 ABC", dns_error::bad_encoding);
   refused(rr_type::ds, "1 13 2", dns_error::missing_field);
+  refused(rr_type::ds, "1 13 2 " + std::string(2 * 65532, 'a'), dns_error::rdata_too_long);
   refused(rr_type::dnskey, "256 3 13 AQID=", dns_error::bad_encoding);
   refused(rr_type::rrsig, "A 13 2 300 20261331000000 20261201000000 1 example. AQID",
           dns_error::bad_time);
