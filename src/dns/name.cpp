@@ -171,15 +171,20 @@ bool operator==(const name& a, const name& b) {
   return a._size == b._size && labels_equal(a._wire.data(), b._wire.data(), a._size);
 }
 
-std::strong_ordering operator<=>(const name& a, const name& b) {
-  // Offsets of each name's labels, left to right (at most 127 of them).
-  std::array<std::uint8_t, 128> ao{}, bo{};
+std::strong_ordering canonical_order(bytes a, bytes b) {
+  // Hot in sorting a zone: raw octets (both are whole names in wire form,
+  // which the walks below stay inside), and the offsets of each name's
+  // labels, left to right (at most 127), with only those written read.
+  const std::uint8_t* pa = a.u8_data();
+  const std::uint8_t* pb = b.u8_data();
+  std::array<std::uint8_t, 128> ao;
+  std::array<std::uint8_t, 128> bo;
   std::size_t an = 0, bn = 0;
-  for (std::size_t i = 0; a._wire[i] != 0; i += 1 + a._wire[i]) ao[an++] = static_cast<std::uint8_t>(i);
-  for (std::size_t i = 0; b._wire[i] != 0; i += 1 + b._wire[i]) bo[bn++] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; pa[i] != 0; i += 1 + pa[i]) ao[an++] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; pb[i] != 0; i += 1 + pb[i]) bo[bn++] = static_cast<std::uint8_t>(i);
   while (an > 0 && bn > 0) {
-    const std::uint8_t* la = a._wire.data() + ao[--an];
-    const std::uint8_t* lb = b._wire.data() + bo[--bn];
+    const std::uint8_t* la = pa + ao[--an];
+    const std::uint8_t* lb = pb + bo[--bn];
     const std::size_t common = std::min(la[0], lb[0]);
     for (std::size_t k = 1; k <= common; ++k) {
       const std::uint8_t x = fold_case(la[k]);
@@ -189,6 +194,10 @@ std::strong_ordering operator<=>(const name& a, const name& b) {
     if (la[0] != lb[0]) return la[0] <=> lb[0];
   }
   return an <=> bn;
+}
+
+std::strong_ordering operator<=>(const name& a, const name& b) {
+  return canonical_order(a.wire(), b.wire());
 }
 
 std::size_t name::to_text(std::span<char> out) const {

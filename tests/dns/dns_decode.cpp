@@ -8,14 +8,17 @@
 // write_record_text prints it (dig +nosplit's form).
 //
 // dns-decode --zone FILE ORIGIN: reads a zone file (following $INCLUDE,
-// whose paths are taken as given) and prints its records in the same
+// whose paths are taken as given) into a zone (zone.hpp, with its
+// load-time checks) and prints its records in canonical order in the same
 // generic form, so they can be compared with what a server that loaded
-// the same file sends in an AXFR.
+// the same file sends in an AXFR. A check that fails prints
+// "zone: OWNER TYPE: reason".
 //
 // Exit 1 on a message or zone fata refuses (with FILE:LINE for a zone),
 // 2 on bad usage.
 #include <fata/dns/message.hpp>
 #include <fata/dns/text.hpp>
+#include <fata/dns/zone.hpp>
 #include <fata/dns/zone_file.hpp>
 
 #include <cstdio>
@@ -40,8 +43,19 @@ void print_generic(const name& owner, std::uint32_t ttl, rr_type type, bytes rda
   std::printf("\n");
 }
 
-int print_zone(const std::string& path, const name& origin, std::optional<std::uint32_t> ttl,
-               int depth) {
+void print_problem(const zone_problem& p) {
+  std::string text;
+  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
+                   &text};
+  write_name_text(sink, p.owner);
+  sink.put(' ');
+  write_type_text(sink, p.type);
+  std::fprintf(stderr, "dns-decode: zone: %s: %.*s\n", text.c_str(),
+               int(describe(p.error).size()), describe(p.error).data());
+}
+
+int read_zone(const std::string& path, const name& origin, std::optional<std::uint32_t> ttl,
+              int depth, zone_builder& zone) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     std::fprintf(stderr, "dns-decode: cannot read %s\n", path.c_str());
@@ -64,14 +78,33 @@ int print_zone(const std::string& path, const name& origin, std::optional<std::u
         return 1;
       }
       const auto& include = (*item)->include;
-      const int status =
-          print_zone(std::string(include.path), include.origin, reader.default_ttl(), depth + 1);
+      const int status = read_zone(std::string(include.path), include.origin,
+                                   reader.default_ttl(), depth + 1, zone);
       if (status != 0) return status;
       continue;
     }
     const zone_record& r = (*item)->record;
-    print_generic(r.owner, r.ttl, r.type, r.rdata);
+    if (auto added = zone.add(r.owner, r.type, r.ttl, r.rdata); !added) {
+      print_problem(added.error());
+      return 1;
+    }
   }
+}
+
+int print_zone(const std::string& path, const name& origin) {
+  memory_budget unlimited;
+  zone_builder builder(origin, unlimited);
+  if (int status = read_zone(path, origin, std::nullopt, 0, builder); status != 0) return status;
+  if (auto finished = builder.finish(); !finished) {
+    print_problem(finished.error());
+    return 1;
+  }
+  const zone z = std::move(builder).take();
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const zone_entry e = z.at(i);
+    print_generic(e.owner, e.ttl, e.type, e.rdata);
+  }
+  return 0;
 }
 
 int print_records(const char* path, bool text) {
@@ -126,7 +159,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "dns-decode: bad origin %s\n", argv[3]);
       return 2;
     }
-    return print_zone(argv[2], *origin, std::nullopt, 0);
+    return print_zone(argv[2], *origin);
   }
   const bool text = argc > 1 && std::string_view(argv[1]) == "--text";
   const int first = text ? 2 : 1;

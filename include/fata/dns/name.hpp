@@ -88,6 +88,10 @@ class name {
   std::uint8_t _size = 1;
 };
 
+// The canonical order of two names in uncompressed wire form (what
+// name's <=> is): for a zone that keeps names as octets.
+std::strong_ordering canonical_order(bytes a, bytes b);
+
 // ASCII lower case of one octet, the only case folding DNS does.
 constexpr std::uint8_t fold_case(std::uint8_t c) {
   return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c + ('a' - 'A')) : c;

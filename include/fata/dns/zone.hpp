@@ -1,0 +1,143 @@
+// A zone held in memory, in canonical order (RFC 4034 §6.1), with the
+// checks a server needs before it answers from it.
+//
+// `zone_builder` takes records one by one (from a zone_file_reader, a
+// transfer, a test), copying each into one arena charged to a memory
+// budget, and refuses at once a record outside the zone or over the
+// budget. `finish` sorts them, drops exact duplicates, gives every RRset
+// its lowest TTL (RFC 2181 §5.2), and checks:
+// - one SOA, at the apex, and NS records there;
+// - no DS at the apex (the parent holds it);
+// - a CNAME alone at its name but for DNSSEC's RRSIG and NSEC, and one of
+//   it (RFC 2181 §10.1, RFC 4035 §2.5);
+// - nothing below a DNAME (RFC 6672 §2.4);
+// - at a delegation only NS, DS and DNSSEC records, below it only glue
+//   (A and AAAA), and glue for every name server the delegation names
+//   below itself (RFC 1034 §4.2.1).
+// Each error names the owner and type it is about.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include <fata/core/budget.hpp>
+#include <fata/core/bytes.hpp>
+#include <fata/core/result.hpp>
+#include <fata/dns/error.hpp>
+#include <fata/dns/name.hpp>
+#include <fata/dns/types.hpp>
+
+namespace fata::dns {
+
+enum class zone_error : std::uint8_t {
+  out_of_zone = 1,    // an owner not at or below the apex
+  over_budget,        // the records would take more memory than the budget allows
+  no_soa,             // no SOA at the apex
+  several_soas,       // more than one SOA record at the apex
+  soa_not_at_apex,    // an SOA anywhere else
+  no_apex_ns,         // no NS records at the apex
+  ds_at_apex,         // DS belongs in the parent zone
+  cname_and_other,    // a CNAME beside other data, or two CNAMEs
+  below_dname,        // a name under a DNAME's owner
+  occluded,           // data at or below a delegation that is not NS, DS, DNSSEC or glue
+  missing_glue,       // a delegation's name server below it without an address
+};
+
+constexpr std::string_view describe(zone_error e) noexcept {
+  switch (e) {
+    case zone_error::out_of_zone: return "out of zone";
+    case zone_error::over_budget: return "zone over its memory budget";
+    case zone_error::no_soa: return "no SOA at the apex";
+    case zone_error::several_soas: return "more than one SOA";
+    case zone_error::soa_not_at_apex: return "SOA below the apex";
+    case zone_error::no_apex_ns: return "no NS at the apex";
+    case zone_error::ds_at_apex: return "DS at the apex";
+    case zone_error::cname_and_other: return "CNAME and other data";
+    case zone_error::below_dname: return "name below a DNAME";
+    case zone_error::occluded: return "data occluded by a delegation";
+    case zone_error::missing_glue: return "delegation without glue for its name server";
+  }
+  return "unknown zone error";
+}
+
+struct zone_problem {
+  zone_error error = zone_error::out_of_zone;
+  name owner;
+  rr_type type = rr_type::a;
+};
+
+// One record as the zone holds it: views into the zone's arena.
+struct zone_entry {
+  name owner;
+  rr_type type = rr_type::a;
+  std::uint32_t ttl = 0;
+  bytes rdata;
+};
+
+class zone {
+ public:
+  const name& apex() const { return _apex; }
+  std::size_t size() const { return _order.size(); }
+  // The i-th record in canonical order (i < size()): an AXFR's order,
+  // but for the SOA first and last.
+  zone_entry at(std::size_t i) const;
+  // The records at `owner` of `type`, as [first, last) in canonical order.
+  struct range {
+    std::size_t first = 0;
+    std::size_t last = 0;
+    bool empty() const { return first == last; }
+  };
+  range find(const name& owner, rr_type type) const;
+  // Every record at `owner`.
+  range find(const name& owner) const;
+  // The memory the zone holds, charged to its budget.
+  std::size_t memory() const { return _charged; }
+  // What finish() set aside: exact duplicates, and records whose TTL was
+  // lowered to their RRset's lowest.
+  std::size_t duplicates_dropped() const { return _duplicates; }
+  std::size_t ttls_lowered() const { return _ttls_lowered; }
+
+  zone(zone&& o) noexcept;
+  zone& operator=(zone&& o) noexcept;
+  zone(const zone&) = delete;
+  zone& operator=(const zone&) = delete;
+  ~zone();
+
+ private:
+  friend class zone_builder;
+  zone() = default;
+  std::size_t lower_bound(const name& owner, std::optional<rr_type> type) const;
+  template <class T>
+  bool grow(std::vector<T>& v, std::size_t more);
+  static bool sort_canonically(zone& z);
+
+  name _apex;
+  std::vector<std::uint8_t> _arena;   // records: owner wire, type, TTL, data length, data
+  std::vector<std::uint32_t> _order;  // offsets into the arena, in canonical order
+  memory_budget* _budget = nullptr;   // charged with the vectors' capacity
+  std::size_t _charged = 0;
+  std::size_t _duplicates = 0;
+  std::size_t _ttls_lowered = 0;
+};
+
+class zone_builder {
+ public:
+  zone_builder(const name& apex, memory_budget& budget);
+
+  // Copies the record in; `rdata` is canonical (check_canonical_rdata).
+  result<void, zone_problem> add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata);
+  // Sorts and checks what was added. (Not a result<zone>: clang 14, which
+  // builds the fuzz targets, cannot hold a move-only type in one.)
+  result<void, zone_problem> finish();
+  // The zone. Contract: finish() succeeded.
+  zone take() &&;
+
+ private:
+  zone _zone;
+  bool _finished = false;
+};
+
+}  // namespace fata::dns

@@ -1,0 +1,325 @@
+#include <fata/dns/zone.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+namespace fata::dns {
+
+namespace {
+
+// A record in the arena: owner length, owner (uncompressed wire form),
+// type (2), TTL (4), data length (2), data.
+struct stored {
+  bytes owner;
+  rr_type type;
+  std::uint32_t ttl;
+  bytes rdata;
+  std::size_t ttl_at;  // where the TTL sits, to lower it
+};
+
+stored read_stored(const std::vector<std::uint8_t>& arena, std::uint32_t offset) {
+  const bytes all(arena.data(), arena.size());
+  const std::size_t owner_size = all.u8(offset);
+  const std::size_t fixed = offset + 1 + owner_size;
+  return {all.sub(offset + 1, owner_size), static_cast<rr_type>(all.be16(fixed)),
+          all.be32(fixed + 2), all.sub(fixed + 8, all.be16(fixed + 6)), fixed + 2};
+}
+
+std::strong_ordering compare_octets(bytes a, bytes b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.u8(i) != b.u8(i)) return a.u8(i) <=> b.u8(i);
+  }
+  return a.size() <=> b.size();
+}
+
+bool is_dnssec(rr_type t) { return t == rr_type::rrsig || t == rr_type::nsec; }
+
+// Appends to `key` an owner's sort key: its labels from the right, folded
+// to lower case, each octet o as o + 1 (254 and 255 as two octets, 0xff
+// 0x01 and 0xff 0x02) and each label ended by 0. Keys compared as octet
+// strings are in the canonical order of their names (RFC 4034 §6.1),
+// which sorting a zone then gets from memcmp instead of a label walk.
+void append_sort_key(std::vector<std::uint8_t>& key, bytes owner) {
+  std::array<std::uint8_t, 128> starts;
+  std::size_t labels = 0;
+  for (std::size_t i = 0; owner.u8(i) != 0; i += 1 + owner.u8(i)) {
+    starts[labels++] = static_cast<std::uint8_t>(i);
+  }
+  while (labels > 0) {
+    const std::size_t at = starts[--labels];
+    for (std::size_t k = 1; k <= owner.u8(at); ++k) {
+      const std::uint8_t o = fold_case(owner.u8(at + k));
+      if (o < 254) {
+        key.push_back(static_cast<std::uint8_t>(o + 1));
+      } else {
+        key.push_back(0xff);
+        key.push_back(static_cast<std::uint8_t>(o - 253));
+      }
+    }
+    key.push_back(0);
+  }
+}
+
+}  // namespace
+
+// Sorts the zone's records in canonical order: by owner (through sort
+// keys, charged to the budget while they live), type, then data.
+bool zone::sort_canonically(zone& z) {
+  struct item {
+    std::uint32_t record;
+    std::uint32_t key;
+    std::uint32_t key_size;
+  };
+  const std::size_t n = z._order.size();
+  // At most two key octets per owner octet.
+  const std::size_t key_bound = 2 * z._arena.size();
+  const std::size_t charge = key_bound + n * sizeof(item);
+  if (!z._budget->try_charge(charge)) return false;
+  std::vector<std::uint8_t> keys;
+  keys.reserve(key_bound);
+  std::vector<item> items;
+  items.reserve(n);
+  for (const std::uint32_t offset : z._order) {
+    const auto start = static_cast<std::uint32_t>(keys.size());
+    append_sort_key(keys, read_stored(z._arena, offset).owner);
+    items.push_back({offset, start, static_cast<std::uint32_t>(keys.size() - start)});
+  }
+  std::sort(items.begin(), items.end(), [&](const item& x, const item& y) {
+    const int by_name = std::memcmp(keys.data() + x.key, keys.data() + y.key,
+                                    std::min(x.key_size, y.key_size));
+    if (by_name != 0) return by_name < 0;
+    if (x.key_size != y.key_size) return x.key_size < y.key_size;
+    const stored a = read_stored(z._arena, x.record);
+    const stored b = read_stored(z._arena, y.record);
+    if (a.type != b.type) return static_cast<std::uint16_t>(a.type) < static_cast<std::uint16_t>(b.type);
+    return compare_octets(a.rdata, b.rdata) < 0;
+  });
+  for (std::size_t i = 0; i < n; ++i) z._order[i] = items[i].record;
+  z._budget->release(charge);
+  return true;
+}
+
+zone_entry zone::at(std::size_t i) const {
+  const stored s = read_stored(_arena, _order[i]);
+  return {name::from_wire(s.owner).value(), s.type, s.ttl, s.rdata};
+}
+
+std::size_t zone::lower_bound(const name& owner, std::optional<rr_type> type) const {
+  const auto it = std::lower_bound(_order.begin(), _order.end(), 0, [&](std::uint32_t offset, int) {
+    const stored s = read_stored(_arena, offset);
+    const auto by_name = canonical_order(s.owner, owner.wire());
+    if (by_name != 0) return by_name < 0;
+    return type && static_cast<std::uint16_t>(s.type) < static_cast<std::uint16_t>(*type);
+  });
+  return static_cast<std::size_t>(it - _order.begin());
+}
+
+zone::range zone::find(const name& owner, rr_type type) const {
+  range r{lower_bound(owner, type), 0};
+  r.last = r.first;
+  while (r.last < _order.size()) {
+    const stored s = read_stored(_arena, _order[r.last]);
+    if (s.type != type || canonical_order(s.owner, owner.wire()) != 0) break;
+    ++r.last;
+  }
+  return r;
+}
+
+zone::range zone::find(const name& owner) const {
+  range r{lower_bound(owner, std::nullopt), 0};
+  r.last = r.first;
+  while (r.last < _order.size() &&
+         canonical_order(read_stored(_arena, _order[r.last]).owner, owner.wire()) == 0) {
+    ++r.last;
+  }
+  return r;
+}
+
+zone::zone(zone&& o) noexcept
+    : _apex(o._apex),
+      _arena(std::move(o._arena)),
+      _order(std::move(o._order)),
+      _budget(std::exchange(o._budget, nullptr)),
+      _charged(std::exchange(o._charged, 0)),
+      _duplicates(o._duplicates),
+      _ttls_lowered(o._ttls_lowered) {}
+
+zone& zone::operator=(zone&& o) noexcept {
+  if (this != &o) {
+    if (_budget) _budget->release(_charged);
+    _apex = o._apex;
+    _arena = std::move(o._arena);
+    _order = std::move(o._order);
+    _budget = std::exchange(o._budget, nullptr);
+    _charged = std::exchange(o._charged, 0);
+    _duplicates = o._duplicates;
+    _ttls_lowered = o._ttls_lowered;
+  }
+  return *this;
+}
+
+zone::~zone() {
+  if (_budget) _budget->release(_charged);
+}
+
+// Grows `v` to hold `more` elements beyond its size, charging the growth
+// of its capacity to the budget first.
+template <class T>
+bool zone::grow(std::vector<T>& v, std::size_t more) {
+  if (v.capacity() - v.size() >= more) return true;
+  const std::size_t wanted = std::max(v.capacity() * 2, v.size() + more);
+  const std::size_t extra = (wanted - v.capacity()) * sizeof(T);
+  if (!_budget->try_charge(extra)) return false;
+  _charged += extra;
+  v.reserve(wanted);
+  return true;
+}
+
+zone_builder::zone_builder(const name& apex, memory_budget& budget) {
+  _zone._apex = apex;
+  _zone._budget = &budget;
+}
+
+result<void, zone_problem> zone_builder::add(const name& owner, rr_type type, std::uint32_t ttl,
+                                             bytes rdata) {
+  if (!owner.is_subdomain_of(_zone._apex)) {
+    return unexpected(zone_problem{zone_error::out_of_zone, owner, type});
+  }
+  const std::size_t size = 1 + owner.wire_size() + 8 + rdata.size();
+  if (_zone._arena.size() + size > 0xffffffffu || !_zone.grow(_zone._arena, size) ||
+      !_zone.grow(_zone._order, 1)) {
+    return unexpected(zone_problem{zone_error::over_budget, owner, type});
+  }
+  auto& arena = _zone._arena;
+  const auto offset = static_cast<std::uint32_t>(arena.size());
+  arena.push_back(static_cast<std::uint8_t>(owner.wire_size()));
+  arena.insert(arena.end(), owner.wire().u8_data(), owner.wire().u8_data() + owner.wire_size());
+  const auto t = static_cast<std::uint16_t>(type);
+  const std::uint8_t fixed[8] = {std::uint8_t(t >> 8),           std::uint8_t(t),
+                                 std::uint8_t(ttl >> 24),        std::uint8_t(ttl >> 16),
+                                 std::uint8_t(ttl >> 8),         std::uint8_t(ttl),
+                                 std::uint8_t(rdata.size() >> 8), std::uint8_t(rdata.size())};
+  arena.insert(arena.end(), fixed, fixed + 8);
+  arena.insert(arena.end(), rdata.u8_data(), rdata.u8_data() + rdata.size());
+  _zone._order.push_back(offset);
+  return {};
+}
+
+zone zone_builder::take() && {
+  FATA_ASSERT(_finished);
+  return std::move(_zone);
+}
+
+result<void, zone_problem> zone_builder::finish() {
+  zone& z = _zone;
+  auto& arena = z._arena;
+  auto& order = z._order;
+  auto record_less = [&](std::uint32_t x, std::uint32_t y) {
+    const stored a = read_stored(arena, x);
+    const stored b = read_stored(arena, y);
+    if (const auto by_name = canonical_order(a.owner, b.owner); by_name != 0) return by_name < 0;
+    if (a.type != b.type) return static_cast<std::uint16_t>(a.type) < static_cast<std::uint16_t>(b.type);
+    return compare_octets(a.rdata, b.rdata) < 0;
+  };
+  if (!zone::sort_canonically(z)) {
+    return unexpected(zone_problem{zone_error::over_budget, z._apex, rr_type::soa});
+  }
+  // Exact duplicates go (RFC 2181 §5: an RRset has no duplicates).
+  const auto kept = std::unique(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return !record_less(x, y) && !record_less(y, x);
+  });
+  z._duplicates = static_cast<std::size_t>(order.end() - kept);
+  order.erase(kept, order.end());
+
+  auto problem = [&](zone_error e, std::size_t i) {
+    const stored s = read_stored(arena, order[i]);
+    return unexpected(zone_problem{e, name::from_wire(s.owner).value(), s.type});
+  };
+  const bytes apex = z._apex.wire();
+  std::size_t soas = 0;
+  bool apex_ns = false;
+  // The delegation or DNAME the walk is below, if any (canonical order
+  // puts a name's descendants right after it).
+  std::optional<name> cut;
+  std::optional<name> dname;
+  for (std::size_t first = 0; first < order.size();) {
+    const stored head = read_stored(arena, order[first]);
+    std::size_t last = first;
+    bool has_cname = false, has_other = false, has_ns = false, has_dname = false;
+    std::size_t cnames = 0;
+    while (last < order.size()) {
+      const stored s = read_stored(arena, order[last]);
+      if (canonical_order(s.owner, head.owner) != 0) break;
+      if (s.type == rr_type::cname) {
+        has_cname = true;
+        ++cnames;
+      } else if (!is_dnssec(s.type)) {
+        has_other = true;
+      }
+      has_ns = has_ns || s.type == rr_type::ns;
+      has_dname = has_dname || s.type == rr_type::dname;
+      ++last;
+    }
+    const name owner = name::from_wire(head.owner).value();
+    const bool at_apex = canonical_order(head.owner, apex) == 0;
+    if (cut && !owner.is_subdomain_of(*cut)) cut.reset();
+    if (dname && !owner.is_subdomain_of(*dname)) dname.reset();
+    if (dname) return problem(zone_error::below_dname, first);
+    if ((has_cname && has_other) || cnames > 1) return problem(zone_error::cname_and_other, first);
+    for (std::size_t i = first; i < last; ++i) {
+      const stored s = read_stored(arena, order[i]);
+      if (s.type == rr_type::soa && !at_apex) return problem(zone_error::soa_not_at_apex, i);
+      if (s.type == rr_type::soa && ++soas > 1) return problem(zone_error::several_soas, i);
+      if (s.type == rr_type::ds && at_apex) return problem(zone_error::ds_at_apex, i);
+      if (cut) {  // below a delegation: glue only
+        if (s.type != rr_type::a && s.type != rr_type::aaaa) return problem(zone_error::occluded, i);
+      } else if (has_ns && !at_apex) {  // the delegation itself
+        if (s.type != rr_type::ns && s.type != rr_type::ds && !is_dnssec(s.type)) {
+          return problem(zone_error::occluded, i);
+        }
+      }
+    }
+    apex_ns = apex_ns || (at_apex && has_ns);
+    if (!cut && has_ns && !at_apex) cut = owner;
+    if (has_dname) dname = owner;
+    // RRSets take their lowest TTL (RFC 2181 §5.2).
+    for (std::size_t i = first; i < last;) {
+      std::size_t end = i;
+      std::uint32_t lowest = 0xffffffffu;
+      const rr_type type = read_stored(arena, order[i]).type;
+      while (end < last && read_stored(arena, order[end]).type == type) {
+        lowest = std::min(lowest, read_stored(arena, order[end]).ttl);
+        ++end;
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        const stored s = read_stored(arena, order[k]);
+        if (s.ttl == lowest) continue;
+        ++z._ttls_lowered;
+        for (int b = 0; b < 4; ++b) arena[s.ttl_at + b] = std::uint8_t(lowest >> (8 * (3 - b)));
+      }
+      i = end;
+    }
+    first = last;
+  }
+  if (soas == 0) return unexpected(zone_problem{zone_error::no_soa, z._apex, rr_type::soa});
+  if (!apex_ns) return unexpected(zone_problem{zone_error::no_apex_ns, z._apex, rr_type::ns});
+
+  // Glue: every name server a delegation names below itself has an address.
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const stored s = read_stored(arena, order[i]);
+    if (s.type != rr_type::ns || canonical_order(s.owner, apex) == 0) continue;
+    const name delegation = name::from_wire(s.owner).value();
+    const name server = name::from_wire(s.rdata).value();
+    if (!server.is_subdomain_of(delegation)) continue;
+    if (z.find(server, rr_type::a).empty() && z.find(server, rr_type::aaaa).empty()) {
+      return problem(zone_error::missing_glue, i);
+    }
+  }
+  _finished = true;
+  return {};
+}
+
+}  // namespace fata::dns
