@@ -277,7 +277,10 @@ result<void, zone_problem> zone_builder::finish() {
       if (cut) {  // below a delegation: glue only
         if (s.type != rr_type::a && s.type != rr_type::aaaa) return problem(zone_error::occluded, i);
       } else if (has_ns && !at_apex) {  // the delegation itself
-        if (s.type != rr_type::ns && s.type != rr_type::ds && !is_dnssec(s.type)) {
+        // Its NS, DS and DNSSEC records, and glue when a name server is
+        // named as the delegation itself.
+        const bool glue = s.type == rr_type::a || s.type == rr_type::aaaa;
+        if (s.type != rr_type::ns && s.type != rr_type::ds && !is_dnssec(s.type) && !glue) {
           return problem(zone_error::occluded, i);
         }
       }
@@ -285,7 +288,8 @@ result<void, zone_problem> zone_builder::finish() {
     apex_ns = apex_ns || (at_apex && has_ns);
     if (!cut && has_ns && !at_apex) cut = owner;
     if (has_dname) dname = owner;
-    // RRSets take their lowest TTL (RFC 2181 §5.2).
+    // RRSets take their lowest TTL (RFC 2181 §5.2). Not RRSIGs: each
+    // keeps the TTL of the RRset it covers (RFC 4034 §3), and those differ.
     for (std::size_t i = first; i < last;) {
       std::size_t end = i;
       std::uint32_t lowest = 0xffffffffu;
@@ -294,7 +298,7 @@ result<void, zone_problem> zone_builder::finish() {
         lowest = std::min(lowest, read_stored(arena, order[end]).ttl);
         ++end;
       }
-      for (std::size_t k = i; k < end; ++k) {
+      for (std::size_t k = i; k < end && type != rr_type::rrsig; ++k) {
         const stored s = read_stored(arena, order[k]);
         if (s.ttl == lowest) continue;
         ++z._ttls_lowered;

@@ -97,6 +97,17 @@ TEST(DnsZone, DropsDuplicatesAndGivesAnRrsetItsLowestTtl) {
   EXPECT_EQ(z->at(r.first).ttl, 30u);
   EXPECT_EQ(z->at(r.first + 1).ttl, 30u);
   EXPECT_EQ(z->ttls_lowered(), 1u);
+  // RRSIGs keep the TTLs of the RRsets they cover.
+  auto signed_zone = load(std::string(good_head) +
+                          "a 60 A 192.0.2.2\n"
+                          "a 600 TXT \"t\"\n"
+                          "a 60 RRSIG A 13 2 60 20270101000000 20261201000000 1 example. AQID\n"
+                          "a 600 RRSIG TXT 13 2 600 20270101000000 20261201000000 1 example. AQID\n");
+  ASSERT_TRUE(signed_zone.has_value());
+  const auto sigs = signed_zone->find(text_name("a.example."), rr_type::rrsig);
+  ASSERT_EQ(sigs.last - sigs.first, 2u);
+  EXPECT_EQ(signed_zone->at(sigs.first).ttl + signed_zone->at(sigs.first + 1).ttl, 660u);
+  EXPECT_EQ(signed_zone->ttls_lowered(), 0u);
 }
 
 TEST(DnsZone, DelegationsWithGlue) {
@@ -106,7 +117,10 @@ TEST(DnsZone, DelegationsWithGlue) {
                 "sub DS 1 13 2 00\n"
                 "ns.sub A 192.0.2.53\n"
                 "ns.sub AAAA 2001:db8::53\n"
-                "after A 192.0.2.4\n");
+                "after A 192.0.2.4\n"
+                // A name server named as the delegation itself, with its glue there.
+                "self NS self\n"
+                "self A 192.0.2.54\n");
   ASSERT_TRUE(z.has_value()) << describe(z.error().error) << " " << owner_text(z.error().owner);
 }
 

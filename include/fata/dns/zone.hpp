@@ -5,15 +5,15 @@
 // transfer, a test), copying each into one arena charged to a memory
 // budget, and refuses at once a record outside the zone or over the
 // budget. `finish` sorts them, drops exact duplicates, gives every RRset
-// its lowest TTL (RFC 2181 §5.2), and checks:
+// but RRSIGs its lowest TTL (RFC 2181 §5.2), and checks:
 // - one SOA, at the apex, and NS records there;
 // - no DS at the apex (the parent holds it);
 // - a CNAME alone at its name but for DNSSEC's RRSIG and NSEC, and one of
 //   it (RFC 2181 §10.1, RFC 4035 §2.5);
 // - nothing below a DNAME (RFC 6672 §2.4);
-// - at a delegation only NS, DS and DNSSEC records, below it only glue
-//   (A and AAAA), and glue for every name server the delegation names
-//   below itself (RFC 1034 §4.2.1).
+// - at a delegation only NS, DS, DNSSEC records and glue, below it only
+//   glue (A and AAAA), and glue for every name server the delegation
+//   names at or below itself (RFC 1034 §4.2.1).
 // Each error names the owner and type it is about.
 #pragma once
 
