@@ -18,8 +18,7 @@ inline void check_text_round_trip(fata::dns::rr_type type, fata::bytes rdata) {
   using namespace fata;
   using namespace fata::dns;
   std::string text;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &text};
+  format_sink sink = string_sink(text);
   write_rdata_text(sink, type, rdata);
   for (const char c : text) FUZZ_CHECK(c >= 0x20 && c <= 0x7e);
   if (type == rr_type::opt || type == rr_type::tsig || type == rr_type::axfr ||

@@ -97,6 +97,14 @@ void write_encoded(format_sink& out, base_encoding e, bytes data) {
   if (used > 0) out.append({chunk, used});
 }
 
+std::string encoded(base_encoding e, bytes data) {
+  std::string out;
+  out.reserve(encoded_size(e, data.size()));
+  format_sink sink = string_sink(out);
+  write_encoded(sink, e, data);
+  return out;
+}
+
 result<void, decode_error> base_decoder::feed(std::string_view text) {
   const alphabet a = alphabet_of(_encoding);
   for (const char c : text) {

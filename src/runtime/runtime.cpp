@@ -141,8 +141,7 @@ int start(const platform::start_info& info, const app_info& app, main_factory ma
   auto status = l.run(make_main());
   if (*memory_stats_key) {
     std::string text;
-    format_sink sink{[](void* ctx, std::string_view t) { static_cast<std::string*>(ctx)->append(t); },
-                     &text};
+    format_sink sink = string_sink(text);
     format_memory_stats(sink);
     platform::console_write(text);
   }

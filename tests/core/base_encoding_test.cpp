@@ -10,10 +10,7 @@ namespace {
 using namespace fata;
 
 std::string encode(base_encoding e, std::string_view data) {
-  std::string out;
-  format_sink sink{[](void* ctx, std::string_view t) { static_cast<std::string*>(ctx)->append(t); },
-                   &out};
-  write_encoded(sink, e, bytes::of(data));
+  std::string out = encoded(e, bytes::of(data));
   EXPECT_EQ(out.size(), encoded_size(e, data.size()));
   return out;
 }

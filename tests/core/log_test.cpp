@@ -20,8 +20,7 @@ struct log_fixture : ::testing::Test {
     log::set_output(
         [](void* ctx, const log::record& r) {
           std::string line;
-          format_sink s{[](void* c, std::string_view t) { static_cast<std::string*>(c)->append(t); },
-                        &line};
+          format_sink s = string_sink(line);
           log::format_record(s, r);
           static_cast<captured*>(ctx)->lines.push_back(line);
         },

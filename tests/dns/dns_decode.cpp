@@ -45,8 +45,7 @@ void print_generic(const name& owner, std::uint32_t ttl, rr_type type, bytes rda
 
 void print_problem(const zone_problem& p) {
   std::string text;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &text};
+  format_sink sink = string_sink(text);
   write_name_text(sink, p.owner);
   sink.put(' ');
   write_type_text(sink, p.type);
@@ -133,8 +132,7 @@ int print_records(const char* path, bool text) {
       }
       if (text) {
         std::string line;
-        format_sink sink{
-            [](void* l, std::string_view t) { static_cast<std::string*>(l)->append(t); }, &line};
+        format_sink sink = string_sink(line);
         write_record_text(sink, r->owner, r->ttl, r->rclass, r->type,
                           bytes(canonical.data(), *size));
         std::printf("%s\n", line.c_str());

@@ -22,14 +22,6 @@ using namespace fata::dns;
 
 namespace {
 
-std::string hex(bytes data) {
-  std::string out;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &out};
-  write_encoded(sink, base_encoding::hex, data);
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,9 +57,9 @@ int main(int argc, char** argv) {
     std::string cookie = "none";
     std::string judged = "none";
     if (e->cookie) {
-      cookie = hex(bytes(e->cookie->client.data(), 8));
+      cookie = encoded(base_encoding::hex, bytes(e->cookie->client.data(), 8));
       if (e->cookie->server_size > 0) {
-        cookie += "/" + hex(e->cookie->server_view());
+        cookie += "/" + encoded(base_encoding::hex, e->cookie->server_view());
         judged = server_cookie_is_good(secret, *e->cookie, bytes(client_address, 4), now) ? "good"
                                                                                           : "bad";
       }

@@ -49,11 +49,8 @@ bool write_file(const char* path, bytes data) {
 }
 
 std::string hex(bytes data) {
-  std::string out;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &out};
-  write_encoded(sink, base_encoding::hex, data);
-  return out.empty() ? "-" : out;
+  const std::string text = encoded(base_encoding::hex, data);
+  return text.empty() ? "-" : text;
 }
 
 std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }

@@ -46,8 +46,7 @@ std::string text_of(rr_type type, const octets& rdata) {
   // The printer's contract: data the canonical check accepts.
   EXPECT_TRUE(check_canonical_rdata(type, bytes(rdata.data(), rdata.size())).has_value());
   std::string out;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &out};
+  format_sink sink = string_sink(out);
   write_rdata_text(sink, type, bytes(rdata.data(), rdata.size()));
   return out;
 }
@@ -176,8 +175,7 @@ TEST(DnsText, GenericFormWhereTheTypesOwnCannotSayIt) {
 
 TEST(DnsText, RecordLinesAsDigPrintsThem) {
   std::string out;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &out};
+  format_sink sink = string_sink(out);
   const octets a = {192, 0, 2, 10};
   write_record_text(sink, name::from_text("www.example.").value(), 300, 1, rr_type::a,
                     bytes(a.data(), a.size()));

@@ -22,8 +22,7 @@ name text_name(std::string_view s) { return name::from_text(s).value(); }
 
 std::string printed(rr_type type, bytes rdata) {
   std::string out;
-  format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &out};
+  format_sink sink = string_sink(out);
   write_rdata_text(sink, type, rdata);
   return out;
 }
@@ -190,8 +189,7 @@ std::vector<entry> read_zone(std::string_view text, std::string_view origin = "e
     const zone_record& r = (*item)->record;
     char owner[max_name_text];
     std::string type;
-    format_sink sink{[](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                     &type};
+    format_sink sink = string_sink(type);
     write_type_text(sink, r.type);
     out.push_back({std::string(owner, r.owner.to_text(owner)), r.ttl,
                    type + " " + printed(r.type, r.rdata)});

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <string>
+
 #include <fata/core/bytes.hpp>
 #include <fata/core/fmt.hpp>
 #include <fata/core/result.hpp>
@@ -47,6 +49,8 @@ constexpr std::string_view describe(decode_error e) noexcept {
 // The characters `octets` octets take in `e`.
 std::size_t encoded_size(base_encoding e, std::size_t octets) noexcept;
 void write_encoded(format_sink& out, base_encoding e, bytes data);
+// The same text as a new string, for tools and tests.
+std::string encoded(base_encoding e, bytes data);
 
 class base_decoder {
  public:

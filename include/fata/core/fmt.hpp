@@ -186,11 +186,15 @@ std::string_view format_into(std::span<char> out, std::string_view fmt, const Ar
   return w.view();
 }
 
+// A sink that appends to `out`, which must outlive it.
+inline format_sink string_sink(std::string& out) {
+  return {[](void* ctx, std::string_view t) { static_cast<std::string*>(ctx)->append(t); }, &out};
+}
+
 // Appends to a std::string.
 template <class... Args>
 void format_append(std::string& out, std::string_view fmt, const Args&... args) {
-  format_sink s{[](void* ctx, std::string_view t) { static_cast<std::string*>(ctx)->append(t); },
-                &out};
+  format_sink s = string_sink(out);
   format_to(s, fmt, args...);
 }
 

@@ -988,8 +988,7 @@ TEST_F(tcp_layer, stats_print_as_name_value_lines) {
   make();
   inject(peer(flag::syn, 100, 0));
   std::string text;
-  format_sink sink([](void* s, std::string_view t) { static_cast<std::string*>(s)->append(t); },
-                   &text);
+  format_sink sink = string_sink(text);
   tcp->format_stats(sink);
   EXPECT_NE(text.find("tcp.segments_in 1\n"), std::string::npos);
   EXPECT_NE(text.find("tcp.drop_no_connection 1\n"), std::string::npos);
