@@ -7,8 +7,8 @@
 // --text, each record is printed in presentation form instead, as
 // write_record_text prints it (dig +nosplit's form).
 //
-// dns-decode --zone FILE ORIGIN: reads a zone file (following $INCLUDE,
-// whose paths are taken as given) into a zone (zone.hpp, with its
+// dns-decode --zone FILE ORIGIN: loads a zone file (following $INCLUDE,
+// whose paths are taken from the root of the filesystem) into a zone (zone.hpp, with its
 // load-time checks) and prints its records in canonical order in the same
 // generic form, so they can be compared with what a server that loaded
 // the same file sends in an AXFR. A check that fails prints
@@ -18,10 +18,13 @@
 // 2 on bad usage.
 #include <fata/dns/message.hpp>
 #include <fata/dns/text.hpp>
+#include <fata/core/loop.hpp>
+#include <fata/devices/hosted/kv_dir.hpp>
 #include <fata/dns/zone.hpp>
-#include <fata/dns/zone_file.hpp>
+#include <fata/dns/zone_store.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -43,59 +46,22 @@ void print_generic(const name& owner, std::uint32_t ttl, rr_type type, bytes rda
   std::printf("\n");
 }
 
-void print_problem(const zone_problem& p) {
-  std::string text;
-  format_sink sink = string_sink(text);
-  write_name_text(sink, p.owner);
-  sink.put(' ');
-  write_type_text(sink, p.type);
-  std::fprintf(stderr, "dns-decode: zone: %s: %.*s\n", text.c_str(),
-               int(describe(p.error).size()), describe(p.error).data());
-}
-
-int read_zone(const std::string& path, const name& origin, std::optional<std::uint32_t> ttl,
-              int depth, zone_builder& zone) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    std::fprintf(stderr, "dns-decode: cannot read %s\n", path.c_str());
+// The filesystem as a key-value store: FILE and $INCLUDE paths are keys
+// from the root.
+int print_zone(const std::string& path, const name& origin) {
+  auto root = hosted::kv_dir::open("/");
+  if (!root) {
+    std::fprintf(stderr, "dns-decode: cannot open /\n");
     return 1;
   }
-  const std::string text((std::istreambuf_iterator<char>(file)), {});
-  zone_file_reader reader(text, origin, ttl);
-  for (;;) {
-    auto item = reader.next();
-    if (!item) {
-      const auto why = describe(item.error().error);
-      std::fprintf(stderr, "dns-decode: %s:%zu: %.*s\n", path.c_str(), item.error().line,
-                   int(why.size()), why.data());
-      return 1;
-    }
-    if (!*item) return 0;
-    if ((*item)->what == zone_item::kind::include) {
-      if (depth == 8) {
-        std::fprintf(stderr, "dns-decode: %s: $INCLUDE nested too deep\n", path.c_str());
-        return 1;
-      }
-      const auto& include = (*item)->include;
-      const int status = read_zone(std::string(include.path), include.origin,
-                                   reader.default_ttl(), depth + 1, zone);
-      if (status != 0) return status;
-      continue;
-    }
-    const zone_record& r = (*item)->record;
-    if (auto added = zone.add(r.owner, r.type, r.ttl, r.rdata); !added) {
-      print_problem(added.error());
-      return 1;
-    }
-  }
-}
-
-int print_zone(const std::string& path, const name& origin) {
+  virtual_backend clock;
+  loop l(clock);
   memory_budget unlimited;
   zone_builder builder(origin, unlimited);
-  if (int status = read_zone(path, origin, std::nullopt, 0, builder); status != 0) return status;
-  if (auto finished = builder.finish(); !finished) {
-    print_problem(finished.error());
+  auto loaded = l.run(load_zone(*root, std::filesystem::absolute(path).string(), builder));
+  if (!loaded) return 1;
+  if (!*loaded) {
+    std::fprintf(stderr, "dns-decode: %s\n", format("{}", loaded->error()).c_str());
     return 1;
   }
   const zone z = std::move(builder).take();

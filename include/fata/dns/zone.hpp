@@ -127,6 +127,8 @@ class zone_builder {
  public:
   zone_builder(const name& apex, memory_budget& budget);
 
+  const name& apex() const { return _zone.apex(); }
+
   // Copies the record in; `rdata` is canonical (check_canonical_rdata).
   result<void, zone_problem> add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata);
   // Sorts and checks what was added. (Not a result<zone>: clang 14, which
