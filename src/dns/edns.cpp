@@ -1,6 +1,6 @@
 #include <fata/dns/edns.hpp>
 
-#include <bearssl.h>
+#include <fata/crypto/hmac.hpp>
 
 namespace fata::dns {
 
@@ -13,17 +13,14 @@ constexpr std::uint32_t dnssec_ok_bit = 0x8000;
 std::array<std::uint8_t, 8> cookie_hash(const cookie_secret& secret,
                                         const std::array<std::uint8_t, 8>& client,
                                         bytes server_head, bytes client_address) {
-  br_hmac_key_context key;
-  br_hmac_key_init(&key, &br_sha256_vtable, secret.key.data(), secret.key.size());
-  br_hmac_context hmac;
-  br_hmac_init(&hmac, &key, 0);
-  br_hmac_update(&hmac, client.data(), client.size());
-  br_hmac_update(&hmac, server_head.data(), server_head.size());
-  br_hmac_update(&hmac, client_address.data(), client_address.size());
-  std::array<std::uint8_t, 32> full{};
-  br_hmac_out(&hmac, full.data());
+  const crypto::hmac_key key(crypto::hash_algorithm::sha256,
+                            bytes(secret.key.data(), secret.key.size()));
+  crypto::hmac h(key, 8);
+  h.add(client);
+  h.add(server_head);
+  h.add(client_address);
   std::array<std::uint8_t, 8> out{};
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = full[i];
+  h.finish(out);
   return out;
 }
 

@@ -1,6 +1,6 @@
 #include <fata/dns/tsig.hpp>
 
-#include <bearssl.h>
+#include <fata/crypto/hmac.hpp>
 
 #include <fata/core/base_encoding.hpp>
 
@@ -8,13 +8,13 @@ namespace fata::dns {
 
 namespace {
 
-const br_hash_class* hash_of(tsig_algorithm a) {
+crypto::hash_algorithm hash_of(tsig_algorithm a) {
   switch (a) {
-    case tsig_algorithm::hmac_sha256: return &br_sha256_vtable;
-    case tsig_algorithm::hmac_sha384: return &br_sha384_vtable;
-    case tsig_algorithm::hmac_sha512: return &br_sha512_vtable;
+    case tsig_algorithm::hmac_sha256: return crypto::hash_algorithm::sha256;
+    case tsig_algorithm::hmac_sha384: return crypto::hash_algorithm::sha384;
+    case tsig_algorithm::hmac_sha512: return crypto::hash_algorithm::sha512;
   }
-  return &br_sha256_vtable;
+  return crypto::hash_algorithm::sha256;
 }
 
 std::string_view algorithm_text(tsig_algorithm a) {
@@ -32,11 +32,9 @@ constexpr std::size_t after_mac_size = 6;     // original ID, error, other lengt
 
 class keyed_digest {
  public:
-  explicit keyed_digest(const tsig_key& key) {
-    br_hmac_key_init(&_key, hash_of(key.algorithm), key.secret.data(), key.secret_size);
-    br_hmac_init(&_hmac, &_key, 0);
-  }
-  void add(bytes data) { br_hmac_update(&_hmac, data.data(), data.size()); }
+  explicit keyed_digest(const tsig_key& key)
+      : _key(hash_of(key.algorithm), bytes(key.secret.data(), key.secret_size)), _hmac(_key) {}
+  void add(bytes data) { _hmac.add(data); }
   void add16(std::uint16_t v) {
     const std::uint8_t b[2] = {std::uint8_t(v >> 8), std::uint8_t(v)};
     add(bytes(b, 2));
@@ -50,18 +48,13 @@ class keyed_digest {
   }
   tsig_mac finish() {
     tsig_mac mac;
-    mac.size = br_hmac_out(&_hmac, mac.octets.data());
+    mac.size = _hmac.finish(mac.octets);
     return mac;
-  }
-  ~keyed_digest() {
-    // Keep the keyed state out of the stack once done.
-    volatile std::uint8_t* p = reinterpret_cast<volatile std::uint8_t*>(&_key);
-    for (std::size_t i = 0; i < sizeof _key; ++i) p[i] = 0;
   }
 
  private:
-  br_hmac_key_context _key;
-  br_hmac_context _hmac;
+  crypto::hmac_key _key;
+  crypto::hmac _hmac;
 };
 
 // What the MAC covers beyond the message: the prior MAC first, and the
@@ -106,7 +99,7 @@ std::optional<tsig_algorithm> tsig_algorithm_from_name(const name& n) {
   return std::nullopt;
 }
 
-std::size_t tsig_mac_size(tsig_algorithm a) { return hash_of(a)->desc >> BR_HASHDESC_OUT_OFF & BR_HASHDESC_OUT_MASK; }
+std::size_t tsig_mac_size(tsig_algorithm a) { return crypto::mac_size(hash_of(a)); }
 
 result<tsig_key, dns_error> tsig_key::from_base64(const name& key_name, tsig_algorithm a,
                                                   std::string_view secret_base64) {

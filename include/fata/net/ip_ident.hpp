@@ -35,6 +35,7 @@
 #include <span>
 
 #include <fata/core/addr.hpp>
+#include <fata/crypto/hmac.hpp>
 
 namespace fata::net {
 
@@ -47,7 +48,6 @@ class ip_ident {
   explicit ip_ident(std::span<const std::byte, key_size> key);
   ip_ident(const ip_ident&) = delete;
   ip_ident& operator=(const ip_ident&) = delete;
-  ~ip_ident();
 
   // The Identification of the next datagram of this tuple (advances its
   // counter).
@@ -81,8 +81,7 @@ class ip_ident {
   void keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> message,
                   std::span<std::uint8_t> out) const;
 
-  // br_hmac_key_context, opaque here; size checked in ip_ident.cpp.
-  alignas(8) std::byte _key[160];
+  crypto::hmac_key _key;
   std::uint64_t _cache_seed = 0;
   std::array<std::uint16_t, table_size> _counters{};
   std::array<cached, cache_size> _cache{};

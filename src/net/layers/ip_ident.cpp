@@ -2,18 +2,10 @@
 
 #include <fata/core/splitmix.hpp>
 
-#include <bearssl.h>
 
 namespace fata::net {
 
 namespace {
-
-br_hmac_key_context* key_of(std::byte* storage) {
-  return reinterpret_cast<br_hmac_key_context*>(storage);
-}
-const br_hmac_key_context* key_of(const std::byte* storage) {
-  return reinterpret_cast<const br_hmac_key_context*>(storage);
-}
 
 // Hash domains: the tuple's choice, the counters' starting values, the
 // cache's slot seed.
@@ -27,11 +19,9 @@ std::uint64_t load64(const std::uint8_t* p) {
 
 }  // namespace
 
-ip_ident::ip_ident(std::span<const std::byte, key_size> key) {
-  static_assert(sizeof(br_hmac_key_context) <= sizeof(_key));
-  static_assert(alignof(br_hmac_key_context) <= 8);
+ip_ident::ip_ident(std::span<const std::byte, key_size> key)
+    : _key(crypto::hash_algorithm::sha256, bytes(std::span<const std::byte>(key))) {
   static_assert((table_size & (table_size - 1)) == 0 && table_size <= 65536);
-  br_hmac_key_init(key_of(_key), &br_sha256_vtable, key.data(), key.size());
   // RFC 7739 §5.3: every counter starts at a random value (here one the
   // key determines: 32 bytes of HMAC output give 16 counters).
   for (std::size_t i = 0; i < table_size; i += 16) {
@@ -47,19 +37,12 @@ ip_ident::ip_ident(std::span<const std::byte, key_size> key) {
   _cache_seed = load64(seed);
 }
 
-ip_ident::~ip_ident() {
-  // Keep the key out of freed memory.
-  volatile std::byte* p = _key;
-  for (std::size_t i = 0; i < sizeof(_key); ++i) p[i] = std::byte{0};
-}
-
 void ip_ident::keyed_hash(std::uint8_t domain, std::span<const std::uint8_t> message,
                             std::span<std::uint8_t> out) const {
-  br_hmac_context ctx;
-  br_hmac_init(&ctx, key_of(_key), out.size());
-  br_hmac_update(&ctx, &domain, 1);
-  br_hmac_update(&ctx, message.data(), message.size());
-  br_hmac_out(&ctx, out.data());
+  crypto::hmac h(_key, out.size());
+  h.add_u8(domain);
+  h.add(message);
+  h.finish(out);
 }
 
 ip_ident::choice ip_ident::choose(ipv4_addr source, ipv4_addr destination,

@@ -1,7 +1,7 @@
 #include <fata/net/slaac.hpp>
 
 #include <algorithm>
-#include <bearssl.h>
+#include <fata/crypto/hmac.hpp>
 
 namespace fata::net {
 
@@ -53,17 +53,14 @@ bool same_64(const ipv6_addr& a, const ipv6_addr& b) { return std::equal(a.octet
 
 std::array<std::uint8_t, 8> stable_interface_id(std::span<const std::byte> secret, const ipv6_addr& prefix,
                                                 const mac_addr& mac, std::uint8_t dad_counter) {
-  br_hmac_key_context key;
-  br_hmac_key_init(&key, &br_sha256_vtable, secret.data(), secret.size());
+  const crypto::hmac_key key(crypto::hash_algorithm::sha256, secret);
   for (unsigned counter = dad_counter;; ++counter) {
-    br_hmac_context ctx;
-    br_hmac_init(&ctx, &key, 0);
-    br_hmac_update(&ctx, prefix.octets.data(), 8);
-    br_hmac_update(&ctx, mac.octets.data(), mac.octets.size());
-    const std::uint8_t c = static_cast<std::uint8_t>(counter);
-    br_hmac_update(&ctx, &c, 1);
+    crypto::hmac h(key);
+    h.add(std::span<const std::uint8_t>(prefix.octets.data(), 8));
+    h.add(mac.octets);
+    h.add_u8(static_cast<std::uint8_t>(counter));
     std::array<std::uint8_t, 32> digest{};
-    br_hmac_out(&ctx, digest.data());
+    h.finish(digest);
     std::array<std::uint8_t, 8> iid{};
     std::copy_n(digest.begin(), 8, iid.begin());
     if (!reserved(iid)) return iid;

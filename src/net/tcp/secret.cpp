@@ -1,35 +1,17 @@
 #include <fata/net/tcp/secret.hpp>
 
-#include <bearssl.h>
-
 #include <cstring>
 
 namespace fata::net::tcp {
 
 namespace {
 
-br_hmac_key_context* key_of(std::byte* storage) {
-  return reinterpret_cast<br_hmac_key_context*>(storage);
-}
-const br_hmac_key_context* key_of(const std::byte* storage) {
-  return reinterpret_cast<const br_hmac_key_context*>(storage);
-}
-
 enum domain : std::uint8_t { isn_domain = 1, timestamp_domain = 2, cookie_domain = 3 };
 
 }  // namespace
 
-secret_hash::secret_hash(std::span<const std::byte, key_size> key) {
-  static_assert(sizeof(br_hmac_key_context) <= sizeof(_key));
-  static_assert(alignof(br_hmac_key_context) <= 8);
-  br_hmac_key_init(key_of(_key), &br_sha256_vtable, key.data(), key.size());
-}
-
-secret_hash::~secret_hash() {
-  // Keep the key out of freed memory.
-  volatile std::byte* p = _key;
-  for (std::size_t i = 0; i < sizeof(_key); ++i) p[i] = std::byte{0};
-}
+secret_hash::secret_hash(std::span<const std::byte, key_size> key)
+    : _key(crypto::hash_algorithm::sha256, bytes(std::span<const std::byte>(key))) {}
 
 std::uint64_t secret_hash::hash(std::uint8_t domain, const four_tuple& t,
                                 std::uint32_t extra) const {
@@ -57,11 +39,10 @@ std::uint64_t secret_hash::hash(std::uint8_t domain, const four_tuple& t,
   put_address(t.remote.address);
   put32(std::uint32_t(t.local.number.value) << 16 | t.remote.number.value);
   put32(extra);
-  br_hmac_context ctx;
-  br_hmac_init(&ctx, key_of(_key), 8);
-  br_hmac_update(&ctx, msg, at);
-  std::uint8_t out[8];
-  br_hmac_out(&ctx, out);
+  crypto::hmac h(_key, 8);
+  h.add(bytes(msg, at));
+  std::array<std::uint8_t, 8> out{};
+  h.finish(out);
   std::uint64_t v = 0;
   for (std::uint8_t b : out) v = v << 8 | b;
   return v;

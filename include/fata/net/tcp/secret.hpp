@@ -27,6 +27,7 @@
 
 #include <fata/core/addr.hpp>
 #include <fata/core/time.hpp>
+#include <fata/crypto/hmac.hpp>
 #include <fata/net/tcp/seq.hpp>
 #include <fata/sig/stack.hpp>
 
@@ -46,7 +47,6 @@ class secret_hash {
   explicit secret_hash(std::span<const std::byte, key_size> key);
   secret_hash(const secret_hash&) = delete;
   secret_hash& operator=(const secret_hash&) = delete;
-  ~secret_hash();
 
   // HMAC-SHA-256(key, domain || tuple || extra), first 8 bytes.
   std::uint64_t hash(std::uint8_t domain, const four_tuple& t, std::uint32_t extra = 0) const;
@@ -74,8 +74,7 @@ class secret_hash {
 
  private:
   std::uint32_t cookie_hash(const four_tuple& t, seq_number client_isn, std::uint32_t counter) const;
-  // br_hmac_key_context, opaque here; size checked in secret.cpp.
-  alignas(8) std::byte _key[160];
+  crypto::hmac_key _key;
 };
 
 }  // namespace fata::net::tcp
