@@ -217,19 +217,16 @@ result<void, zone_problem> zone_builder::finish() {
   zone& z = _zone;
   auto& arena = z._arena;
   auto& order = z._order;
-  auto record_less = [&](std::uint32_t x, std::uint32_t y) {
-    const stored a = read_stored(arena, x);
-    const stored b = read_stored(arena, y);
-    if (const auto by_name = canonical_order(a.owner, b.owner); by_name != 0) return by_name < 0;
-    if (a.type != b.type) return static_cast<std::uint16_t>(a.type) < static_cast<std::uint16_t>(b.type);
-    return compare_octets(a.rdata, b.rdata) < 0;
-  };
   if (!zone::sort_canonically(z)) {
     return unexpected(zone_problem{zone_error::over_budget, z._apex, rr_type::soa});
   }
-  // Exact duplicates go (RFC 2181 §5: an RRset has no duplicates).
+  // Exact duplicates go (RFC 2181 §5: an RRset has no duplicates); sorted,
+  // they are neighbours.
   const auto kept = std::unique(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    return !record_less(x, y) && !record_less(y, x);
+    const stored a = read_stored(arena, x);
+    const stored b = read_stored(arena, y);
+    return a.type == b.type && canonical_order(a.owner, b.owner) == 0 &&
+           compare_octets(a.rdata, b.rdata) == 0;
   });
   z._duplicates = static_cast<std::size_t>(order.end() - kept);
   order.erase(kept, order.end());
