@@ -59,7 +59,8 @@ result<edns_request, rcode> read_edns(const record& opt) {
 }
 
 result<void, dns_error> add_edns(message_writer& w, const edns_answer& a) {
-  std::array<std::uint8_t, option_header_size + 40 + option_header_size + 512> options{};
+  std::array<std::uint8_t, option_header_size + 40 + option_header_size + 2 + option_header_size + 512>
+      options{};
   mut_bytes out(options.data(), options.size());
   std::size_t size = 0;
   if (a.cookie) {
@@ -68,6 +69,12 @@ result<void, dns_error> add_edns(message_writer& w, const edns_answer& a) {
     out.copy_from(4, bytes(a.cookie->client.data(), 8));
     out.copy_from(12, a.cookie->server_view());
     size = option_header_size + 8 + a.cookie->server_size;
+  }
+  if (a.extended_error) {
+    out.set_be16(size, static_cast<std::uint16_t>(edns_option::extended_error));
+    out.set_be16(size + 2, 2);
+    out.set_be16(size + 4, static_cast<std::uint16_t>(*a.extended_error));
+    size += option_header_size + 2;
   }
   std::size_t padding_at = 0;
   if (a.pad_to_block > 0) {

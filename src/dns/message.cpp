@@ -341,8 +341,13 @@ result<void, dns_error> check_canonical_rdata(rr_type type, bytes rdata) {
   return walk_rdata(rdata, 0, rdata.size(), type, true, [](part, bytes, const name*) {});
 }
 
-message_writer::message_writer(mut_bytes out) : _out(out) {
+message_writer::message_writer(mut_bytes out) : _buffer(out), _out(out) {
   FATA_ASSERT(out.size() >= header_size);
+}
+
+void message_writer::limit_to(std::size_t size) {
+  FATA_ASSERT(size >= _size && size <= _buffer.size());
+  _out = _buffer.first(size);
 }
 
 result<void, dns_error> message_writer::add_question(const name& qname, rr_type qtype,

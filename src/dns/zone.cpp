@@ -128,6 +128,15 @@ zone::range zone::find(const name& owner, rr_type type) const {
   return r;
 }
 
+bool zone::exists(const name& n) const {
+  // Canonical order puts a name's descendants right after it, so the
+  // first record at or after `n` is at or below it if anything is.
+  const std::size_t i = lower_bound(n, std::nullopt);
+  if (i == _order.size()) return false;
+  const stored s = read_stored(_arena, _order[i]);
+  return name::from_wire(s.owner).value().is_subdomain_of(n);
+}
+
 zone::range zone::find(const name& owner) const {
   range r{lower_bound(owner, std::nullopt), 0};
   r.last = r.first;

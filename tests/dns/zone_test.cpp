@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <fata/dns/zone_file.hpp>
+#include <fata/dns/zone_load.hpp>
 
 #include <optional>
 #include <string>
@@ -34,19 +34,12 @@ struct loaded {
 };
 
 loaded load(std::string_view text, memory_budget& budget) {
-  const name apex = text_name("example.");
-  zone_file_reader reader(text, apex);
-  zone_builder builder(apex, budget);
-  for (;;) {
-    auto item = reader.next();
-    EXPECT_TRUE(item.has_value()) << "line " << item.error().line;
-    if (!item || !*item) break;
-    const zone_record& r = (*item)->record;
-    if (auto added = builder.add(r.owner, r.type, r.ttl, r.rdata); !added) {
-      return {std::nullopt, added.error()};
-    }
-  }
-  if (auto finished = builder.finish(); !finished) return {std::nullopt, finished.error()};
+  zone_builder builder(text_name("example."), budget);
+  zone_loader loader(builder, "test.zone", text);
+  auto step = loader.run();
+  EXPECT_TRUE(step || step.error().what == zone_load_error::kind::zone) << format("{}", step.error());
+  EXPECT_FALSE(step && *step) << "an $INCLUDE";
+  if (!step) return {std::nullopt, step.error().problem};
   return {std::move(builder).take(), {}};
 }
 

@@ -21,8 +21,17 @@
 namespace fata::dns {
 
 enum class edns_option : std::uint16_t {
-  cookie = 10,   // RFC 7873
-  padding = 12,  // RFC 7830
+  cookie = 10,          // RFC 7873
+  padding = 12,         // RFC 7830
+  extended_error = 15,  // RFC 8914
+};
+
+// RFC 8914 §4's info codes that an authoritative server gives.
+enum class extended_error : std::uint16_t {
+  other = 0,
+  prohibited = 18,
+  not_authoritative = 20,  // a zone it does not serve
+  not_supported = 21,      // a class, opcode or transfer it does not offer
 };
 
 // RFC 6891 §6.2.5: what a requestor says it can take over UDP is read as
@@ -52,6 +61,8 @@ struct edns_answer {
   rcode response_code = rcode::noerror;  // its upper 8 bits go here, the lower 4 in the header
   bool dnssec_ok = false;
   std::optional<dns_cookie> cookie{};
+  // An Extended DNS Error option (without EXTRA-TEXT) saying why.
+  std::optional<dns::extended_error> extended_error{};
   // Pad the whole message to a multiple of this many octets (RFC 8467
   // §4.1: 468 for answers over an encrypted transport); 0: no padding.
   std::size_t pad_to_block = 0;

@@ -158,14 +158,20 @@ class message_writer {
   void rewind(mark m);
 
   std::size_t size() const { return _size; }
-  // The most the message may grow to: the buffer's size.
+  // The most the message may grow to: the buffer's size, or less after
+  // limit_to.
   std::size_t capacity() const { return _out.size(); }
+  // Lets the message grow to `size` octets of the buffer at most (at
+  // least what it holds): a server keeps room for its OPT record while it
+  // adds the rest, then gives the room back.
+  void limit_to(std::size_t size);
   std::size_t count(section s) const { return _counts[static_cast<std::size_t>(s)]; }
   // Writes the header and counts; the message is the first size() octets.
   bytes finish();
 
  private:
-  mut_bytes _out;
+  mut_bytes _buffer;
+  mut_bytes _out;  // the part of _buffer the message may use
   std::size_t _size = header_size;
   dns::header _header;
   std::array<std::uint16_t, 4> _counts{};

@@ -93,6 +93,9 @@ class zone {
   range find(const name& owner, rr_type type) const;
   // Every record at `owner`.
   range find(const name& owner) const;
+  // Whether `n` exists (RFC 4592 §2.2.2): records at it, or at a name
+  // below it (an empty non-terminal).
+  bool exists(const name& n) const;
   // The memory the zone holds, charged to its budget.
   std::size_t memory() const { return _charged; }
   // What finish() set aside: exact duplicates, and records whose TTL was

@@ -1,0 +1,81 @@
+// Fuzz target: the authoritative server's answers (server.hpp). Any
+// octets as a query, over UDP and over TCP, get either no reply (too
+// short, or a response) or a reply that parses, answers the query's ID
+// with QR set, fits the transport's limit, and whose summary says what
+// its header says; with a cookie secret, so that cookies are made too.
+#include <fata/dns/message.hpp>
+#include <fata/dns/server.hpp>
+#include <fata/dns/zone_load.hpp>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "fuzz_common.hpp"
+
+using namespace fata;
+using namespace fata::dns;
+
+namespace {
+
+constexpr std::string_view zone_text =
+    "$TTL 3600\n"
+    "@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+    "@ NS ns1\n"
+    "@ MX 10 mail\n"
+    "ns1 A 192.0.2.2\n"
+    "ns1 AAAA 2001:db8::2\n"
+    "mail A 192.0.2.3\n"
+    "www A 192.0.2.4\n"
+    "www TXT \"hello\"\n"
+    "alias CNAME www\n"
+    "loop1 CNAME loop2\n"
+    "loop2 CNAME loop1\n"
+    "*.wild A 192.0.2.5\n"
+    "*.cw CNAME www\n"
+    "x.y.ent A 192.0.2.6\n"
+    "child NS ns.child\n"
+    "ns.child A 192.0.2.7\n"
+    "srv._tcp SRV 0 5 80 www\n";
+
+const zone& served() {
+  static memory_budget budget;
+  static std::unique_ptr<zone> z = [] {
+    zone_builder builder(name::from_text("example.").value(), budget);
+    zone_loader loader(builder, "fuzz.zone", zone_text);
+    auto step = loader.run();
+    FUZZ_CHECK(step && !*step);
+    return std::make_unique<zone>(std::move(builder).take());
+  }();
+  return *z;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::array<const zone*, 1> zones{&served()};
+  static const cookie_secret secret{};
+  server_config config;
+  config.cookies = &secret;
+  static constexpr std::uint8_t address[4] = {192, 0, 2, 100};
+  std::vector<std::uint8_t> out(65535);
+  for (const transport t : {transport::udp, transport::tcp}) {
+    const query_context context{.transport = t, .client_address = bytes(address, 4), .now = 1};
+    auto r = answer_query(zones, config, bytes(data, size), context, mut_bytes(out.data(), out.size()));
+    if (!r) {
+      FUZZ_CHECK(size < header_size || (data[2] & 0x80) != 0);
+      continue;
+    }
+    FUZZ_CHECK(r->message.size() <= (t == transport::udp ? config.max_udp_size : out.size()));
+    auto v = message_view::parse(r->message);
+    FUZZ_CHECK(v.has_value());
+    const header& h = v->header();
+    FUZZ_CHECK(h.response);
+    FUZZ_CHECK(h.id == (std::uint16_t(data[0]) << 8 | data[1]));
+    FUZZ_CHECK(h.authoritative == r->summary.authoritative);
+    FUZZ_CHECK(h.truncated == r->summary.truncated);
+    FUZZ_CHECK((static_cast<std::uint16_t>(r->summary.code) & 0xf) == h.rcode);
+    FUZZ_CHECK(v->count(section::question) <= 1);
+  }
+  return 0;
+}
