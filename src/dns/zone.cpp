@@ -37,30 +37,42 @@ std::strong_ordering compare_octets(bytes a, bytes b) {
 
 bool is_dnssec(rr_type t) { return t == rr_type::rrsig || t == rr_type::nsec; }
 
-// Appends to `key` an owner's sort key: its labels from the right, folded
-// to lower case, each octet o as o + 1 (254 and 255 as two octets, 0xff
-// 0x01 and 0xff 0x02) and each label ended by 0. Keys compared as octet
-// strings are in the canonical order of their names (RFC 4034 §6.1),
-// which sorting a zone then gets from memcmp instead of a label walk.
-void append_sort_key(std::vector<std::uint8_t>& key, bytes owner) {
+// The most octets a sort key takes: two per octet of a longest name.
+constexpr std::size_t max_sort_key = 2 * max_name_octets;
+
+// Writes an owner's sort key to `out` (max_sort_key octets) and returns
+// its size: its labels from the right, folded to lower case, each octet o
+// as o + 1 (254 and 255 as two octets, 0xff 0x01 and 0xff 0x02) and each
+// label ended by 0. Keys compared as octet strings are in the canonical
+// order of their names (RFC 4034 §6.1), and a name's key begins every
+// key of a name below it, so sorting and lookups need only memcmp.
+std::size_t write_sort_key(bytes owner, std::uint8_t* out) {
   std::array<std::uint8_t, 128> starts;
   std::size_t labels = 0;
   for (std::size_t i = 0; owner.u8(i) != 0; i += 1 + owner.u8(i)) {
     starts[labels++] = static_cast<std::uint8_t>(i);
   }
+  std::size_t size = 0;
   while (labels > 0) {
     const std::size_t at = starts[--labels];
     for (std::size_t k = 1; k <= owner.u8(at); ++k) {
       const std::uint8_t o = fold_case(owner.u8(at + k));
       if (o < 254) {
-        key.push_back(static_cast<std::uint8_t>(o + 1));
+        out[size++] = static_cast<std::uint8_t>(o + 1);
       } else {
-        key.push_back(0xff);
-        key.push_back(static_cast<std::uint8_t>(o - 253));
+        out[size++] = 0xff;
+        out[size++] = static_cast<std::uint8_t>(o - 253);
       }
     }
-    key.push_back(0);
+    out[size++] = 0;
   }
+  return size;
+}
+
+int compare_keys(bytes a, bytes b) {
+  const int by_octets = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  if (by_octets != 0) return by_octets;
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
 }  // namespace
@@ -82,10 +94,12 @@ bool zone::sort_canonically(zone& z) {
   keys.reserve(key_bound);
   std::vector<item> items;
   items.reserve(n);
+  std::array<std::uint8_t, max_sort_key> key;
   for (const std::uint32_t offset : z._order) {
     const auto start = static_cast<std::uint32_t>(keys.size());
-    append_sort_key(keys, read_stored(z._arena, offset).owner);
-    items.push_back({offset, start, static_cast<std::uint32_t>(keys.size() - start)});
+    const std::size_t size = write_sort_key(read_stored(z._arena, offset).owner, key.data());
+    keys.insert(keys.end(), key.data(), key.data() + size);
+    items.push_back({offset, start, static_cast<std::uint32_t>(size)});
   }
   std::sort(items.begin(), items.end(), [&](const item& x, const item& y) {
     const int by_name = std::memcmp(keys.data() + x.key, keys.data() + y.key,
@@ -107,50 +121,78 @@ zone_entry zone::at(std::size_t i) const {
   return {name::from_wire(s.owner).value(), s.type, s.ttl, s.rdata};
 }
 
-std::size_t zone::lower_bound(const name& owner, std::optional<rr_type> type) const {
-  const auto it = std::lower_bound(_order.begin(), _order.end(), 0, [&](std::uint32_t offset, int) {
-    const stored s = read_stored(_arena, offset);
-    const auto by_name = canonical_order(s.owner, owner.wire());
-    if (by_name != 0) return by_name < 0;
-    return type && static_cast<std::uint16_t>(s.type) < static_cast<std::uint16_t>(*type);
-  });
-  return static_cast<std::size_t>(it - _order.begin());
+std::size_t zone::owner_lower_bound(bytes key) const {
+  const auto it = std::lower_bound(_owners.begin(), _owners.end(), key,
+                                   [&](const owner_entry& e, bytes k) {
+                                     return compare_keys(bytes(_owner_keys.data() + e.key, e.key_size), k) < 0;
+                                   });
+  return static_cast<std::size_t>(it - _owners.begin());
 }
 
-zone::range zone::find(const name& owner, rr_type type) const {
-  range r{lower_bound(owner, type), 0};
-  r.last = r.first;
-  while (r.last < _order.size()) {
-    const stored s = read_stored(_arena, _order[r.last]);
-    if (s.type != type || canonical_order(s.owner, owner.wire()) != 0) break;
-    ++r.last;
-  }
-  return r;
-}
-
-bool zone::exists(const name& n) const {
-  // Canonical order puts a name's descendants right after it, so the
-  // first record at or after `n` is at or below it if anything is.
-  const std::size_t i = lower_bound(n, std::nullopt);
-  if (i == _order.size()) return false;
-  const stored s = read_stored(_arena, _order[i]);
-  return name::from_wire(s.owner).value().is_subdomain_of(n);
+zone::range zone::records_of(std::size_t owner_index) const {
+  const std::size_t last =
+      owner_index + 1 < _owners.size() ? _owners[owner_index + 1].first : _order.size();
+  return {_owners[owner_index].first, last};
 }
 
 zone::range zone::find(const name& owner) const {
-  range r{lower_bound(owner, std::nullopt), 0};
-  r.last = r.first;
-  while (r.last < _order.size() &&
-         canonical_order(read_stored(_arena, _order[r.last]).owner, owner.wire()) == 0) {
-    ++r.last;
+  std::array<std::uint8_t, max_sort_key> key;
+  const bytes k(key.data(), write_sort_key(owner.wire(), key.data()));
+  const std::size_t i = owner_lower_bound(k);
+  if (i == _owners.size()) return {_order.size(), _order.size()};
+  if (compare_keys(bytes(_owner_keys.data() + _owners[i].key, _owners[i].key_size), k) != 0) {
+    return {_owners[i].first, _owners[i].first};
   }
-  return r;
+  return records_of(i);
+}
+
+zone::range zone::find(const name& owner, rr_type type) const {
+  range r = find(owner);
+  while (r.first < r.last && read_stored(_arena, _order[r.first]).type != type) ++r.first;
+  std::size_t last = r.first;
+  while (last < r.last && read_stored(_arena, _order[last]).type == type) ++last;
+  return {r.first, last};
+}
+
+bool zone::exists(const name& n) const {
+  // A name's key begins the keys of the names below it, which follow it:
+  // the first owner at or after `n` is at or below it if anything is.
+  std::array<std::uint8_t, max_sort_key> key;
+  const std::size_t size = write_sort_key(n.wire(), key.data());
+  const std::size_t i = owner_lower_bound(bytes(key.data(), size));
+  if (i == _owners.size()) return false;
+  const owner_entry& e = _owners[i];
+  return e.key_size >= size && std::memcmp(_owner_keys.data() + e.key, key.data(), size) == 0;
+}
+
+// Makes the owner index over the sorted records, charged to the budget.
+bool zone::index_owners() {
+  std::size_t owners = 0, key_octets = 0;
+  std::array<std::uint8_t, max_sort_key> key;
+  for (std::size_t i = 0; i < _order.size(); ++i) {
+    const bytes owner = read_stored(_arena, _order[i]).owner;
+    if (i > 0 && canonical_order(read_stored(_arena, _order[i - 1]).owner, owner) == 0) continue;
+    ++owners;
+    key_octets += write_sort_key(owner, key.data());
+  }
+  if (!grow(_owners, owners) || !grow(_owner_keys, key_octets)) return false;
+  for (std::size_t i = 0; i < _order.size(); ++i) {
+    const bytes owner = read_stored(_arena, _order[i]).owner;
+    if (i > 0 && canonical_order(read_stored(_arena, _order[i - 1]).owner, owner) == 0) continue;
+    const std::size_t size = write_sort_key(owner, key.data());
+    _owners.push_back({static_cast<std::uint32_t>(_owner_keys.size()),
+                       static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(i)});
+    _owner_keys.insert(_owner_keys.end(), key.data(), key.data() + size);
+  }
+  return true;
 }
 
 zone::zone(zone&& o) noexcept
     : _apex(o._apex),
       _arena(std::move(o._arena)),
       _order(std::move(o._order)),
+      _owners(std::move(o._owners)),
+      _owner_keys(std::move(o._owner_keys)),
       _budget(std::exchange(o._budget, nullptr)),
       _charged(std::exchange(o._charged, 0)),
       _duplicates(o._duplicates),
@@ -162,6 +204,8 @@ zone& zone::operator=(zone&& o) noexcept {
     _apex = o._apex;
     _arena = std::move(o._arena);
     _order = std::move(o._order);
+    _owners = std::move(o._owners);
+    _owner_keys = std::move(o._owner_keys);
     _budget = std::exchange(o._budget, nullptr);
     _charged = std::exchange(o._charged, 0);
     _duplicates = o._duplicates;
@@ -239,6 +283,9 @@ result<void, zone_problem> zone_builder::finish() {
   });
   z._duplicates = static_cast<std::size_t>(order.end() - kept);
   order.erase(kept, order.end());
+  if (!z.index_owners()) {
+    return unexpected(zone_problem{zone_error::over_budget, z._apex, rr_type::soa});
+  }
 
   auto problem = [&](zone_error e, std::size_t i) {
     const stored s = read_stored(arena, order[i]);

@@ -96,12 +96,14 @@ int main(int argc, char** argv) {
   for (;;) {
     pollfd fds[2] = {{udp, POLLIN, 0}, {tcp, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;
-    if (fds[0].revents & POLLIN) {
+    // Every datagram waiting, before polling again: one poll per burst
+    // rather than per query.
+    while (fds[0].revents & POLLIN) {
       sockaddr_in from{};
       socklen_t from_size = sizeof from;
-      const ssize_t n = ::recvfrom(udp, in.data(), in.size(), 0,
+      const ssize_t n = ::recvfrom(udp, in.data(), in.size(), MSG_DONTWAIT,
                                    reinterpret_cast<sockaddr*>(&from), &from_size);
-      if (n < 0) continue;
+      if (n < 0) break;
       query_context context{.transport = transport::udp,
                             .client_address = bytes(&from.sin_addr, 4),
                             .now = 0};

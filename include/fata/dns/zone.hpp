@@ -112,14 +112,28 @@ class zone {
  private:
   friend class zone_builder;
   zone() = default;
-  std::size_t lower_bound(const name& owner, std::optional<rr_type> type) const;
+  // The records of one owner: its sort key in _owner_keys, and where its
+  // records start in _order (they end where the next owner's start).
+  struct owner_entry {
+    std::uint32_t key = 0;
+    std::uint32_t key_size = 0;
+    std::uint32_t first = 0;
+  };
+  // The first owner whose key is not below `key`.
+  std::size_t owner_lower_bound(bytes key) const;
+  range records_of(std::size_t owner_index) const;
   template <class T>
   bool grow(std::vector<T>& v, std::size_t more);
   static bool sort_canonically(zone& z);
+  bool index_owners();
 
   name _apex;
   std::vector<std::uint8_t> _arena;   // records: owner wire, type, TTL, data length, data
   std::vector<std::uint32_t> _order;  // offsets into the arena, in canonical order
+  // One entry per owner in canonical order, found by memcmp on sort keys:
+  // a lookup costs one key made and a binary search of memcmps.
+  std::vector<owner_entry> _owners;
+  std::vector<std::uint8_t> _owner_keys;
   memory_budget* _budget = nullptr;   // charged with the vectors' capacity
   std::size_t _charged = 0;
   std::size_t _duplicates = 0;
