@@ -1,0 +1,22 @@
+// The description of dns-primary for the fata tool: a network stack, the
+// store its zone files are read from ("zones": a host directory on hosted,
+// crunched into VM images), and the runtime keys of unikernel.hpp.
+#include <fata/config/description.hpp>
+
+#include "unikernel.hpp"
+
+using namespace fata::config;
+
+void configure() {
+  auto zones = generic_kv_ro("zones");
+  auto zone = key<std::vector<std::string>>("zone", std::vector<std::string>{"example.test.=example.test.zone"},
+                                            "The zones served, as ORIGIN=KEY (its file in the store), comma separated");
+  auto port = key<fata::port>("port", fata::port(53), "UDP and TCP port (0: one the stack picks, logged)");
+  auto max_tcp = key<unsigned>("max-tcp", 64u, "Most TCP connections at once");
+  auto tcp_idle = key<fata::duration>("tcp-idle", fata::duration(std::chrono::seconds(10)),
+                                      "Closes a TCP connection idle this long");
+  libraries({"fata::dns"});
+  register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
+                     main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
+                                               zone, port, max_tcp, tcp_idle));
+}

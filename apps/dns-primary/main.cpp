@@ -1,0 +1,45 @@
+// dns-primary built in the fata tree (tests/dns/primary): the unikernel of
+// unikernel.hpp on the stack --net names, with its zones read from a host
+// directory. `fata configure` builds the same unikernel from config.cpp.
+//
+//   dns-primary --zones-dir=zones --port=5353
+//     --zone=example.test.=example.test.zone,sub.example.test.=sub.zone
+#include <fata/devices/hosted/kv_dir.hpp>
+#include <fata/net/hosted_stacks.hpp>
+#include <fata/runtime/runtime.hpp>
+
+#include "unikernel.hpp"
+
+namespace {
+
+fata::key<std::string> zones_dir_key{"zones-dir", "zones", "Host directory holding the zone files"};
+fata::key<std::vector<std::string>> zone_key{"zone", std::vector<std::string>{"example.test.=example.test.zone"},
+                                             "The zones served, as ORIGIN=KEY (its file in the store), comma separated"};
+fata::key<fata::port> port_key{"port", fata::port(53), "UDP and TCP port (0: one the stack picks, logged)"};
+fata::key<unsigned> max_tcp_key{"max-tcp", 64u, "Most TCP connections at once"};
+fata::key<fata::duration> tcp_idle_key{"tcp-idle", fata::duration(std::chrono::seconds(10)),
+                                       "Closes a TCP connection idle this long"};
+
+struct service {
+  template <fata::sig::stackv4 Stack>
+  fata::task<int> operator()(Stack& stack) const {
+    auto opened = fata::hosted::kv_dir::open(*zones_dir_key);
+    if (!opened) {
+      dns_primary::log.error("--zones-dir={}: {}", *zones_dir_key, opened.error());
+      co_return 1;
+    }
+    dns_primary::server<Stack, fata::hosted::kv_dir> app;
+    // Named, not a temporary of the co_await expression: g++ 12 destroys
+    // such temporaries twice.
+    const dns_primary::settings settings{*zone_key, *port_key, *max_tcp_key, *tcp_idle_key};
+    co_return co_await app.start(stack, *opened, settings);
+  }
+};
+
+fata::task<int> start() { return fata::net::hosted::run(service{}); }
+
+}  // namespace
+
+extern "C" int fata_app_main(const fata::platform::start_info* info) {
+  return fata::runtime::start(*info, {"dns-primary", "Serves DNS zones authoritatively."}, &start);
+}
