@@ -214,6 +214,19 @@ TEST_F(server_fixture, CnameChainsFollowIntoAnotherServedZoneAndStopAtALoop) {
             strings{"alias.example. 3600 IN CNAME www.example."});
 }
 
+TEST_F(server_fixture, ALongChainStopsAfterSixteenLinks) {
+  std::string text = std::string(example_zone);
+  for (int i = 0; i < 30; ++i) text += "c" + std::to_string(i) + " CNAME c" + std::to_string(i + 1) + "\n";
+  text += "c30 A 192.0.2.30\n";
+  example = load("example.", text);
+  zones[0] = example.get();
+  const seen s = ask("c0.example.", rr_type::a);
+  EXPECT_EQ(s.code, 0);
+  EXPECT_EQ(s.answer.size(), 17u);
+  EXPECT_EQ(s.answer.back(), "c16.example. 3600 IN CNAME c17.example.");
+  EXPECT_TRUE(s.authority.empty());
+}
+
 TEST_F(server_fixture, AnyGetsOneRrsetAlone) {
   const seen s = ask("example.", rr_type::any);
   ASSERT_EQ(s.answer.size(), 1u);
