@@ -43,15 +43,6 @@ struct plan {
   zone::range cut_ns{};  // for a referral, in last_zone
 };
 
-// The records of `type` within `at` (the records of one name, in type order).
-zone::range type_range(const zone& z, zone::range at, rr_type type) {
-  zone::range r{at.first, at.first};
-  while (r.first < at.last && z.at(r.first).type != type) ++r.first;
-  r.last = r.first;
-  while (r.last < at.last && z.at(r.last).type == type) ++r.last;
-  return r;
-}
-
 // The delegation at or above `n` (below the apex), if any; not `n` itself
 // when DS is asked for, which the parent side answers.
 std::optional<name> delegation_of(const zone& z, const name& n, rr_type qtype) {
@@ -103,11 +94,11 @@ plan resolve(std::span<const zone* const> zones, const zone* z, const name& qnam
       p.answer[p.answers++] = piece{z, r, synthesized, synthesized ? current : name()};
     };
     if (qtype == rr_type::any) {
-      add(type_range(zn, at, zn.at(at.first).type));
+      add(zn.of_type(at, zn.at(at.first).type));
       p.end = ending::minimal_any;
       return p;
     }
-    const zone::range cname = type_range(zn, at, rr_type::cname);
+    const zone::range cname = zn.of_type(at, rr_type::cname);
     if (qtype != rr_type::cname && !cname.empty()) {
       add(cname);
       auto target = name::from_wire(zn.at(cname.first).rdata);
@@ -124,7 +115,7 @@ plan resolve(std::span<const zone* const> zones, const zone* z, const name& qnam
       current = *target;
       continue;
     }
-    const zone::range wanted = type_range(zn, at, qtype);
+    const zone::range wanted = zn.of_type(at, qtype);
     if (wanted.empty()) {
       p.end = ending::nodata;
       return p;

@@ -146,13 +146,15 @@ zone::range zone::find(const name& owner) const {
   return records_of(i);
 }
 
-zone::range zone::find(const name& owner, rr_type type) const {
-  range r = find(owner);
-  while (r.first < r.last && read_stored(_arena, _order[r.first]).type != type) ++r.first;
-  std::size_t last = r.first;
-  while (last < r.last && read_stored(_arena, _order[last]).type == type) ++last;
-  return {r.first, last};
+zone::range zone::of_type(range records, rr_type type) const {
+  std::size_t first = records.first;
+  while (first < records.last && read_stored(_arena, _order[first]).type != type) ++first;
+  std::size_t last = first;
+  while (last < records.last && read_stored(_arena, _order[last]).type == type) ++last;
+  return {first, last};
 }
+
+zone::range zone::find(const name& owner, rr_type type) const { return of_type(find(owner), type); }
 
 bool zone::exists(const name& n) const {
   // A name's key begins the keys of the names below it, which follow it:

@@ -93,6 +93,9 @@ class zone {
   range find(const name& owner, rr_type type) const;
   // Every record at `owner`.
   range find(const name& owner) const;
+  // The records of `type` among `records`, the records of one owner (as
+  // find(owner) gives them, in type order).
+  range of_type(range records, rr_type type) const;
   // Whether `n` exists (RFC 4592 §2.2.2): records at it, or at a name
   // below it (an empty non-terminal).
   bool exists(const name& n) const;
