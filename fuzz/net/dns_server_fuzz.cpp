@@ -3,8 +3,12 @@
 // short, or a response) or a reply that parses, answers the query's ID
 // with QR set, fits the transport's limit, and whose summary says what
 // its header says; with a cookie secret, so that cookies are made too.
+// A query asking for a transfer goes to zone_transfer (transfer.hpp) too,
+// as the TCP glue sends it: every message it writes parses, answers the
+// ID, fits 65535 octets, and the answer ends within the zone's size.
 #include <fata/dns/message.hpp>
 #include <fata/dns/server.hpp>
+#include <fata/dns/transfer.hpp>
 #include <fata/dns/zone_load.hpp>
 
 #include <array>
@@ -76,6 +80,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(h.truncated == r->summary.truncated);
     FUZZ_CHECK((static_cast<std::uint16_t>(r->summary.code) & 0xf) == h.rcode);
     FUZZ_CHECK(v->count(section::question) <= 1);
+  }
+  if (asks_for_transfer(bytes(data, size))) {
+    static const tsig_key key =
+        tsig_key::from_base64(name::from_text("xfr.key.").value(), tsig_algorithm::hmac_sha256,
+                              "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+            .value();
+    zone_transfer transfer(zones, transfer_policy{.keys = std::span(&key, 1)}, bytes(data, size), 1);
+    std::size_t messages = 0;
+    while (auto m = transfer.next(mut_bytes(out.data(), out.size()), 1)) {
+      FUZZ_CHECK(++messages <= served().size() + 2);
+      auto v = message_view::parse(*m);
+      FUZZ_CHECK(v.has_value());
+      FUZZ_CHECK(v->header().response);
+      FUZZ_CHECK(v->header().id == (std::uint16_t(data[0]) << 8 | data[1]));
+    }
+    FUZZ_CHECK(messages >= 1);
   }
   return 0;
 }

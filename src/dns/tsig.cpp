@@ -87,6 +87,39 @@ bool same_octets(bytes a, bytes b) {
   return difference == 0;
 }
 
+// Appends a TSIG record: algorithm, timers, MAC size and MAC, original
+// ID, error, other data.
+result<void, dns_error> append_tsig(message_writer& w, const name& key_name, const name& algorithm,
+                                    bytes timers, bytes mac, std::uint16_t error, bytes other) {
+  std::array<std::uint8_t, max_name_octets + timers_size + 2 + max_tsig_mac + after_mac_size + 64>
+      data{};
+  if (other.size() > 64 || mac.size() > max_tsig_mac) return unexpected(dns_error::no_space);
+  mut_bytes out(data.data(), data.size());
+  std::size_t at = 0;
+  out.copy_from(at, algorithm.wire());
+  at += algorithm.wire_size();
+  out.copy_from(at, timers);
+  at += timers_size;
+  out.set_be16(at, static_cast<std::uint16_t>(mac.size()));
+  out.copy_from(at + 2, mac);
+  at += 2 + mac.size();
+  out.set_be16(at, w.header().id);
+  out.set_be16(at + 2, error);
+  out.set_be16(at + 4, static_cast<std::uint16_t>(other.size()));
+  out.copy_from(at + 6, other);
+  at += after_mac_size + other.size();
+  return w.add_record(section::additional, key_name, rr_type::tsig,
+                      static_cast<std::uint16_t>(rr_class::any), 0, bytes(data.data(), at));
+}
+
+std::array<std::uint8_t, timers_size> encode_timers(std::uint64_t time_signed, std::uint16_t fudge) {
+  std::array<std::uint8_t, timers_size> timers{};
+  for (int i = 0; i < 6; ++i) timers[i] = std::uint8_t(time_signed >> (8 * (5 - i)));
+  timers[6] = std::uint8_t(fudge >> 8);
+  timers[7] = std::uint8_t(fudge);
+  return timers;
+}
+
 }  // namespace
 
 name tsig_algorithm_name(tsig_algorithm a) { return name::from_text(algorithm_text(a)).value(); }
@@ -116,10 +149,7 @@ result<tsig_key, dns_error> tsig_key::from_base64(const name& key_name, tsig_alg
 
 result<tsig_mac, dns_error> tsig_sign(message_writer& w, const tsig_key& key,
                                       const tsig_signing& how) {
-  std::array<std::uint8_t, timers_size> timers{};
-  for (int i = 0; i < 6; ++i) timers[i] = std::uint8_t(how.now >> (8 * (5 - i)));
-  timers[6] = std::uint8_t(how.fudge >> 8);
-  timers[7] = std::uint8_t(how.fudge);
+  const auto timers = encode_timers(how.now, how.fudge);
   const auto error = static_cast<std::uint16_t>(how.error);
 
   keyed_digest digest(key);
@@ -128,60 +158,67 @@ result<tsig_mac, dns_error> tsig_sign(message_writer& w, const tsig_key& key,
   add_variables(digest, key, how.place, bytes(timers.data(), timers.size()), error, how.other);
   const tsig_mac mac = digest.finish();
 
-  // Algorithm, timers, MAC size and MAC, original ID, error, other data.
-  std::array<std::uint8_t, max_name_octets + timers_size + 2 + max_tsig_mac + after_mac_size + 64>
-      data{};
-  if (how.other.size() > 64) return unexpected(dns_error::no_space);
-  const name algorithm = tsig_algorithm_name(key.algorithm);
-  mut_bytes out(data.data(), data.size());
-  std::size_t at = 0;
-  out.copy_from(at, algorithm.wire());
-  at += algorithm.wire_size();
-  out.copy_from(at, bytes(timers.data(), timers.size()));
-  at += timers_size;
-  out.set_be16(at, static_cast<std::uint16_t>(mac.size));
-  out.copy_from(at + 2, mac.view());
-  at += 2 + mac.size;
-  out.set_be16(at, w.header().id);
-  out.set_be16(at + 2, error);
-  out.set_be16(at + 4, static_cast<std::uint16_t>(how.other.size()));
-  out.copy_from(at + 6, how.other);
-  at += after_mac_size + how.other.size();
-  auto added = w.add_record(section::additional, key.key_name, rr_type::tsig,
-                            static_cast<std::uint16_t>(rr_class::any), 0, bytes(data.data(), at));
+  auto added = append_tsig(w, key.key_name, tsig_algorithm_name(key.algorithm),
+                           bytes(timers.data(), timers.size()), mac.view(), error, how.other);
   if (!added) return unexpected(added.error());
   w.finish();
   return mac;
 }
 
-result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& key,
-                                         tsig_place place, bytes prior_mac, std::uint64_t now) {
+result<tsig_fields, rcode> read_tsig(const message_view& m) {
   const auto tsig = m.tsig();
   FATA_ASSERT(tsig.has_value());
   // The TSIG data holds one name, never compressed: readable in place.
   const bytes data = tsig->rdata;
   auto algorithm_at = read_name(data, 0);
   if (!algorithm_at) return unexpected(rcode::formerr);
+  tsig_fields f;
+  f.key_name = tsig->owner;
+  f.algorithm = algorithm_at->value;
   std::size_t at = algorithm_at->end;
   const bytes timers = data.sub(at, timers_size);
-  std::uint64_t time_signed = 0;
-  for (int i = 0; i < 6; ++i) time_signed = time_signed << 8 | timers.u8(i);
-  const std::uint16_t fudge = timers.be16(6);
+  for (int i = 0; i < 6; ++i) f.time_signed = f.time_signed << 8 | timers.u8(i);
+  f.fudge = timers.be16(6);
   at += timers_size;
-  const std::size_t mac_size = data.be16(at);
-  const bytes mac = data.sub(at + 2, mac_size);
-  at += 2 + mac_size;
-  const std::uint16_t original_id = data.be16(at);
-  const std::uint16_t error = data.be16(at + 2);
-  const bytes other = data.sub(at + 6, data.be16(at + 4));
-
+  f.mac = data.sub(at + 2, data.be16(at));
+  at += 2 + f.mac.size();
+  f.original_id = data.be16(at);
+  f.error = data.be16(at + 2);
+  f.other = data.sub(at + 6, data.be16(at + 4));
   // §4.2: class ANY and TTL 0, which the MAC takes as given.
   if (tsig->rclass != static_cast<std::uint16_t>(rr_class::any) || tsig->ttl != 0) {
     return unexpected(rcode::formerr);
   }
-  if (tsig->owner != key.key_name || algorithm_at->value != tsig_algorithm_name(key.algorithm)) {
+  return f;
+}
+
+result<void, dns_error> tsig_reject(message_writer& w, const tsig_fields& request, rcode error,
+                                    std::uint64_t now) {
+  const auto timers = encode_timers(now, request.fudge);
+  auto added = append_tsig(w, request.key_name, request.algorithm, bytes(timers.data(), timers.size()),
+                           bytes(), static_cast<std::uint16_t>(error), bytes());
+  if (!added) return unexpected(added.error());
+  w.finish();
+  return {};
+}
+
+result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& key,
+                                         tsig_place place, bytes prior_mac, std::uint64_t now) {
+  auto read = read_tsig(m);
+  if (!read) return unexpected(read.error());
+  const tsig_fields& f = *read;
+  if (f.key_name != key.key_name || f.algorithm != tsig_algorithm_name(key.algorithm)) {
     return unexpected(rcode::badkey);
   }
+  const std::size_t mac_size = f.mac.size();
+  const bytes mac = f.mac;
+  const std::uint64_t time_signed = f.time_signed;
+  const std::uint16_t fudge = f.fudge;
+  const std::uint16_t original_id = f.original_id;
+  const std::uint16_t error = f.error;
+  const bytes other = f.other;
+  const auto timer_octets = encode_timers(time_signed, fudge);
+  const bytes timers(timer_octets.data(), timer_octets.size());
   const std::size_t full = tsig_mac_size(key.algorithm);
   if (mac_size > full) return unexpected(rcode::formerr);
 

@@ -37,7 +37,9 @@
 //   question, more than one OPT record or a bad OPT record; NOTIMP for
 //   opcodes other than QUERY and NOTIFY; REFUSED for NOTIFY (no primary
 //   is configured yet), for classes other than IN, and for AXFR and IXFR
-//   (no transfer is permitted yet);
+//   (transfers go over TCP to zone_transfer, fata/dns/transfer.hpp,
+//   which the glue picks with asks_for_transfer; what reaches here is
+//   refused, as over UDP);
 // - refusals carry an Extended DNS Error (RFC 8914) when the query had
 //   an OPT record: Not Authoritative for a zone not served, Not Supported
 //   for a class or NOTIFY, Prohibited for a transfer;

@@ -73,6 +73,29 @@ struct tsig_signing {
 result<tsig_mac, dns_error> tsig_sign(message_writer& w, const tsig_key& key,
                                       const tsig_signing& how);
 
+// A TSIG record's fields as the message holds them (views into it).
+struct tsig_fields {
+  name key_name;
+  name algorithm;
+  std::uint64_t time_signed = 0;
+  std::uint16_t fudge = 0;
+  bytes mac{};
+  std::uint16_t original_id = 0;
+  std::uint16_t error = 0;
+  bytes other{};
+};
+
+// Reads the TSIG record of `m` (contract: m.tsig() is present); FORMERR
+// when it does not parse or its class and TTL are not ANY and 0 (§4.2).
+result<tsig_fields, rcode> read_tsig(const message_view& m);
+
+// Appends the unsigned TSIG record of an error answer (§5.3.2): the
+// request's key name, algorithm and fudge, an empty MAC, `error` (BADKEY
+// or BADSIG) and `now` as the time signed. For a request whose MAC did
+// not check, which must not get a signed answer. no_space as tsig_sign.
+result<void, dns_error> tsig_reject(message_writer& w, const tsig_fields& request, rcode error,
+                                    std::uint64_t now);
+
 struct tsig_verified {
   tsig_mac mac;                // for the next message of the exchange
   std::uint64_t time_signed = 0;

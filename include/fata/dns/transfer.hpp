@@ -1,0 +1,104 @@
+// Outgoing zone transfers (AXFR, RFC 5936) over TCP, allowed to holders of
+// a TSIG key (RFC 8945): a pure state machine that checks the request and
+// then writes the answer one message at a time, with no I/O and the time
+// an argument. The TCP glue hands it a request `asks_for_transfer` says
+// yes to, and sends each message `next` writes until it says the end.
+//
+// The rules (as NSD and Knot answer):
+// - an unsigned request: REFUSED, with the Extended DNS Error Prohibited
+//   when it had an OPT record;
+// - a TSIG record that does not parse: FORMERR; a key the server does not
+//   hold, or a wrong MAC: NOTAUTH with an unsigned TSIG record saying
+//   BADKEY or BADSIG (§5.3.2); a time beyond the fudge: NOTAUTH with a
+//   signed TSIG record saying BADTIME and the server's time (§5.2.3); a
+//   MAC truncated too far: NOTAUTH, BADTRUNC, signed;
+// - a zone the server does not serve: NOTAUTH (RFC 5936 §2.2.1), signed;
+// - otherwise the zone: its SOA first, every other record in canonical
+//   order (glue and occluded data included), the SOA last; as many
+//   records in a message as fit 65535 octets; the question in the first;
+//   every message signed, the first over the request's MAC and each
+//   later one over the one before it; an OPT record in each when the
+//   request had one;
+// - IXFR (RFC 1995): a requestor whose SOA serial is not older than the
+//   zone's (RFC 1982 arithmetic) gets the zone's SOA alone; any other
+//   gets the whole zone in AXFR's form (§4: there is no journal yet).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include <fata/core/bytes.hpp>
+#include <fata/dns/edns.hpp>
+#include <fata/dns/message.hpp>
+#include <fata/dns/name.hpp>
+#include <fata/dns/tsig.hpp>
+#include <fata/dns/zone.hpp>
+
+namespace fata::dns {
+
+// A query (opcode QUERY, QR clear) whose first question asks for AXFR or
+// IXFR; false for anything that does not parse that far.
+bool asks_for_transfer(bytes message);
+
+struct transfer_policy {
+  // The keys whose holders may transfer every zone served; none: no
+  // transfers at all.
+  std::span<const tsig_key> keys{};
+};
+
+class zone_transfer {
+ public:
+  // Checks `request` (contract: asks_for_transfer(request)) at `now`
+  // (seconds since 1970). Keeps no view of it: the buffer may be reused.
+  zone_transfer(std::span<const zone* const> zones, const transfer_policy& policy, bytes request,
+                std::uint64_t now);
+
+  // Writes the next message of the answer into `out` (65535 octets, or
+  // fewer for smaller messages) and returns it; nothing once the answer
+  // is complete.
+  std::optional<bytes> next(mut_bytes out, std::uint64_t now);
+
+  // What the answer says: NOERROR for a transfer, else its refusal.
+  rcode code() const { return _code; }
+  // The zone transferred, once checked; null when refused.
+  const zone* transferred() const { return _zone; }
+  // Records sent so far, SOAs included.
+  std::size_t records_sent() const { return _records_sent; }
+
+ private:
+  enum class stage : std::uint8_t { refusal, first_soa, body, last_soa, done };
+  enum class signing : std::uint8_t { none, unsigned_error, sign };
+
+  // The constructor's work: on a refusal, returns with _code saying which.
+  void check_request(std::span<const zone* const> zones, const transfer_policy& policy, bytes request,
+                     std::uint64_t now);
+  bool add_next_record(message_writer& w);
+  bytes finish_message(message_writer& w, std::size_t buffer_size, std::uint64_t now);
+
+  stage _stage = stage::done;
+  rcode _code = rcode::noerror;
+  signing _signing = signing::none;
+  rcode _tsig_error = rcode::noerror;
+  header _header{};
+  name _qname;
+  rr_type _qtype = rr_type::axfr;
+  std::uint16_t _qclass = 0;
+  bool _question_sent = false;
+  std::optional<edns_answer> _opt{};
+  const tsig_key* _key = nullptr;
+  name _request_key_name;
+  name _request_algorithm;
+  std::uint16_t _request_fudge = 300;
+  std::uint64_t _request_time = 0;
+  tsig_mac _prior{};  // the request's MAC, then each message's
+  bool _first_signed = false;
+  const zone* _zone = nullptr;
+  std::size_t _soa_index = 0;
+  std::size_t _next_index = 0;
+  bool _soa_only = false;
+  std::size_t _records_sent = 0;
+};
+
+}  // namespace fata::dns

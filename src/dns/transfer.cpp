@@ -1,0 +1,233 @@
+#include <fata/dns/transfer.hpp>
+
+#include <algorithm>
+
+namespace fata::dns {
+
+namespace {
+
+constexpr std::uint16_t class_in = static_cast<std::uint16_t>(rr_class::in);
+// Kept back in every message for what comes after the records: the TSIG
+// record (owner and algorithm up to 255 octets each, the largest MAC,
+// BADTIME's six octets) and the OPT record with an extended error.
+constexpr std::size_t tsig_room = 255 + 10 + 255 + 8 + 2 + max_tsig_mac + 6 + 6;
+constexpr std::size_t opt_room = 11 + 6;
+
+// The SOA's serial: the first of the five numbers that end its data,
+// which pointers in the names before them do not move.
+std::optional<std::uint32_t> soa_serial(bytes rdata) {
+  if (rdata.size() < 22) return std::nullopt;
+  return rdata.be32(rdata.size() - 20);
+}
+
+// RFC 1982: whether serial `a` is older than `b`.
+bool serial_older(std::uint32_t a, std::uint32_t b) {
+  return a != b && static_cast<std::uint32_t>(b - a) < 0x80000000u;
+}
+
+const zone* zone_at_apex(std::span<const zone* const> zones, const name& apex) {
+  for (const zone* z : zones) {
+    if (z->apex() == apex) return z;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool asks_for_transfer(bytes message) {
+  auto view = message_view::parse(message);
+  if (!view || view->header().response || view->header().opcode != opcode::query) return false;
+  const auto q = view->question_at(0);
+  return q && (q->qtype == rr_type::axfr || q->qtype == rr_type::ixfr);
+}
+
+zone_transfer::zone_transfer(std::span<const zone* const> zones, const transfer_policy& policy,
+                             bytes request, std::uint64_t now) {
+  check_request(zones, policy, request, now);
+}
+
+void zone_transfer::check_request(std::span<const zone* const> zones, const transfer_policy& policy,
+                                  bytes request, std::uint64_t now) {
+  _stage = stage::refusal;
+  auto view = message_view::parse(request);
+  FATA_ASSERT(view.has_value());
+  const header& asked = view->header();
+  _header.id = asked.id;
+  _header.response = true;
+  _header.opcode = asked.opcode;
+  _header.recursion_desired = asked.recursion_desired;
+  _header.checking_disabled = asked.checking_disabled;
+  const question q = *view->question_at(0);
+  _qname = q.qname;
+  _qtype = q.qtype;
+  _qclass = q.qclass;
+
+  auto refuse = [&](rcode code) { _code = code; };
+  if (view->count(section::question) != 1 || view->opt_count() > 1 || view->tsig_misplaced()) {
+    return refuse(rcode::formerr);
+  }
+  if (auto o = view->opt()) {
+    auto e = read_edns(*o);
+    _opt.emplace();
+    if (!e) return refuse(e.error());
+    _opt->dnssec_ok = e->dnssec_ok;
+  }
+
+  // Who asks: only a holder of one of the keys may transfer.
+  if (!view->tsig()) {
+    if (_opt) _opt->extended_error = extended_error::prohibited;
+    return refuse(rcode::refused);
+  }
+  auto fields = read_tsig(*view);
+  if (!fields) return refuse(rcode::formerr);
+  _request_key_name = fields->key_name;
+  _request_algorithm = fields->algorithm;
+  _request_fudge = fields->fudge;
+  _request_time = fields->time_signed;
+  for (const tsig_key& k : policy.keys) {
+    if (k.key_name == fields->key_name && tsig_algorithm_name(k.algorithm) == fields->algorithm) {
+      _key = &k;
+      break;
+    }
+  }
+  _signing = signing::unsigned_error;
+  if (!_key) {
+    _tsig_error = rcode::badkey;
+    return refuse(rcode::notauth);
+  }
+  auto verified = tsig_verify(*view, *_key, tsig_place::request, bytes(), now);
+  if (!verified) {
+    switch (verified.error()) {
+      case rcode::formerr: return refuse(rcode::formerr);
+      case rcode::badtime:
+      case rcode::badtrunc:
+        // The MAC checked: the error answer is signed over it.
+        _signing = signing::sign;
+        _prior.size = fields->mac.size();
+        for (std::size_t i = 0; i < _prior.size; ++i) _prior.octets[i] = fields->mac.u8(i);
+        break;
+      default: break;
+    }
+    _tsig_error = verified.error();
+    return refuse(rcode::notauth);
+  }
+  _signing = signing::sign;
+  _prior = verified->mac;
+
+  // What: a zone served, from its apex.
+  if (q.qclass != class_in) return refuse(rcode::notauth);
+  _zone = zone_at_apex(zones, q.qname);
+  if (!_zone) return refuse(rcode::notauth);
+  const zone::range soa = _zone->find(_zone->apex(), rr_type::soa);
+  FATA_ASSERT(!soa.empty());
+  _soa_index = soa.first;
+  if (q.qtype == rr_type::ixfr) {
+    // The requestor's version is the SOA in the authority section.
+    auto authority = view->records(section::authority);
+    const auto theirs = authority.next();
+    const auto our_serial = soa_serial(_zone->at(_soa_index).rdata);
+    if (theirs && theirs->type == rr_type::soa && our_serial) {
+      const auto their_serial = soa_serial(theirs->rdata);
+      _soa_only = their_serial && !serial_older(*their_serial, *our_serial);
+    }
+  }
+  _header.authoritative = true;
+  _stage = stage::first_soa;
+}
+
+bool zone_transfer::add_next_record(message_writer& w) {
+  if (_next_index == _soa_index) ++_next_index;
+  if (_next_index >= _zone->size()) {
+    _stage = stage::last_soa;
+    return true;
+  }
+  const zone_entry e = _zone->at(_next_index);
+  if (!w.add_record(section::answer, e.owner, e.type, class_in, e.ttl, e.rdata)) return false;
+  ++_next_index;
+  ++_records_sent;
+  return true;
+}
+
+bytes zone_transfer::finish_message(message_writer& w, std::size_t buffer_size, std::uint64_t now) {
+  w.limit_to(buffer_size);
+  if (_opt) {
+    _opt->response_code = _code;
+    (void)add_edns(w, *_opt);
+  }
+  switch (_signing) {
+    case signing::none: break;
+    case signing::unsigned_error: {
+      tsig_fields request;
+      request.key_name = _request_key_name;
+      request.algorithm = _request_algorithm;
+      request.fudge = _request_fudge;
+      (void)tsig_reject(w, request, _tsig_error, now);
+      break;
+    }
+    case signing::sign: {
+      // BADTIME names the request's time and gives the server's in the
+      // other data (§5.2.3).
+      std::array<std::uint8_t, 6> server_time{};
+      for (int i = 0; i < 6; ++i) server_time[i] = std::uint8_t(now >> (8 * (5 - i)));
+      const bool badtime = _tsig_error == rcode::badtime;
+      tsig_signing how;
+      how.place = _first_signed ? tsig_place::later_answer : tsig_place::first_answer;
+      how.prior_mac = _prior.view();
+      how.now = badtime ? _request_time : now;
+      how.fudge = _request_fudge;
+      how.error = _tsig_error;
+      how.other = badtime ? bytes(server_time.data(), server_time.size()) : bytes();
+      auto mac = tsig_sign(w, *_key, how);
+      if (mac) _prior = *mac;
+      _first_signed = true;
+      break;
+    }
+  }
+  return w.finish();
+}
+
+std::optional<bytes> zone_transfer::next(mut_bytes out, std::uint64_t now) {
+  if (_stage == stage::done) return std::nullopt;
+  const std::size_t buffer_size = std::min<std::size_t>(out.size(), max_message_size);
+  message_writer w(out.first(buffer_size));
+  header h = _header;
+  if (_stage == stage::refusal) {
+    h.rcode = static_cast<std::uint8_t>(static_cast<std::uint16_t>(_code) & 0xf);
+    w.set_header(h);
+    (void)w.add_question(_qname, _qtype, _qclass);
+    _stage = stage::done;
+    return finish_message(w, buffer_size, now);
+  }
+  w.set_header(h);
+  const std::size_t room = tsig_room + (_opt ? opt_room : 0);
+  if (!_question_sent) {
+    (void)w.add_question(_qname, _qtype, _qclass);
+    _question_sent = true;
+  }
+  w.limit_to(std::max(w.size(), buffer_size - std::min(room, buffer_size)));
+  const auto empty = w.position();
+  const zone_entry soa = _zone->at(_soa_index);
+  for (;;) {
+    if (_stage == stage::first_soa || _stage == stage::last_soa) {
+      if (!w.add_record(section::answer, soa.owner, rr_type::soa, class_in, soa.ttl, soa.rdata)) break;
+      ++_records_sent;
+      _stage = _stage == stage::last_soa || _soa_only ? stage::done : stage::body;
+      if (_stage == stage::done) break;
+      continue;
+    }
+    if (!add_next_record(w)) break;
+  }
+  if (w.size() == empty.size && _stage != stage::done) {
+    // A record too large for a message of its own: the transfer cannot
+    // go on, and the requestor must learn that it is incomplete.
+    w.rewind(empty);
+    _code = rcode::servfail;
+    h.rcode = static_cast<std::uint8_t>(_code);
+    h.authoritative = false;
+    w.set_header(h);
+    _stage = stage::done;
+  }
+  return finish_message(w, buffer_size, now);
+}
+
+}  // namespace fata::dns
