@@ -1,6 +1,7 @@
 // The description of dns-primary for the fata tool: a network stack, the
 // store its zone files are read from ("zones": a host directory on hosted,
-// crunched into VM images), and the runtime keys of unikernel.hpp.
+// crunched into VM images), the wall clock (TSIG's time), and the runtime
+// keys of unikernel.hpp.
 #include <fata/config/description.hpp>
 
 #include "unikernel.hpp"
@@ -15,8 +16,11 @@ void configure() {
   auto max_tcp = key<unsigned>("max-tcp", 64u, "Most TCP connections at once");
   auto tcp_idle = key<fata::duration>("tcp-idle", fata::duration(std::chrono::seconds(10)),
                                       "Closes a TCP connection idle this long");
+  auto transfer_key = key<std::vector<std::string>>(
+      "transfer-key", std::vector<std::string>{},
+      "TSIG keys allowed to transfer the zones, as NAME:ALGORITHM:BASE64, comma separated");
   libraries({"fata::dns"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
-                                               zone, port, max_tcp, tcp_idle));
+                                               pclock(), zone, port, max_tcp, tcp_idle, transfer_key));
 }

@@ -4,6 +4,7 @@
 //
 //   dns-primary --zones-dir=zones --port=5353
 //     --zone=example.test.=example.test.zone,sub.example.test.=sub.zone
+#include <fata/devices/clock.hpp>
 #include <fata/devices/hosted/kv_dir.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
@@ -19,6 +20,9 @@ fata::key<fata::port> port_key{"port", fata::port(53), "UDP and TCP port (0: one
 fata::key<unsigned> max_tcp_key{"max-tcp", 64u, "Most TCP connections at once"};
 fata::key<fata::duration> tcp_idle_key{"tcp-idle", fata::duration(std::chrono::seconds(10)),
                                        "Closes a TCP connection idle this long"};
+fata::key<std::vector<std::string>> transfer_key_key{
+    "transfer-key", std::vector<std::string>{},
+    "TSIG keys allowed to transfer the zones, as NAME:ALGORITHM:BASE64, comma separated"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -28,11 +32,13 @@ struct service {
       dns_primary::log.error("--zones-dir={}: {}", *zones_dir_key, opened.error());
       co_return 1;
     }
-    dns_primary::server<Stack, fata::hosted::kv_dir> app;
+    fata::devices::pclock wall;
+    dns_primary::server<Stack, fata::hosted::kv_dir, fata::devices::pclock> app;
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
-    const dns_primary::settings settings{*zone_key, *port_key, *max_tcp_key, *tcp_idle_key};
-    co_return co_await app.start(stack, *opened, settings);
+    const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
+                                         std::size_t(256) << 20, *transfer_key_key};
+    co_return co_await app.start(stack, *opened, wall, settings);
   }
 };
 

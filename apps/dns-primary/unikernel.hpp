@@ -9,10 +9,17 @@
 // come, pipelined or not; a connection idle for --tcp-idle is closed, and
 // beyond --max-tcp connections a new one is closed at once.
 //
-// Not yet: zone transfers, NOTIFY, UPDATE, DoT, response rate limiting,
-// cookies (they want the random device for a secret), reloading.
+// Zone transfers (fata/dns/transfer.hpp): AXFR over TCP for holders of a
+// --transfer-key, every message signed; IXFR answered with the SOA alone
+// or the whole zone. The wall clock is TSIG's time.
+//
+// Not yet: IXFR from a journal, NOTIFY, UPDATE, DoT, response rate
+// limiting, cookies (they want the random device for a secret),
+// reloading, transfers allowed by address.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,7 +32,10 @@
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/server.hpp>
+#include <fata/dns/transfer.hpp>
+#include <fata/dns/tsig.hpp>
 #include <fata/dns/zone_store.hpp>
+#include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
 #include <fata/sig/stack.hpp>
 
@@ -39,7 +49,27 @@ struct settings {
   unsigned max_tcp = 64;
   fata::duration tcp_idle = std::chrono::seconds(10);
   std::size_t zone_memory = std::size_t(256) << 20;
+  // Keys allowed to transfer every zone, as NAME:ALGORITHM:SECRET
+  // (hmac-sha256, -sha384 or -sha512; the secret in base64).
+  std::vector<std::string> transfer_keys{};
 };
+
+// A --transfer-key: NAME:ALGORITHM:BASE64.
+inline fata::result<fata::dns::tsig_key, std::string_view> parse_transfer_key(std::string_view spec) {
+  const auto first = spec.find(':');
+  const auto second = first == std::string_view::npos ? first : spec.find(':', first + 1);
+  if (second == std::string_view::npos) return fata::unexpected(std::string_view("not NAME:ALGORITHM:SECRET"));
+  auto key_name = fata::dns::name::from_text(spec.substr(0, first));
+  if (!key_name) return fata::unexpected(std::string_view("bad key name"));
+  std::string algorithm(spec.substr(first + 1, second - first - 1));
+  if (!algorithm.ends_with('.')) algorithm += '.';
+  auto algorithm_name = fata::dns::name::from_text(algorithm);
+  const auto a = algorithm_name ? fata::dns::tsig_algorithm_from_name(*algorithm_name) : std::nullopt;
+  if (!a) return fata::unexpected(std::string_view("algorithm not hmac-sha256, hmac-sha384 or hmac-sha512"));
+  auto key = fata::dns::tsig_key::from_base64(*key_name, *a, spec.substr(second + 1));
+  if (!key) return fata::unexpected(std::string_view("secret not base64"));
+  return *key;
+}
 
 // What the server did, for its log line at the end and for tests.
 struct counters {
@@ -48,13 +78,25 @@ struct counters {
   std::uint64_t no_reply = 0;     // scraps and responses, dropped
   std::uint64_t truncated = 0;    // UDP replies with TC
   std::uint64_t tcp_refused = 0;  // connections over the bound, closed at once
+  std::uint64_t transfers = 0;    // zones sent whole
+  std::uint64_t transfers_refused = 0;
 };
 
-template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store>
+template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall>
 class server {
  public:
-  fata::task<int> start(Stack& stack, Store& store, const settings& s) {
+  fata::task<int> start(Stack& stack, Store& store, Wall& wall, const settings& s) {
     _settings = s;
+    _wall = &wall;
+    for (const std::string& spec : s.transfer_keys) {
+      auto key = parse_transfer_key(spec);
+      if (!key) {
+        // The secret stays out of the log.
+        log.error("--transfer-key={}: {}", std::string_view(spec).substr(0, spec.find(':')), key.error());
+        co_return 2;
+      }
+      _transfer_keys.push_back(*key);
+    }
     _budget = std::make_unique<fata::memory_budget>(s.zone_memory);
     for (const std::string& spec : s.zones) {
       const auto equals = spec.find('=');
@@ -99,17 +141,19 @@ class server {
     group.spawn(serve_udp(this, &*udp));
     group.spawn(serve_tcp(this, &*tcp));
     co_await group.join();
-    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused",
+    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused; "
+             "{} zones transferred, {} transfers refused",
              _counters.udp_queries, _counters.tcp_queries, _counters.no_reply, _counters.truncated,
-             _counters.tcp_refused);
+             _counters.tcp_refused, _counters.transfers, _counters.transfers_refused);
     co_return 0;
   }
 
   // The keys one by one, as config.cpp's main<> passes them.
-  fata::task<int> start(Stack& stack, Store& store, const std::vector<std::string>& zones,
-                        const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle) {
-    const settings s{zones, port, max_tcp, tcp_idle};
-    co_return co_await start(stack, store, s);
+  fata::task<int> start(Stack& stack, Store& store, Wall& wall, const std::vector<std::string>& zones,
+                        const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
+                        const std::vector<std::string>& transfer_keys) {
+    const settings s{zones, port, max_tcp, tcp_idle, std::size_t(256) << 20, transfer_keys};
+    co_return co_await start(stack, store, wall, s);
   }
 
   const counters& stats() const { return _counters; }
@@ -178,6 +222,12 @@ class server {
       const std::size_t size = std::size_t(length[0]) << 8 | std::size_t(length[1]);
       const bool have_message = co_await read_exactly(self, &flow, fata::mut_bytes(in.data(), size));
       if (!have_message) break;
+      const fata::bytes query(in.data(), size);
+      if (fata::dns::asks_for_transfer(query)) {
+        const bool sent = co_await send_transfer(self, &flow, query, fata::mut_bytes(out.data(), out.size()));
+        if (!sent) break;
+        continue;
+      }
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
                                              .client_address = {}, .now = 0};
       auto r = fata::dns::answer_query(self->_served, self->_config, fata::bytes(in.data(), size),
@@ -195,7 +245,42 @@ class server {
     co_await flow.close();
   }
 
+  std::uint64_t wall_seconds() const {
+    const auto since = _wall->now().time_since_epoch();
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::seconds>(since).count()));
+  }
+
+  // Answers a transfer request with each message of zone_transfer in
+  // turn; false when the flow failed under it.
+  static fata::task<bool> send_transfer(server* self, typename Stack::tcp_flow* flow, fata::bytes query,
+                                        fata::mut_bytes out) {
+    fata::dns::zone_transfer transfer(self->_served, fata::dns::transfer_policy{.keys = self->_transfer_keys},
+                                      query, self->wall_seconds());
+    ++self->_counters.tcp_queries;
+    if (transfer.code() != fata::dns::rcode::noerror) ++self->_counters.transfers_refused;
+    for (;;) {
+      auto message = transfer.next(out.sub(2, out.size() - 2), self->wall_seconds());
+      if (!message) break;
+      out.set_be16(0, static_cast<std::uint16_t>(message->size()));
+      auto written = co_await flow->write(fata::bytes(out.data(), 2 + message->size()));
+      if (!written) co_return false;
+    }
+    if (transfer.code() == fata::dns::rcode::noerror) {
+      ++self->_counters.transfers;
+      std::array<char, fata::dns::max_name_text> apex{};
+      const std::size_t length = transfer.transferred()->apex().to_text(apex);
+      log.info("zone {}: transferred, {} records", std::string_view(apex.data(), length),
+               transfer.records_sent());
+    } else {
+      log.info("transfer refused with rcode {}", transfer.code());
+    }
+    co_return true;
+  }
+
   settings _settings;
+  Wall* _wall = nullptr;
+  std::vector<fata::dns::tsig_key> _transfer_keys;
   std::unique_ptr<fata::memory_budget> _budget;  // before the zones, which give back to it
   std::vector<std::unique_ptr<fata::dns::zone>> _zones;
   std::vector<const fata::dns::zone*> _served;
