@@ -277,8 +277,31 @@ result<std::size_t, dns_error> name_compressor::write_plain(mut_bytes out, std::
   return write_labels(out, offset, n, false);
 }
 
+namespace {
+
+// FNV-1a over a suffix's octets, folded: equal suffixes (as names compare)
+// hash alike. The size goes in first, the root last.
+std::uint32_t suffix_hash(bytes wire, std::size_t from) {
+  std::uint32_t h = 2166136261u ^ static_cast<std::uint32_t>(wire.size() - from);
+  for (std::size_t i = from; i < wire.size(); ++i) h = (h ^ fold_case(wire.u8(i))) * 16777619u;
+  return h;
+}
+
+}  // namespace
+
+void name_compressor::index(std::size_t entry) {
+  std::size_t slot = _hashes[entry] & (slots - 1);
+  while (_slots[slot] != 0) slot = (slot + 1) & (slots - 1);
+  _slots[slot] = static_cast<std::uint16_t>(entry + 1);
+}
+
 void name_compressor::forget_from(std::size_t offset) {
+  const std::size_t before = _count;
   while (_count > 0 && _offsets[_count - 1] >= offset) --_count;
+  if (_count == before) return;
+  // Rare (a record that did not fit): the index is built again.
+  _slots.fill(0);
+  for (std::size_t k = 0; k < _count; ++k) index(k);
 }
 
 result<std::size_t, dns_error> name_compressor::write_labels(mut_bytes out, std::size_t offset,
@@ -291,8 +314,10 @@ result<std::size_t, dns_error> name_compressor::write_labels(mut_bytes out, std:
   if (compress) {
     for (std::size_t from = 0; wire.u8(from) != 0 && keep == wire.size();
          from += 1 + wire.u8(from)) {
-      for (std::size_t k = 0; k < _count; ++k) {
-        if (suffix_matches(out, _offsets[k], n, from)) {
+      const std::uint32_t h = suffix_hash(wire, from);
+      for (std::size_t slot = h & (slots - 1); _slots[slot] != 0; slot = (slot + 1) & (slots - 1)) {
+        const std::size_t k = _slots[slot] - 1u;
+        if (_hashes[k] == h && suffix_matches(out, _offsets[k], n, from)) {
           keep = from;
           pointer = _offsets[k];
           break;
@@ -308,7 +333,9 @@ result<std::size_t, dns_error> name_compressor::write_labels(mut_bytes out, std:
   // Remember the suffixes written out in full, for the names to come.
   for (std::size_t from = 0; from < keep && wire.u8(from) != 0; from += 1 + wire.u8(from)) {
     if (_count == capacity || offset + from > max_pointer_target) break;
-    _offsets[_count++] = static_cast<std::uint16_t>(offset + from);
+    _offsets[_count] = static_cast<std::uint16_t>(offset + from);
+    _hashes[_count] = suffix_hash(wire, from);
+    index(_count++);
   }
   return size;
 }

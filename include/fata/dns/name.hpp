@@ -110,10 +110,12 @@ result<name_at, dns_error> read_name(bytes message, std::size_t offset);
 
 // Remembers where names were written into a message so later ones can
 // point at them (RFC 1035 §4.1.4). Bounded: once `capacity` suffixes are
-// known, further names are still written, just not remembered.
+// known, further names are still written, just not remembered. The
+// suffixes are found by a hash of their folded octets, so that a long
+// message (an AXFR's) costs a lookup per suffix, not a scan of them all.
 class name_compressor {
  public:
-  static constexpr std::size_t capacity = 64;
+  static constexpr std::size_t capacity = 256;
 
   // Writes `n` at `offset` of `out`, as a pointer to the longest suffix
   // already written when there is one; returns the octets written.
@@ -128,13 +130,21 @@ class name_compressor {
   void forget_from(std::size_t offset);
 
  private:
+  static constexpr std::size_t slots = 2 * capacity;  // a power of two, half full at most
+
   result<std::size_t, dns_error> write_labels(mut_bytes out, std::size_t offset, const name& n,
                                               bool compress);
   // Whether the name at `offset` of `message` (which this compressor
   // wrote) equals the suffix of `n` starting at wire offset `from`.
   static bool suffix_matches(bytes message, std::size_t offset, const name& n, std::size_t from);
+  void index(std::size_t entry);
 
+  // The suffixes in the order written (offsets ascending), each with its
+  // hash; _slots holds entry + 1 at its hash's place (0: empty), probed
+  // linearly.
   std::array<std::uint16_t, capacity> _offsets{};
+  std::array<std::uint32_t, capacity> _hashes{};
+  std::array<std::uint16_t, slots> _slots{};
   std::size_t _count = 0;
 };
 
