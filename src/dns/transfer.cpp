@@ -12,6 +12,10 @@ constexpr std::uint16_t class_in = static_cast<std::uint16_t>(rr_class::in);
 // BADTIME's six octets) and the OPT record with an extended error.
 constexpr std::size_t tsig_room = 255 + 10 + 255 + 8 + 2 + max_tsig_mac + 6 + 6;
 constexpr std::size_t opt_room = 11 + 6;
+// Messages of 16 KiB, as NSD sends: the compressor's suffixes last a
+// message of that size, so names keep pointing at their owners, and the
+// requestor gets data sooner.
+constexpr std::size_t message_size = 16384;
 
 // The SOA's serial: the first of the five numbers that end its data,
 // which pointers in the names before them do not move.
@@ -188,7 +192,12 @@ bytes zone_transfer::finish_message(message_writer& w, std::size_t buffer_size, 
 
 std::optional<bytes> zone_transfer::next(mut_bytes out, std::uint64_t now) {
   if (_stage == stage::done) return std::nullopt;
-  const std::size_t buffer_size = std::min<std::size_t>(out.size(), max_message_size);
+  // A record larger than a usual message gets one of its own, as large
+  // as the buffer.
+  const bool oversized = _next_record_oversized;
+  _next_record_oversized = false;
+  const std::size_t buffer_size =
+      std::min(out.size(), oversized ? max_message_size : message_size);
   message_writer w(out.first(buffer_size));
   header h = _header;
   if (_stage == stage::refusal) {
@@ -216,6 +225,11 @@ std::optional<bytes> zone_transfer::next(mut_bytes out, std::uint64_t now) {
       continue;
     }
     if (!add_next_record(w)) break;
+  }
+  if (w.size() == empty.size && _stage != stage::done && !oversized && buffer_size < out.size()) {
+    // Nothing fit: the next message will be as large as the buffer.
+    _next_record_oversized = true;
+    return next(out, now);
   }
   if (w.size() == empty.size && _stage != stage::done) {
     // A record too large for a message of its own: the transfer cannot

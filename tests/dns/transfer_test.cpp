@@ -237,6 +237,55 @@ TEST_F(transfer_fixture, AZoneLargerThanAMessageStreamsSignedInOrder) {
   }
 }
 
+// A zone with one TXT record of `strings` strings of 250 octets.
+std::unique_ptr<zone> zone_with_large_txt(std::size_t strings) {
+  std::string text = "$TTL 3600\n@ SOA ns1 hostmaster 5 7200 3600 1209600 300\n@ NS ns1\n"
+                     "ns1 A 192.0.2.2\nbig TXT";
+  for (std::size_t i = 0; i < strings; ++i) text += " " + std::string(250, 'a' + char(i % 26));
+  text += "\nz A 192.0.2.9\n";
+  static memory_budget unlimited;
+  zone_builder builder(text_name("example."), unlimited);
+  zone_loader loader(builder, "test.zone", text);
+  auto step = loader.run();
+  EXPECT_TRUE(step && !*step);
+  return std::make_unique<zone>(std::move(builder).take());
+}
+
+TEST_F(transfer_fixture, ARecordLargerThanAUsualMessageGetsOneOfItsOwn) {
+  example = zone_with_large_txt(160);  // 40 KB of data
+  zones = {example.get()};
+  const request r = make_request({.key = &key});
+  const answer a = run(r);
+  std::size_t records = 0;
+  tsig_mac prior = r.mac;
+  for (std::size_t i = 0; i < a.messages.size(); ++i) {
+    const message_view v = view_of(a.messages[i]);
+    EXPECT_EQ(v.header().rcode, 0);
+    auto checked = tsig_verify(v, key, i == 0 ? tsig_place::first_answer : tsig_place::later_answer,
+                               prior.view(), now);
+    ASSERT_TRUE(checked.has_value());
+    prior = checked->mac;
+    records += v.count(section::answer);
+  }
+  EXPECT_EQ(records, example->size() + 1);
+  // What comes before it in a usual message, then it and the rest.
+  ASSERT_EQ(a.messages.size(), 2u);
+  EXPECT_LE(a.messages[0].size(), 16384u);
+  EXPECT_GT(a.messages[1].size(), 40000u);
+}
+
+TEST_F(transfer_fixture, ARecordTooLargeForAnyMessageEndsTheTransferWithServfail) {
+  example = zone_with_large_txt(260);  // 65 260 octets of data
+  zones = {example.get()};
+  const answer a = run(make_request({.key = &key}));
+  ASSERT_EQ(a.messages.size(), 2u);
+  EXPECT_EQ(view_of(a.messages[0]).header().rcode, 0);
+  const message_view last = view_of(a.messages[1]);
+  EXPECT_EQ(last.header().rcode, static_cast<std::uint8_t>(rcode::servfail));
+  EXPECT_EQ(last.count(section::answer), 0u);
+  EXPECT_TRUE(last.tsig().has_value());
+}
+
 TEST_F(transfer_fixture, IxfrFromTheCurrentSerialIsTheSoaAlone) {
   // Serial 5 is the zone's. By RFC 1982, 2^31 + 4 is newer than 5 and
   // 2^31 + 10 older (it is more than 2^31 above it).

@@ -15,7 +15,9 @@
 // - a zone the server does not serve: NOTAUTH (RFC 5936 §2.2.1), signed;
 // - otherwise the zone: its SOA first, every other record in canonical
 //   order (glue and occluded data included), the SOA last; as many
-//   records in a message as fit 65535 octets; the question in the first;
+//   records in a message as fit 16 KiB (as NSD sends; a larger record
+//   gets a message of up to 65535 octets to itself, and one larger still
+//   ends the transfer with SERVFAIL); the question in the first;
 //   every message signed, the first over the request's MAC and each
 //   later one over the one before it; an OPT record in each when the
 //   request had one;
@@ -98,6 +100,7 @@ class zone_transfer {
   std::size_t _soa_index = 0;
   std::size_t _next_index = 0;
   bool _soa_only = false;
+  bool _next_record_oversized = false;  // the next message may take the whole buffer
   std::size_t _records_sent = 0;
 };
 
