@@ -6,8 +6,10 @@
 // the fata tree (tests/dns/primary).
 //
 // TCP (RFC 7766): queries on a connection are answered in order as they
-// come, pipelined or not; a connection idle for --tcp-idle is closed, and
-// beyond --max-tcp connections a new one is closed at once.
+// come, pipelined or not. A connection is closed when a whole query does
+// not arrive within --tcp-idle (idle, or an octet at a time), or a reply
+// is not taken within it (a client that stops reading); beyond --max-tcp
+// connections a new one is closed at once.
 //
 // Zone transfers (fata/dns/transfer.hpp): AXFR over TCP for holders of a
 // --transfer-key, every message signed; IXFR answered with the SOA alone
@@ -23,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +81,7 @@ struct counters {
   std::uint64_t no_reply = 0;     // scraps and responses, dropped
   std::uint64_t truncated = 0;    // UDP replies with TC
   std::uint64_t tcp_refused = 0;  // connections over the bound, closed at once
+  std::uint64_t tcp_timed_out = 0;  // a message not read, or a reply not taken, within --tcp-idle
   std::uint64_t transfers = 0;    // zones sent whole
   std::uint64_t transfers_refused = 0;
 };
@@ -141,10 +145,11 @@ class server {
     group.spawn(serve_udp(this, &*udp));
     group.spawn(serve_tcp(this, &*tcp));
     co_await group.join();
-    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused; "
-             "{} zones transferred, {} transfers refused",
+    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused, "
+             "{} timed out; {} zones transferred, {} transfers refused",
              _counters.udp_queries, _counters.tcp_queries, _counters.no_reply, _counters.truncated,
-             _counters.tcp_refused, _counters.transfers, _counters.transfers_refused);
+             _counters.tcp_refused, _counters.tcp_timed_out, _counters.transfers,
+             _counters.transfers_refused);
     co_return 0;
   }
 
@@ -163,7 +168,10 @@ class server {
     std::vector<std::byte> in(65535), out(65535);
     for (;;) {
       auto d = co_await socket->receive_from(fata::mut_bytes(in.data(), in.size()));
-      if (!d) co_return;
+      if (!d) {
+        log.error("UDP receive failed, no more UDP queries: {}", d.error());
+        co_return;
+      }
       if (d->truncated) {
         ++self->_counters.no_reply;
         continue;
@@ -199,16 +207,38 @@ class server {
     co_await connections.join();
   }
 
-  // Reads exactly out.size() octets; false at the end of the flow, on an
-  // error, or when the connection stays idle too long.
-  static fata::task<bool> read_exactly(server* self, typename Stack::tcp_flow* flow,
-                                       fata::mut_bytes out) {
+  // Reads exactly out.size() octets; false at the end of the flow or on
+  // an error.
+  static fata::task<bool> read_exactly(typename Stack::tcp_flow* flow, fata::mut_bytes out) {
     std::size_t got = 0;
     while (got < out.size()) {
-      auto n = co_await fata::with_timeout(self->_settings.tcp_idle,
-                                           flow->read(out.sub(got, out.size() - got)));
-      if (!n || !*n || **n == 0) co_return false;
-      got += **n;
+      auto n = co_await flow->read(out.sub(got, out.size() - got));
+      if (!n || *n == 0) co_return false;
+      got += *n;
+    }
+    co_return true;
+  }
+
+  // Reads one length-prefixed message into `in` (65535 octets): its size,
+  // or nothing at the end of the flow or on an error.
+  static fata::task<std::optional<std::size_t>> read_message(typename Stack::tcp_flow* flow,
+                                                             fata::mut_bytes in) {
+    std::byte length[2];
+    const bool have_length = co_await read_exactly(flow, fata::mut_bytes(length, 2));
+    if (!have_length) co_return std::nullopt;
+    const std::size_t size = std::size_t(length[0]) << 8 | std::size_t(length[1]);
+    const bool have_message = co_await read_exactly(flow, in.first(size));
+    if (!have_message) co_return std::nullopt;
+    co_return size;
+  }
+
+  // Writes `message` within --tcp-idle: a client that stops reading
+  // must not hold its connection (and one of --max-tcp) for ever.
+  static fata::task<bool> write_message(server* self, typename Stack::tcp_flow* flow, fata::bytes message) {
+    auto written = co_await fata::with_timeout(self->_settings.tcp_idle, flow->write(message));
+    if (!written || !*written) {
+      if (!written) ++self->_counters.tcp_timed_out;
+      co_return false;
     }
     co_return true;
   }
@@ -216,12 +246,15 @@ class server {
   static fata::task<void> serve_connection(server* self, typename Stack::tcp_flow flow) {
     std::vector<std::byte> in(65535), out(2 + 65535);
     for (;;) {
-      std::byte length[2];
-      const bool have_length = co_await read_exactly(self, &flow, fata::mut_bytes(length, 2));
-      if (!have_length) break;
-      const std::size_t size = std::size_t(length[0]) << 8 | std::size_t(length[1]);
-      const bool have_message = co_await read_exactly(self, &flow, fata::mut_bytes(in.data(), size));
-      if (!have_message) break;
+      // The whole message within --tcp-idle, not each read: a client
+      // sending an octet at a time must not hold the connection either.
+      auto got = co_await fata::with_timeout(self->_settings.tcp_idle,
+                                             read_message(&flow, fata::mut_bytes(in.data(), in.size())));
+      if (!got || !*got) {
+        if (!got) ++self->_counters.tcp_timed_out;
+        break;
+      }
+      const std::size_t size = **got;
       const fata::bytes query(in.data(), size);
       if (fata::dns::asks_for_transfer(query)) {
         const bool sent = co_await send_transfer(self, &flow, query, fata::mut_bytes(out.data(), out.size()));
@@ -230,8 +263,8 @@ class server {
       }
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
                                              .client_address = {}, .now = 0};
-      auto r = fata::dns::answer_query(self->_served, self->_config, fata::bytes(in.data(), size),
-                                       context, fata::mut_bytes(out.data() + 2, out.size() - 2));
+      auto r = fata::dns::answer_query(self->_served, self->_config, query, context,
+                                       fata::mut_bytes(out.data() + 2, out.size() - 2));
       if (!r) {
         ++self->_counters.no_reply;
         continue;
@@ -239,7 +272,7 @@ class server {
       ++self->_counters.tcp_queries;
       out[0] = std::byte(r->message.size() >> 8);
       out[1] = std::byte(r->message.size() & 0xff);
-      auto written = co_await flow.write(fata::bytes(out.data(), 2 + r->message.size()));
+      const bool written = co_await write_message(self, &flow, fata::bytes(out.data(), 2 + r->message.size()));
       if (!written) break;
     }
     co_await flow.close();
@@ -263,7 +296,7 @@ class server {
       auto message = transfer.next(out.sub(2, out.size() - 2), self->wall_seconds());
       if (!message) break;
       out.set_be16(0, static_cast<std::uint16_t>(message->size()));
-      auto written = co_await flow->write(fata::bytes(out.data(), 2 + message->size()));
+      const bool written = co_await write_message(self, flow, fata::bytes(out.data(), 2 + message->size()));
       if (!written) co_return false;
     }
     if (transfer.code() == fata::dns::rcode::noerror) {
