@@ -19,8 +19,12 @@ void configure() {
   auto transfer_key = key<std::vector<std::string>>(
       "transfer-key", std::vector<std::string>{},
       "TSIG keys allowed to transfer the zones, as NAME:ALGORITHM:BASE64, comma separated");
+  auto notify = key<std::vector<std::string>>("notify", std::vector<std::string>{},
+                                              "Secondaries sent a NOTIFY at start, as ADDRESS[:PORT], comma separated");
+  auto notify_key = key<std::string>("notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)");
   libraries({"fata::dns"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
-                                               pclock(), zone, port, max_tcp, tcp_idle, transfer_key));
+                                               pclock(), zone, port, max_tcp, tcp_idle, transfer_key,
+                                               notify, notify_key));
 }

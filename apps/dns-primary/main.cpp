@@ -23,6 +23,9 @@ fata::key<fata::duration> tcp_idle_key{"tcp-idle", fata::duration(std::chrono::s
 fata::key<std::vector<std::string>> transfer_key_key{
     "transfer-key", std::vector<std::string>{},
     "TSIG keys allowed to transfer the zones, as NAME:ALGORITHM:BASE64, comma separated"};
+fata::key<std::vector<std::string>> notify_key{"notify", std::vector<std::string>{},
+                                               "Secondaries sent a NOTIFY at start, as ADDRESS[:PORT], comma separated"};
+fata::key<std::string> notify_key_key{"notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -37,7 +40,8 @@ struct service {
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
-                                         std::size_t(256) << 20, *transfer_key_key};
+                                         std::size_t(256) << 20, *transfer_key_key, *notify_key,
+                                         *notify_key_key};
     co_return co_await app.start(stack, *opened, wall, settings);
   }
 };

@@ -15,9 +15,13 @@
 // --transfer-key, every message signed; IXFR answered with the SOA alone
 // or the whole zone. The wall clock is TSIG's time.
 //
-// Not yet: IXFR from a journal, NOTIFY, UPDATE, DoT, response rate
-// limiting, cookies (they want the random device for a secret),
-// reloading, transfers allowed by address.
+// NOTIFY (fata/dns/notify.hpp): at start, each --notify secondary is told
+// each zone's serial over UDP, signed with --notify-key when given, and
+// sent again (5 times in 31 s) until it answers.
+//
+// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, response
+// rate limiting, cookies and NOTIFY IDs from the random device (the app
+// has none yet), reloading, transfers allowed by address.
 #pragma once
 
 #include <array>
@@ -35,6 +39,7 @@
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/server.hpp>
+#include <fata/dns/notify.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/tsig.hpp>
 #include <fata/dns/zone_store.hpp>
@@ -55,7 +60,32 @@ struct settings {
   // Keys allowed to transfer every zone, as NAME:ALGORITHM:SECRET
   // (hmac-sha256, -sha384 or -sha512; the secret in base64).
   std::vector<std::string> transfer_keys{};
+  // Secondaries told of each zone's serial at start (RFC 1996), as
+  // ADDRESS[:PORT] (53 by default), and the transfer key that signs the
+  // NOTIFY ("": unsigned).
+  std::vector<std::string> notify{};
+  std::string notify_key{};
 };
+
+// A --notify target: ADDRESS[:PORT].
+inline std::optional<fata::sig::ip_endpoint> parse_notify_target(std::string_view spec) {
+  const auto colon = spec.find(':');
+  auto address = fata::ipv4_addr::parse(spec.substr(0, colon));
+  if (!address) return std::nullopt;
+  std::uint16_t port = 53;
+  if (colon != std::string_view::npos) {
+    const std::string_view digits = spec.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5) return std::nullopt;
+    std::uint32_t value = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + std::uint32_t(c - '0');
+    }
+    if (value == 0 || value > 65535) return std::nullopt;
+    port = static_cast<std::uint16_t>(value);
+  }
+  return fata::sig::ip_endpoint(fata::sig::ipv4_endpoint{*address, fata::port(port)});
+}
 
 // A --transfer-key: NAME:ALGORITHM:BASE64.
 inline fata::result<fata::dns::tsig_key, std::string_view> parse_transfer_key(std::string_view spec) {
@@ -84,6 +114,7 @@ struct counters {
   std::uint64_t tcp_timed_out = 0;  // a message not read, or a reply not taken, within --tcp-idle
   std::uint64_t transfers = 0;    // zones sent whole
   std::uint64_t transfers_refused = 0;
+  std::uint64_t notifies_acknowledged = 0;
 };
 
 template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall>
@@ -100,6 +131,24 @@ class server {
         co_return 2;
       }
       _transfer_keys.push_back(*key);
+    }
+    for (const std::string& spec : s.notify) {
+      auto target = parse_notify_target(spec);
+      if (!target) {
+        log.error("--notify={}: not ADDRESS[:PORT]", spec);
+        co_return 2;
+      }
+      _notify_targets.push_back(*target);
+    }
+    if (!s.notify_key.empty()) {
+      auto key_name = fata::dns::name::from_text(s.notify_key);
+      for (const auto& k : _transfer_keys) {
+        if (key_name && k.key_name == *key_name) _notify_key = &k;
+      }
+      if (!_notify_key) {
+        log.error("--notify-key={}: not the name of a --transfer-key", s.notify_key);
+        co_return 2;
+      }
     }
     _budget = std::make_unique<fata::memory_budget>(s.zone_memory);
     for (const std::string& spec : s.zones) {
@@ -144,6 +193,7 @@ class server {
     fata::task_group group;
     group.spawn(serve_udp(this, &*udp));
     group.spawn(serve_tcp(this, &*tcp));
+    if (!_notify_targets.empty()) group.spawn(send_notifies(this, &stack));
     co_await group.join();
     log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused, "
              "{} timed out; {} zones transferred, {} transfers refused",
@@ -156,12 +206,19 @@ class server {
   // The keys one by one, as config.cpp's main<> passes them.
   fata::task<int> start(Stack& stack, Store& store, Wall& wall, const std::vector<std::string>& zones,
                         const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
-                        const std::vector<std::string>& transfer_keys) {
-    const settings s{zones, port, max_tcp, tcp_idle, std::size_t(256) << 20, transfer_keys};
+                        const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
+                        const std::string& notify_key) {
+    const settings s{zones, port, max_tcp, tcp_idle, std::size_t(256) << 20, transfer_keys, notify, notify_key};
     co_return co_await start(stack, store, wall, s);
   }
 
   const counters& stats() const { return _counters; }
+
+  // How many times a NOTIFY is sent without an answer, the first wait for
+  // one, doubled after each (1 + 2 + 4 + 8 + 16 s: RFC 1996 §3.6 leaves
+  // the schedule to the primary).
+  static constexpr unsigned notify_attempts = 5;
+  static constexpr fata::duration notify_first_wait = std::chrono::seconds(1);
 
  private:
   static fata::task<void> serve_udp(server* self, typename Stack::udp_socket* socket) {
@@ -311,8 +368,87 @@ class server {
     co_return true;
   }
 
+  static fata::task<void> send_notifies(server* self, Stack* stack) {
+    fata::task_group sends;
+    for (const auto& z : self->_zones) {
+      for (const fata::sig::ip_endpoint& target : self->_notify_targets) {
+        if (!sends.spawn(notify_one(self, stack, z.get(), target))) {
+          log.error("no memory to send a NOTIFY to {}", target);
+        }
+      }
+    }
+    co_await sends.join();
+  }
+
+  // Waits for the answer to `sent` from `target`: the first that says
+  // something about it (an acknowledgement, a refusal, a bad signature).
+  static fata::task<std::optional<fata::dns::notify_check>> await_notify_answer(server* self,
+                                                                 typename Stack::udp_socket* socket,
+                                                                 const fata::dns::zone* z,
+                                                                 fata::sig::ip_endpoint target,
+                                                                 const fata::dns::notify_message* sent) {
+    std::array<std::byte, 4096> in;
+    for (;;) {
+      auto d = co_await socket->receive_from(fata::mut_bytes(in.data(), in.size()));
+      if (!d) co_return std::nullopt;
+      if (d->source != target || d->truncated) continue;
+      const auto c = fata::dns::check_notify_answer(fata::bytes(in.data(), d->size), *sent, *z,
+                                                    self->_notify_key, self->wall_seconds());
+      if (c.answer != fata::dns::notify_answer::not_the_answer) co_return c;
+    }
+  }
+
+  static fata::task<void> notify_one(server* self, Stack* stack, const fata::dns::zone* z,
+                                     fata::sig::ip_endpoint target) {
+    std::array<char, fata::dns::max_name_text> apex_text{};
+    const std::string_view apex(apex_text.data(), z->apex().to_text(apex_text));
+    auto socket = stack->udp_bind(fata::port(0));
+    if (!socket) {
+      log.error("zone {}: no UDP socket for a NOTIFY to {}: {}", apex, target, socket.error());
+      co_return;
+    }
+    // Not yet from a random device (the app has none): the clock and
+    // the target make the ID, which an off-path forger must still guess
+    // along with the port.
+    const auto id = static_cast<std::uint16_t>(self->wall_seconds() * 2654435761u ^ target.number.value ^
+                                               target.address.v4().value);
+    std::array<std::byte, 512> request;
+    fata::duration wait = notify_first_wait;
+    for (unsigned attempt = 0; attempt < notify_attempts; ++attempt, wait = wait * 2) {
+      auto sent = fata::dns::write_notify(*z, id, self->_notify_key, self->wall_seconds(),
+                                          fata::mut_bytes(request.data(), request.size()));
+      if (!sent) {
+        log.error("zone {}: NOTIFY does not fit: {}", apex, sent.error());
+        co_return;
+      }
+      const auto delivered = co_await socket->send_to(target, sent->message);
+      if (!delivered) {
+        log.warn("zone {}: NOTIFY to {} not sent: {}", apex, target, delivered.error());
+      }
+      auto answered = co_await fata::with_timeout(wait, await_notify_answer(self, &*socket, z, target, &*sent));
+      if (!answered || !*answered) continue;
+      const fata::dns::notify_check check = **answered;
+      switch (check.answer) {
+        case fata::dns::notify_answer::acknowledged:
+          ++self->_counters.notifies_acknowledged;
+          log.info("zone {}: NOTIFY to {} acknowledged", apex, target);
+          co_return;
+        case fata::dns::notify_answer::refused:
+          log.warn("zone {}: NOTIFY to {} refused with rcode {}", apex, target, check.code);
+          co_return;
+        case fata::dns::notify_answer::bad_signature:
+          log.warn("zone {}: the answer from {} to NOTIFY: {}", apex, target, describe(check.answer));
+          co_return;
+        case fata::dns::notify_answer::not_the_answer: break;
+      }
+    }
+    log.warn("zone {}: NOTIFY to {} not answered after {} attempts", apex, target, notify_attempts);
+  }
+
   settings _settings;
   Wall* _wall = nullptr;
+  std::vector<fata::sig::ip_endpoint> _notify_targets;
+  const fata::dns::tsig_key* _notify_key = nullptr;  // in _transfer_keys
   std::vector<fata::dns::tsig_key> _transfer_keys;
   std::unique_ptr<fata::memory_budget> _budget;  // before the zones, which give back to it
   std::vector<std::unique_ptr<fata::dns::zone>> _zones;

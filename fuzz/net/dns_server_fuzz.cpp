@@ -6,7 +6,10 @@
 // A query asking for a transfer goes to zone_transfer (transfer.hpp) too,
 // as the TCP glue sends it: every message it writes parses, answers the
 // ID, fits 65535 octets, and the answer ends within the zone's size.
+// The same octets, taken as a secondary's answer to a NOTIFY (signed and
+// not), are judged without harm, and acknowledge only when they answer it.
 #include <fata/dns/message.hpp>
+#include <fata/dns/notify.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/zone_load.hpp>
@@ -96,6 +99,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(v->header().id == (std::uint16_t(data[0]) << 8 | data[1]));
     }
     FUZZ_CHECK(messages >= 1);
+  }
+  static const tsig_key notify_key =
+      tsig_key::from_base64(name::from_text("notify.key.").value(), tsig_algorithm::hmac_sha256,
+                            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+          .value();
+  for (const tsig_key* k : {static_cast<const tsig_key*>(nullptr), &notify_key}) {
+    std::array<std::uint8_t, 512> request{};
+    auto sent = write_notify(served(), 0x2468, k, 1, mut_bytes(request.data(), request.size()));
+    FUZZ_CHECK(sent.has_value());
+    const notify_check c = check_notify_answer(bytes(data, size), *sent, served(), k, 1);
+    if (c.answer == notify_answer::acknowledged) {
+      FUZZ_CHECK(size >= header_size && data[0] == 0x24 && data[1] == 0x68 && (data[2] & 0x80) != 0);
+    }
   }
   return 0;
 }
