@@ -7,9 +7,12 @@
 // as the TCP glue sends it: every message it writes parses, answers the
 // ID, fits 65535 octets, and the answer ends within the zone's size.
 // The same octets, taken as a secondary's answer to a NOTIFY (signed and
-// not), are judged without harm, and acknowledge only when they answer it.
+// not), are judged without harm, and acknowledge only when they answer it;
+// taken as a recursive server's reply to the stub resolver, they are
+// judged without harm, and records come only with the question's ID.
 #include <fata/dns/message.hpp>
 #include <fata/dns/notify.hpp>
+#include <fata/dns/stub.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/zone_load.hpp>
@@ -112,6 +115,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (c.answer == notify_answer::acknowledged) {
       FUZZ_CHECK(size >= header_size && data[0] == 0x24 && data[1] == 0x68 && (data[2] & 0x80) != 0);
     }
+  }
+  lookup_result found;
+  const stub_judgement j = judge_stub_reply(bytes(data, size), 0x2468, name::from_text("www.example.").value(),
+                                            rr_type::a, found);
+  if (j.verdict == stub_reply::answered) {
+    FUZZ_CHECK(size >= header_size && data[0] == 0x24 && data[1] == 0x68);
+    FUZZ_CHECK(found.size() > 0);
   }
   return 0;
 }
