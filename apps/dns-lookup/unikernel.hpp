@@ -1,4 +1,5 @@
-// dns-lookup: the dig of fata. It looks one name up through the stub
+// dns-lookup: the dig of fata (config.cpp describes it for the fata tool;
+// main.cpp builds it in the tree for tests/dns/lookup-unbound). It looks one name up through the stub
 // resolver (fata/dns/resolver.hpp) and prints the records found, one a
 // line in the zone file's presentation form, or why there are none.
 // Exit status: 0 with records, 1 for NXDOMAIN or no data, 2 for a bad
@@ -79,6 +80,14 @@ class lookup {
     }
     fata::platform::console_write(out);
     co_return 0;
+  }
+
+  // The keys one by one, as config.cpp's main<> passes them.
+  fata::task<int> start(Stack& stack, Random& random, Clock& clock, const std::string& name,
+                        const std::string& type, const std::vector<fata::ip_addr>& servers,
+                        const fata::port& server_port, const fata::duration& timeout, const unsigned& tries) {
+    const settings s{name, type, servers, server_port, timeout, tries};
+    co_return co_await start(stack, random, clock, s);
   }
 };
 
