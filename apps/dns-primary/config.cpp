@@ -1,7 +1,8 @@
 // The description of dns-primary for the fata tool: a network stack, the
 // store its zone files are read from ("zones": a host directory on hosted,
-// crunched into VM images), the wall clock (TSIG's time), and the runtime
-// keys of unikernel.hpp.
+// crunched into VM images), the wall clock (TSIG's time), the random
+// generator (the cookie secret, NOTIFY IDs), and the runtime keys of
+// unikernel.hpp.
 #include <fata/config/description.hpp>
 
 #include "unikernel.hpp"
@@ -25,6 +26,6 @@ void configure() {
   libraries({"fata::dns"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
-                                               pclock(), zone, port, max_tcp, tcp_idle, transfer_key,
+                                               pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
                                                notify, notify_key));
 }

@@ -6,6 +6,7 @@
 //     --zone=example.test.=example.test.zone,sub.example.test.=sub.zone
 #include <fata/devices/clock.hpp>
 #include <fata/devices/hosted/kv_dir.hpp>
+#include <fata/devices/random.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
@@ -36,13 +37,18 @@ struct service {
       co_return 1;
     }
     fata::devices::pclock wall;
-    dns_primary::server<Stack, fata::hosted::kv_dir, fata::devices::pclock> app;
+    auto random = fata::devices::random::create();
+    if (!random) {
+      dns_primary::log.error("no random generator: {}", random.error());
+      co_return 1;
+    }
+    dns_primary::server<Stack, fata::hosted::kv_dir, fata::devices::pclock, fata::devices::random> app;
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
                                          std::size_t(256) << 20, *transfer_key_key, *notify_key,
                                          *notify_key_key};
-    co_return co_await app.start(stack, *opened, wall, settings);
+    co_return co_await app.start(stack, *opened, wall, *random, settings);
   }
 };
 

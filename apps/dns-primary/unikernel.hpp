@@ -15,13 +15,16 @@
 // --transfer-key, every message signed; IXFR answered with the SOA alone
 // or the whole zone. The wall clock is TSIG's time.
 //
+// Cookies (RFC 7873, 9018): a query with a client cookie gets a server
+// cookie made under a secret drawn from the random device at start.
+//
 // NOTIFY (fata/dns/notify.hpp): at start, each --notify secondary is told
 // each zone's serial over UDP, signed with --notify-key when given, and
 // sent again (5 times in 31 s) until it answers.
 //
 // Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, response
-// rate limiting, cookies and NOTIFY IDs from the random device (the app
-// has none yet), reloading, transfers allowed by address.
+// rate limiting, BADCOOKIE for a bad server cookie, reloading, transfers
+// allowed by address.
 #pragma once
 
 #include <array>
@@ -45,6 +48,7 @@
 #include <fata/dns/zone_store.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
+#include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 
 namespace dns_primary {
@@ -117,12 +121,20 @@ struct counters {
   std::uint64_t notifies_acknowledged = 0;
 };
 
-template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall>
+template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall, fata::sig::random Random>
 class server {
  public:
-  fata::task<int> start(Stack& stack, Store& store, Wall& wall, const settings& s) {
+  fata::task<int> start(Stack& stack, Store& store, Wall& wall, Random& random, const settings& s) {
     _settings = s;
     _wall = &wall;
+    _random = &random;
+    // Server cookies (RFC 7873, 9018) under a secret of this run.
+    const auto secret = random.fill(fata::mut_bytes(_cookie_secret.key.data(), _cookie_secret.key.size()));
+    if (!secret) {
+      log.error("no random secret for cookies: {}", secret.error());
+      co_return 1;
+    }
+    _config.cookies = &_cookie_secret;
     for (const std::string& spec : s.transfer_keys) {
       auto key = parse_transfer_key(spec);
       if (!key) {
@@ -204,12 +216,12 @@ class server {
   }
 
   // The keys one by one, as config.cpp's main<> passes them.
-  fata::task<int> start(Stack& stack, Store& store, Wall& wall, const std::vector<std::string>& zones,
+  fata::task<int> start(Stack& stack, Store& store, Wall& wall, Random& random, const std::vector<std::string>& zones,
                         const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
                         const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
                         const std::string& notify_key) {
     const settings s{zones, port, max_tcp, tcp_idle, std::size_t(256) << 20, transfer_keys, notify, notify_key};
-    co_return co_await start(stack, store, wall, s);
+    co_return co_await start(stack, store, wall, random, s);
   }
 
   const counters& stats() const { return _counters; }
@@ -233,8 +245,10 @@ class server {
         ++self->_counters.no_reply;
         continue;
       }
+      const auto client = address_octets(d->source);
       const fata::dns::query_context context{.transport = fata::dns::transport::udp,
-                                             .client_address = {}, .now = 0};
+                                             .client_address = client.view(),
+                                             .now = static_cast<std::uint32_t>(self->wall_seconds())};
       auto r = fata::dns::answer_query(self->_served, self->_config, fata::bytes(in.data(), d->size),
                                        context, fata::mut_bytes(out.data(), out.size()));
       if (!r) {
@@ -318,8 +332,10 @@ class server {
         if (!sent) break;
         continue;
       }
+      const auto client = address_octets(flow.remote());
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
-                                             .client_address = {}, .now = 0};
+                                             .client_address = client.view(),
+                                             .now = static_cast<std::uint32_t>(self->wall_seconds())};
       auto r = fata::dns::answer_query(self->_served, self->_config, query, context,
                                        fata::mut_bytes(out.data() + 2, out.size() - 2));
       if (!r) {
@@ -333,6 +349,26 @@ class server {
       if (!written) break;
     }
     co_await flow.close();
+  }
+
+  // A client's address as cookies take it: 4 or 16 octets.
+  struct client_octets {
+    std::array<std::uint8_t, 16> octets{};
+    std::size_t size = 0;
+    fata::bytes view() const { return fata::bytes(octets.data(), size); }
+  };
+  static client_octets address_octets(const fata::sig::ip_endpoint& e) {
+    client_octets c;
+    if (e.address.is_v4()) {
+      const std::uint32_t v = e.address.v4().value;
+      for (int i = 0; i < 4; ++i) c.octets[i] = std::uint8_t(v >> (24 - 8 * i));
+      c.size = 4;
+    } else {
+      const auto v6 = e.address.v6();
+      c.octets = v6.octets;
+      c.size = 16;
+    }
+    return c;
   }
 
   std::uint64_t wall_seconds() const {
@@ -407,11 +443,14 @@ class server {
       log.error("zone {}: no UDP socket for a NOTIFY to {}: {}", apex, target, socket.error());
       co_return;
     }
-    // Not yet from a random device (the app has none): the clock and
-    // the target make the ID, which an off-path forger must still guess
+    // A random ID (RFC 5452 §9.2), which an off-path forger must guess
     // along with the port.
-    const auto id = static_cast<std::uint16_t>(self->wall_seconds() * 2654435761u ^ target.number.value ^
-                                               target.address.v4().value);
+    const auto random_id = fata::sig::random_u64(*self->_random);
+    if (!random_id) {
+      log.error("zone {}: no random ID for a NOTIFY to {}: {}", apex, target, random_id.error());
+      co_return;
+    }
+    const auto id = static_cast<std::uint16_t>(*random_id);
     std::array<std::byte, 512> request;
     fata::duration wait = notify_first_wait;
     for (unsigned attempt = 0; attempt < notify_attempts; ++attempt, wait = wait * 2) {
@@ -447,6 +486,8 @@ class server {
 
   settings _settings;
   Wall* _wall = nullptr;
+  Random* _random = nullptr;
+  fata::dns::cookie_secret _cookie_secret;
   std::vector<fata::sig::ip_endpoint> _notify_targets;
   const fata::dns::tsig_key* _notify_key = nullptr;  // in _transfer_keys
   std::vector<fata::dns::tsig_key> _transfer_keys;
