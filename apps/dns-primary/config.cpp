@@ -23,9 +23,11 @@ void configure() {
   auto notify = key<std::vector<std::string>>("notify", std::vector<std::string>{},
                                               "Secondaries sent a NOTIFY at start, as ADDRESS[:PORT], comma separated");
   auto notify_key = key<std::string>("notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)");
+  auto rrl_rate = key<unsigned>("rrl-rate", 200u, "UDP replies a second to one client network (0: no limit)");
+  auto rrl_slip = key<unsigned>("rrl-slip", 2u, "Every how many replies over the rate go out truncated (0: none)");
   libraries({"fata::dns"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
                                                pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
-                                               notify, notify_key));
+                                               notify, notify_key, rrl_rate, rrl_slip));
 }

@@ -27,6 +27,8 @@ fata::key<std::vector<std::string>> transfer_key_key{
 fata::key<std::vector<std::string>> notify_key{"notify", std::vector<std::string>{},
                                                "Secondaries sent a NOTIFY at start, as ADDRESS[:PORT], comma separated"};
 fata::key<std::string> notify_key_key{"notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)"};
+fata::key<unsigned> rrl_rate_key{"rrl-rate", 200u, "UDP replies a second to one client network (0: no limit)"};
+fata::key<unsigned> rrl_slip_key{"rrl-slip", 2u, "Every how many replies over the rate go out truncated (0: none)"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -47,7 +49,7 @@ struct service {
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
                                          std::size_t(256) << 20, *transfer_key_key, *notify_key,
-                                         *notify_key_key};
+                                         *notify_key_key, *rrl_rate_key, *rrl_slip_key};
     co_return co_await app.start(stack, *opened, wall, *random, settings);
   }
 };

@@ -15,6 +15,10 @@
 // --transfer-key, every message signed; IXFR answered with the SOA alone
 // or the whole zone. The wall clock is TSIG's time.
 //
+// UDP replies are rate limited per client network (fata/dns/rrl.hpp,
+// --rrl-rate and --rrl-slip, as NSD's defaults: 200 a second, every second
+// one over it sent truncated), so the server is no amplifier.
+//
 // Cookies (RFC 7873, 9018): a query with a client cookie gets a server
 // cookie made under a secret drawn from the random device at start.
 //
@@ -22,8 +26,8 @@
 // each zone's serial over UDP, signed with --notify-key when given, and
 // sent again (5 times in 31 s) until it answers.
 //
-// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, response
-// rate limiting, BADCOOKIE for a bad server cookie, reloading, transfers
+// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, RRL's
+// exemption of clients with a good cookie, BADCOOKIE for a bad server cookie, reloading, transfers
 // allowed by address.
 #pragma once
 
@@ -40,9 +44,11 @@
 #include <fata/core/budget.hpp>
 #include <fata/core/join.hpp>
 #include <fata/core/log.hpp>
+#include <fata/core/loop.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/notify.hpp>
+#include <fata/dns/rrl.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/tsig.hpp>
 #include <fata/dns/zone_store.hpp>
@@ -69,6 +75,10 @@ struct settings {
   // NOTIFY ("": unsigned).
   std::vector<std::string> notify{};
   std::string notify_key{};
+  // UDP replies a second to one client network, and every how many of
+  // those over it go out truncated (fata/dns/rrl.hpp); 0: no limit.
+  unsigned rrl_rate = 200;
+  unsigned rrl_slip = 2;
 };
 
 // A --notify target: ADDRESS[:PORT].
@@ -119,6 +129,8 @@ struct counters {
   std::uint64_t transfers = 0;    // zones sent whole
   std::uint64_t transfers_refused = 0;
   std::uint64_t notifies_acknowledged = 0;
+  std::uint64_t rrl_dropped = 0;  // UDP replies over --rrl-rate, not sent
+  std::uint64_t rrl_slipped = 0;  // and sent truncated instead
 };
 
 template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall, fata::sig::random Random>
@@ -135,6 +147,12 @@ class server {
       co_return 1;
     }
     _config.cookies = &_cookie_secret;
+    auto rrl_key = fata::sig::random_u64(random);
+    if (!rrl_key) {
+      log.error("no random key for rate limiting: {}", rrl_key.error());
+      co_return 1;
+    }
+    _rrl.emplace(fata::dns::rrl_config{.rate = s.rrl_rate, .slip = s.rrl_slip, .hash_key = *rrl_key});
     for (const std::string& spec : s.transfer_keys) {
       auto key = parse_transfer_key(spec);
       if (!key) {
@@ -207,11 +225,11 @@ class server {
     group.spawn(serve_tcp(this, &*tcp));
     if (!_notify_targets.empty()) group.spawn(send_notifies(this, &stack));
     co_await group.join();
-    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} connections refused, "
-             "{} timed out; {} zones transferred, {} transfers refused",
+    log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} over the rate limit "
+             "({} slipped), {} connections refused, {} timed out; {} zones transferred, {} transfers refused",
              _counters.udp_queries, _counters.tcp_queries, _counters.no_reply, _counters.truncated,
-             _counters.tcp_refused, _counters.tcp_timed_out, _counters.transfers,
-             _counters.transfers_refused);
+             _counters.rrl_dropped + _counters.rrl_slipped, _counters.rrl_slipped, _counters.tcp_refused,
+             _counters.tcp_timed_out, _counters.transfers, _counters.transfers_refused);
     co_return 0;
   }
 
@@ -219,8 +237,9 @@ class server {
   fata::task<int> start(Stack& stack, Store& store, Wall& wall, Random& random, const std::vector<std::string>& zones,
                         const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
                         const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
-                        const std::string& notify_key) {
-    const settings s{zones, port, max_tcp, tcp_idle, std::size_t(256) << 20, transfer_keys, notify, notify_key};
+                        const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip) {
+    const settings s{zones,         port,   max_tcp,    tcp_idle, std::size_t(256) << 20,
+                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip};
     co_return co_await start(stack, store, wall, random, s);
   }
 
@@ -257,7 +276,16 @@ class server {
       }
       ++self->_counters.udp_queries;
       if (r->summary.truncated) ++self->_counters.truncated;
-      (void)co_await socket->send_to(d->source, r->message);
+      fata::bytes reply = r->message;
+      switch (self->_rrl->judge(client.view(), fata::loop::current().now())) {
+        case fata::dns::rrl_verdict::send: break;
+        case fata::dns::rrl_verdict::slip:
+          ++self->_counters.rrl_slipped;
+          reply = fata::dns::truncate_to_question(fata::mut_bytes(out.data(), r->message.size()));
+          break;
+        case fata::dns::rrl_verdict::drop: ++self->_counters.rrl_dropped; continue;
+      }
+      (void)co_await socket->send_to(d->source, reply);
     }
   }
 
@@ -488,6 +516,7 @@ class server {
   Wall* _wall = nullptr;
   Random* _random = nullptr;
   fata::dns::cookie_secret _cookie_secret;
+  std::optional<fata::dns::response_rate_limiter> _rrl;
   std::vector<fata::sig::ip_endpoint> _notify_targets;
   const fata::dns::tsig_key* _notify_key = nullptr;  // in _transfer_keys
   std::vector<fata::dns::tsig_key> _transfer_keys;

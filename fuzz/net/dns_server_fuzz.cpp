@@ -9,9 +9,11 @@
 // The same octets, taken as a secondary's answer to a NOTIFY (signed and
 // not), are judged without harm, and acknowledge only when they answer it;
 // taken as a recursive server's reply to the stub resolver, they are
-// judged without harm, and records come only with the question's ID.
+// judged without harm, and records come only with the question's ID; and
+// the server's reply to them, cut as a rate limiter's slip, still parses.
 #include <fata/dns/message.hpp>
 #include <fata/dns/notify.hpp>
+#include <fata/dns/rrl.hpp>
 #include <fata/dns/stub.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/transfer.hpp>
@@ -115,6 +117,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (c.answer == notify_answer::acknowledged) {
       FUZZ_CHECK(size >= header_size && data[0] == 0x24 && data[1] == 0x68 && (data[2] & 0x80) != 0);
     }
+  }
+  // A slip cuts any reply the server wrote to a message that parses.
+  std::vector<std::uint8_t> reply(65535);
+  const query_context udp{.transport = transport::udp, .client_address = {}, .now = 1};
+  if (auto r = answer_query(zones, config, bytes(data, size), udp, mut_bytes(reply.data(), reply.size()))) {
+    const bytes cut = truncate_to_question(mut_bytes(reply.data(), r->message.size()));
+    auto v = message_view::parse(cut);
+    FUZZ_CHECK(v.has_value());
+    FUZZ_CHECK(v->header().truncated);
+    FUZZ_CHECK(v->count(section::answer) == 0);
   }
   lookup_result found;
   const stub_judgement j = judge_stub_reply(bytes(data, size), 0x2468, name::from_text("www.example.").value(),
