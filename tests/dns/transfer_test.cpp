@@ -26,6 +26,16 @@ tsig_key key_of(std::string_view key_name, std::string_view secret = "AAECAwQFBg
   return tsig_key::from_base64(text_name(key_name), tsig_algorithm::hmac_sha256, secret).value();
 }
 
+// The zone example. from the text of its file.
+std::unique_ptr<zone> load_example(const std::string& text) {
+  static memory_budget unlimited;
+  zone_builder builder(text_name("example."), unlimited);
+  zone_loader loader(builder, "test.zone", text);
+  auto step = loader.run();
+  EXPECT_TRUE(step && !*step);
+  return std::make_unique<zone>(std::move(builder).take());
+}
+
 // A zone of `extra` TXT records of 200 octets each beyond SOA, NS and glue.
 std::unique_ptr<zone> make_zone(std::size_t extra, std::uint32_t serial = 5) {
   std::string text = "$TTL 3600\n@ SOA ns1 hostmaster " + std::to_string(serial) +
@@ -33,12 +43,7 @@ std::unique_ptr<zone> make_zone(std::size_t extra, std::uint32_t serial = 5) {
                      "child NS ns.child\nns.child A 192.0.2.7\n";
   const std::string filler(200, 'x');
   for (std::size_t i = 0; i < extra; ++i) text += "t" + std::to_string(i) + " TXT " + filler + "\n";
-  static memory_budget unlimited;
-  zone_builder builder(text_name("example."), unlimited);
-  zone_loader loader(builder, "test.zone", text);
-  auto step = loader.run();
-  EXPECT_TRUE(step && !*step);
-  return std::make_unique<zone>(std::move(builder).take());
+  return load_example(text);
 }
 
 struct request_options {
@@ -243,12 +248,7 @@ std::unique_ptr<zone> zone_with_large_txt(std::size_t strings) {
                      "ns1 A 192.0.2.2\nbig TXT";
   for (std::size_t i = 0; i < strings; ++i) text += " " + std::string(250, 'a' + char(i % 26));
   text += "\nz A 192.0.2.9\n";
-  static memory_budget unlimited;
-  zone_builder builder(text_name("example."), unlimited);
-  zone_loader loader(builder, "test.zone", text);
-  auto step = loader.run();
-  EXPECT_TRUE(step && !*step);
-  return std::make_unique<zone>(std::move(builder).take());
+  return load_example(text);
 }
 
 TEST_F(transfer_fixture, ARecordLargerThanAUsualMessageGetsOneOfItsOwn) {
