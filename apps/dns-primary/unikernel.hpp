@@ -17,7 +17,8 @@
 //
 // UDP replies are rate limited per client network (fata/dns/rrl.hpp,
 // --rrl-rate and --rrl-slip, as NSD's defaults: 200 a second, every second
-// one over it sent truncated), so the server is no amplifier.
+// one over it sent truncated), so the server is no amplifier; a query
+// with a good server cookie is not limited (its address is proven).
 //
 // Cookies (RFC 7873, 9018): a query with a client cookie gets a server
 // cookie made under a secret drawn from the random device at start.
@@ -26,8 +27,7 @@
 // each zone's serial over UDP, signed with --notify-key when given, and
 // sent again (5 times in 31 s) until it answers.
 //
-// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, RRL's
-// exemption of clients with a good cookie, BADCOOKIE for a bad server cookie, reloading, transfers
+// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, BADCOOKIE for a bad server cookie, reloading, transfers
 // allowed by address.
 #pragma once
 
@@ -277,7 +277,12 @@ class server {
       ++self->_counters.udp_queries;
       if (r->summary.truncated) ++self->_counters.truncated;
       fata::bytes reply = r->message;
-      switch (self->_rrl->judge(client.view(), fata::loop::current().now())) {
+      // A good server cookie proves the address (RFC 7873 §5.2.4): such a
+      // client is answered whatever its network's rate.
+      const auto verdict = r->summary.cookie_verified
+                               ? fata::dns::rrl_verdict::send
+                               : self->_rrl->judge(client.view(), fata::loop::current().now());
+      switch (verdict) {
         case fata::dns::rrl_verdict::send: break;
         case fata::dns::rrl_verdict::slip:
           ++self->_counters.rrl_slipped;

@@ -284,6 +284,9 @@ result<reply, no_reply> answer_query(std::span<const zone* const> zones, const s
     }
     opt->dnssec_ok = e->dnssec_ok;
     if (e->cookie && config.cookies && context.client_address.size() > 0) {
+      summary.cookie_verified = e->cookie->server_size > 0 &&
+                                server_cookie_is_good(*config.cookies, *e->cookie, context.client_address,
+                                                      context.now);
       opt->cookie = make_server_cookie(*config.cookies, e->cookie->client, context.client_address,
                                        context.now);
     }

@@ -287,6 +287,40 @@ TEST_F(server_fixture, EdnsIsAnsweredWithBadversForAnotherVersionAndACookieWithA
   EXPECT_EQ(c.opt->rdata.u8(4), 1);
 }
 
+TEST_F(server_fixture, AServerCookieSentBackIsVerified) {
+  cookie_secret secret;
+  secret.key[0] = 9;
+  config.cookies = &secret;
+  const auto first = raw(make_query("www.example.", rr_type::a, {.edns_size = 1232, .cookie = true}));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->summary.cookie_verified);  // a client cookie alone proves nothing
+  const seen c = read_reply(first->message);
+  ASSERT_TRUE(c.opt.has_value());
+  ASSERT_GE(c.opt->rdata.size(), 28u);
+  // The query again with the whole cookie, and with its server part changed.
+  auto with_cookie = [&](bool damaged) {
+    std::vector<std::uint8_t> options(c.opt->rdata.u8_data(), c.opt->rdata.u8_data() + 28);
+    if (damaged) options[27] ^= 1;
+    std::vector<std::uint8_t> out(512);
+    message_writer w(mut_bytes(out.data(), out.size()));
+    header h;
+    h.id = 0xbeef;
+    w.set_header(h);
+    EXPECT_TRUE(w.add_question(text_name("www.example."), rr_type::a, 1));
+    EXPECT_TRUE(w.add_record(section::additional, name(), rr_type::opt, 1232, 0,
+                             bytes(options.data(), options.size())));
+    const bytes m = w.finish();
+    return std::vector<std::uint8_t>(m.u8_data(), m.u8_data() + m.size());
+  };
+  const auto good = raw(with_cookie(false));
+  ASSERT_TRUE(good.has_value());
+  EXPECT_TRUE(good->summary.cookie_verified);
+  const auto bad = raw(with_cookie(true));
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_FALSE(bad->summary.cookie_verified);
+  EXPECT_EQ(bad->summary.code, rcode::noerror);  // answered, with a fresh cookie (RFC 7873 §5.2.3)
+}
+
 TEST_F(server_fixture, MalformedQueriesGetFormerrAndResponsesAndScrapsNoReply) {
   auto q = make_query("www.example.", rr_type::a);
   auto two = q;

@@ -31,7 +31,8 @@
 //   set and the sections are left empty; what does not fit of the
 //   authority NS and the additional is left out without TC;
 // - an OPT record answers one (RFC 6891), with DO copied and a server
-//   cookie when the server has a secret; a version other than 0 is
+//   cookie when the server has a secret (and the summary says whether the
+//   query's own server cookie was good); a version other than 0 is
 //   BADVERS;
 // - FORMERR for a query that does not parse, with other than one
 //   question, more than one OPT record or a bad OPT record; NOTIMP for
@@ -92,6 +93,10 @@ struct reply_summary {
   rcode code = rcode::noerror;
   bool authoritative = false;
   bool truncated = false;
+  // The query carried a server cookie this server made for the client's
+  // address (RFC 7873 §5.2.4): the address is not forged, so a rate
+  // limiter may let it through.
+  bool cookie_verified = false;
 };
 
 struct reply {
