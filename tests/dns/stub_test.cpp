@@ -27,7 +27,8 @@ struct record_spec {
 };
 
 std::vector<std::uint8_t> wire_name(std::string_view s) {
-  const bytes w = text_name(s).wire();
+  const name n = text_name(s);  // wire() views it: it must outlive the copy
+  const bytes w = n.wire();
   return {w.u8_data(), w.u8_data() + w.size()};
 }
 
