@@ -43,6 +43,7 @@
 
 #include <fata/core/budget.hpp>
 #include <fata/core/join.hpp>
+#include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/loop.hpp>
 #include <fata/core/task.hpp>
@@ -86,19 +87,14 @@ inline std::optional<fata::sig::ip_endpoint> parse_notify_target(std::string_vie
   const auto colon = spec.find(':');
   auto address = fata::ipv4_addr::parse(spec.substr(0, colon));
   if (!address) return std::nullopt;
-  std::uint16_t port = 53;
+  fata::port port{53};
   if (colon != std::string_view::npos) {
-    const std::string_view digits = spec.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5) return std::nullopt;
-    std::uint32_t value = 0;
-    for (const char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      value = value * 10 + std::uint32_t(c - '0');
-    }
-    if (value == 0 || value > 65535) return std::nullopt;
-    port = static_cast<std::uint16_t>(value);
+    auto parsed = fata::key_codec<fata::port>::parse(spec.substr(colon + 1));
+    // Port 0 parses as a port but names no listener.
+    if (!parsed || *parsed == fata::port(0)) return std::nullopt;
+    port = *parsed;
   }
-  return fata::sig::ip_endpoint(fata::sig::ipv4_endpoint{*address, fata::port(port)});
+  return fata::sig::ip_endpoint(fata::sig::ipv4_endpoint{*address, port});
 }
 
 // A --transfer-key: NAME:ALGORITHM:BASE64.
