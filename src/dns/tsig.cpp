@@ -211,13 +211,7 @@ result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& 
     return unexpected(rcode::badkey);
   }
   const std::size_t mac_size = f.mac.size();
-  const bytes mac = f.mac;
-  const std::uint64_t time_signed = f.time_signed;
-  const std::uint16_t fudge = f.fudge;
-  const std::uint16_t original_id = f.original_id;
-  const std::uint16_t error = f.error;
-  const bytes other = f.other;
-  const auto timer_octets = encode_timers(time_signed, fudge);
+  const auto timer_octets = encode_timers(f.time_signed, f.fudge);
   const bytes timers(timer_octets.data(), timer_octets.size());
   const std::size_t full = tsig_mac_size(key.algorithm);
   if (mac_size > full) return unexpected(rcode::formerr);
@@ -226,8 +220,8 @@ result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& 
   const bytes wire = m.wire();
   std::array<std::uint8_t, header_size> header{};
   for (std::size_t i = 0; i < header_size; ++i) header[i] = wire.u8(i);
-  header[0] = std::uint8_t(original_id >> 8);
-  header[1] = std::uint8_t(original_id);
+  header[0] = std::uint8_t(f.original_id >> 8);
+  header[1] = std::uint8_t(f.original_id);
   const std::uint16_t additional = static_cast<std::uint16_t>(wire.be16(10) - 1);
   header[10] = std::uint8_t(additional >> 8);
   header[11] = std::uint8_t(additional);
@@ -236,18 +230,18 @@ result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& 
   add_prior(digest, place, prior_mac);
   digest.add(bytes(header.data(), header.size()));
   digest.add(wire.sub(header_size, m.tsig_offset() - header_size));
-  add_variables(digest, key, place, timers, error, other);
+  add_variables(digest, key, place, timers, f.error, f.other);
   const tsig_mac expected = digest.finish();
-  if (mac_size == 0 || !same_octets(mac, expected.view().first(mac_size))) {
+  if (mac_size == 0 || !same_octets(f.mac, expected.view().first(mac_size))) {
     return unexpected(rcode::badsig);
   }
-  const std::uint64_t skew = now > time_signed ? now - time_signed : time_signed - now;
-  if (skew > fudge) return unexpected(rcode::badtime);
+  const std::uint64_t skew = now > f.time_signed ? now - f.time_signed : f.time_signed - now;
+  if (skew > f.fudge) return unexpected(rcode::badtime);
   if (mac_size < 10 || mac_size < full / 2) return unexpected(rcode::badtrunc);
   tsig_verified v;
-  v.time_signed = time_signed;
+  v.time_signed = f.time_signed;
   v.mac.size = mac_size;
-  for (std::size_t i = 0; i < mac_size; ++i) v.mac.octets[i] = mac.u8(i);
+  for (std::size_t i = 0; i < mac_size; ++i) v.mac.octets[i] = f.mac.u8(i);
   return v;
 }
 
