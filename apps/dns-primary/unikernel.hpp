@@ -356,11 +356,6 @@ class server {
       }
       const std::size_t size = **got;
       const fata::bytes query(in.data(), size);
-      if (fata::dns::asks_for_transfer(query)) {
-        const bool sent = co_await send_transfer(self, &flow, query, fata::mut_bytes(out.data(), out.size()));
-        if (!sent) break;
-        continue;
-      }
       const auto client = address_octets(flow.remote());
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
                                              .client_address = client.view(),
@@ -369,6 +364,12 @@ class server {
                                        fata::mut_bytes(out.data() + 2, out.size() - 2));
       if (!r) {
         ++self->_counters.no_reply;
+        continue;
+      }
+      if (r->summary.asks_for_transfer) {
+        // The refusal answer_query wrote is dropped: zone_transfer answers.
+        const bool sent = co_await send_transfer(self, &flow, query, fata::mut_bytes(out.data(), out.size()));
+        if (!sent) break;
         continue;
       }
       ++self->_counters.tcp_queries;

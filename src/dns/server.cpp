@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fata/dns/message.hpp>
+#include <fata/dns/transfer.hpp>
 
 namespace fata::dns {
 
@@ -259,6 +260,7 @@ result<reply, no_reply> answer_query(std::span<const zone* const> zones, const s
   };
 
   auto view = message_view::parse(query);
+  summary.asks_for_transfer = view && asks_for_transfer(*view);
   if (!view || view->count(section::question) != 1 || view->opt_count() > 1) {
     write_error(w, h, rcode::formerr);
     return finish(rcode::formerr);

@@ -38,11 +38,15 @@ const zone* zone_at_apex(std::span<const zone* const> zones, const name& apex) {
 
 }  // namespace
 
+bool asks_for_transfer(const message_view& message) {
+  if (message.header().response || message.header().opcode != opcode::query) return false;
+  const auto q = message.question_at(0);
+  return q && (q->qtype == rr_type::axfr || q->qtype == rr_type::ixfr);
+}
+
 bool asks_for_transfer(bytes message) {
   auto view = message_view::parse(message);
-  if (!view || view->header().response || view->header().opcode != opcode::query) return false;
-  const auto q = view->question_at(0);
-  return q && (q->qtype == rr_type::axfr || q->qtype == rr_type::ixfr);
+  return view && asks_for_transfer(*view);
 }
 
 zone_transfer::zone_transfer(std::span<const zone* const> zones, const transfer_policy& policy,

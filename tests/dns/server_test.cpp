@@ -249,6 +249,21 @@ TEST_F(server_fixture, ZonesAndClassesNotServedAreRefusedWithAnExtendedError) {
             static_cast<std::uint16_t>(rcode::notimp));
 }
 
+TEST_F(server_fixture, TheSummarySaysWhenAQueryAsksForATransfer) {
+  for (const rr_type t : {rr_type::axfr, rr_type::ixfr}) {
+    auto r = raw(make_query("example.", t), transport::tcp);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->summary.asks_for_transfer);
+    EXPECT_EQ(r->summary.code, rcode::refused);
+  }
+  auto ordinary = raw(make_query("example.", rr_type::soa), transport::tcp);
+  ASSERT_TRUE(ordinary.has_value());
+  EXPECT_FALSE(ordinary->summary.asks_for_transfer);
+  auto update = raw(make_query("example.", rr_type::axfr, {.opcode = opcode::update}), transport::tcp);
+  ASSERT_TRUE(update.has_value());
+  EXPECT_FALSE(update->summary.asks_for_transfer);
+}
+
 TEST_F(server_fixture, UdpRepliesFitTheirSizeAndSetTcWhenTheAnswerDoesNot) {
   // 20 TXT records of 100 octets: over 512 and 1232, under 4096.
   std::string text = std::string(example_zone);

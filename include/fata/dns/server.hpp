@@ -39,8 +39,8 @@
 //   opcodes other than QUERY and NOTIFY; REFUSED for NOTIFY (no primary
 //   is configured yet), for classes other than IN, and for AXFR and IXFR
 //   (transfers go over TCP to zone_transfer, fata/dns/transfer.hpp,
-//   which the glue picks with asks_for_transfer; what reaches here is
-//   refused, as over UDP);
+//   which the glue picks by the summary's asks_for_transfer; here they
+//   are refused, as over UDP);
 // - refusals carry an Extended DNS Error (RFC 8914) when the query had
 //   an OPT record: Not Authoritative for a zone not served, Not Supported
 //   for a class or NOTIFY, Prohibited for a transfer;
@@ -97,6 +97,10 @@ struct reply_summary {
   // address (RFC 7873 §5.2.4): the address is not forged, so a rate
   // limiter may let it through.
   bool cookie_verified = false;
+  // The query asks for a zone transfer (asks_for_transfer,
+  // fata/dns/transfer.hpp): refused here, which over TCP the glue
+  // answers with zone_transfer instead.
+  bool asks_for_transfer = false;
 };
 
 struct reply {

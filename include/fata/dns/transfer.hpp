@@ -41,7 +41,9 @@
 namespace fata::dns {
 
 // A query (opcode QUERY, QR clear) whose first question asks for AXFR or
-// IXFR; false for anything that does not parse that far.
+// IXFR; false for anything that does not parse that far. answer_query
+// says the same in its summary, from the one parse it makes.
+bool asks_for_transfer(const message_view& message);
 bool asks_for_transfer(bytes message);
 
 struct transfer_policy {
