@@ -10,7 +10,7 @@ constexpr std::uint16_t class_in = static_cast<std::uint16_t>(rr_class::in);
 // Kept back in every message for what comes after the records: the TSIG
 // record (owner and algorithm up to 255 octets each, the largest MAC,
 // BADTIME's six octets) and the OPT record with an extended error.
-constexpr std::size_t tsig_room = 255 + 10 + 255 + 8 + 2 + max_tsig_mac + 6 + 6;
+constexpr std::size_t tsig_room = tsig_responder::room;
 constexpr std::size_t opt_room = 11 + 6;
 // Messages of 16 KiB, as NSD sends: the compressor's suffixes last a
 // message of that size, so names keep pointing at their owners, and the
@@ -82,45 +82,15 @@ void zone_transfer::check_request(std::span<const zone* const> zones, const tran
   }
 
   // Who asks: only a holder of one of the keys may transfer.
-  if (!view->tsig()) {
-    if (_opt) _opt->extended_error = extended_error::prohibited;
-    return refuse(rcode::refused);
+  _tsig = tsig_responder(*view, policy.keys, now);
+  switch (_tsig.judged()) {
+    case tsig_responder::verdict::unsigned_request:
+      if (_opt) _opt->extended_error = extended_error::prohibited;
+      return refuse(rcode::refused);
+    case tsig_responder::verdict::formerr: return refuse(rcode::formerr);
+    case tsig_responder::verdict::notauth: return refuse(rcode::notauth);
+    case tsig_responder::verdict::signed_by_key: break;
   }
-  auto fields = read_tsig(*view);
-  if (!fields) return refuse(rcode::formerr);
-  _request_key_name = fields->key_name;
-  _request_algorithm = fields->algorithm;
-  _request_fudge = fields->fudge;
-  _request_time = fields->time_signed;
-  for (const tsig_key& k : policy.keys) {
-    if (k.key_name == fields->key_name && tsig_algorithm_name(k.algorithm) == fields->algorithm) {
-      _key = &k;
-      break;
-    }
-  }
-  _signing = signing::unsigned_error;
-  if (!_key) {
-    _tsig_error = rcode::badkey;
-    return refuse(rcode::notauth);
-  }
-  auto verified = tsig_verify(*view, *_key, tsig_place::request, bytes(), now);
-  if (!verified) {
-    switch (verified.error()) {
-      case rcode::formerr: return refuse(rcode::formerr);
-      case rcode::badtime:
-      case rcode::badtrunc:
-        // The MAC checked: the error answer is signed over it.
-        _signing = signing::sign;
-        _prior.size = fields->mac.size();
-        for (std::size_t i = 0; i < _prior.size; ++i) _prior.octets[i] = fields->mac.u8(i);
-        break;
-      default: break;
-    }
-    _tsig_error = verified.error();
-    return refuse(rcode::notauth);
-  }
-  _signing = signing::sign;
-  _prior = verified->mac;
 
   // What: a zone served, from its apex.
   if (q.qclass != class_in) return refuse(rcode::notauth);
@@ -162,35 +132,7 @@ bytes zone_transfer::finish_message(message_writer& w, std::size_t buffer_size, 
     _opt->response_code = _code;
     (void)add_edns(w, *_opt);
   }
-  switch (_signing) {
-    case signing::none: break;
-    case signing::unsigned_error: {
-      tsig_fields request;
-      request.key_name = _request_key_name;
-      request.algorithm = _request_algorithm;
-      request.fudge = _request_fudge;
-      (void)tsig_reject(w, request, _tsig_error, now);
-      break;
-    }
-    case signing::sign: {
-      // BADTIME names the request's time and gives the server's in the
-      // other data (§5.2.3).
-      std::array<std::uint8_t, 6> server_time{};
-      for (int i = 0; i < 6; ++i) server_time[i] = std::uint8_t(now >> (8 * (5 - i)));
-      const bool badtime = _tsig_error == rcode::badtime;
-      tsig_signing how;
-      how.place = _first_signed ? tsig_place::later_answer : tsig_place::first_answer;
-      how.prior_mac = _prior.view();
-      how.now = badtime ? _request_time : now;
-      how.fudge = _request_fudge;
-      how.error = _tsig_error;
-      how.other = badtime ? bytes(server_time.data(), server_time.size()) : bytes();
-      auto mac = tsig_sign(w, *_key, how);
-      if (mac) _prior = *mac;
-      _first_signed = true;
-      break;
-    }
-  }
+  _tsig.sign(w, now);
   return w.finish();
 }
 

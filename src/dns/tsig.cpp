@@ -245,4 +245,85 @@ result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& 
   return v;
 }
 
+tsig_responder::tsig_responder(const message_view& request, std::span<const tsig_key> keys,
+                               std::uint64_t now) {
+  if (!request.tsig()) return;
+  auto fields = read_tsig(request);
+  if (!fields) {
+    _verdict = verdict::formerr;
+    return;
+  }
+  _request_key_name = fields->key_name;
+  _request_algorithm = fields->algorithm;
+  _request_fudge = fields->fudge;
+  _request_time = fields->time_signed;
+  for (const tsig_key& k : keys) {
+    if (k.key_name == fields->key_name && tsig_algorithm_name(k.algorithm) == fields->algorithm) {
+      _key = &k;
+      break;
+    }
+  }
+  _verdict = verdict::notauth;
+  _signing = signing::unsigned_error;
+  if (!_key) {
+    _tsig_error = rcode::badkey;
+    return;
+  }
+  auto verified = tsig_verify(request, *_key, tsig_place::request, bytes(), now);
+  if (!verified) {
+    switch (verified.error()) {
+      case rcode::formerr:
+        // Answered, as before the MAC was looked at, with the key's
+        // names and no MAC.
+        _verdict = verdict::formerr;
+        return;
+      case rcode::badtime:
+      case rcode::badtrunc:
+        // The MAC checked: the error answer is signed over it.
+        _signing = signing::sign;
+        _prior.size = fields->mac.size();
+        for (std::size_t i = 0; i < _prior.size; ++i) _prior.octets[i] = fields->mac.u8(i);
+        break;
+      default: break;
+    }
+    _tsig_error = verified.error();
+    return;
+  }
+  _verdict = verdict::signed_by_key;
+  _signing = signing::sign;
+  _prior = verified->mac;
+}
+
+void tsig_responder::sign(message_writer& w, std::uint64_t now) {
+  switch (_signing) {
+    case signing::none: break;
+    case signing::unsigned_error: {
+      tsig_fields request;
+      request.key_name = _request_key_name;
+      request.algorithm = _request_algorithm;
+      request.fudge = _request_fudge;
+      (void)tsig_reject(w, request, _tsig_error, now);
+      break;
+    }
+    case signing::sign: {
+      // BADTIME names the request's time and gives the server's in the
+      // other data (§5.2.3).
+      std::array<std::uint8_t, 6> server_time{};
+      for (int i = 0; i < 6; ++i) server_time[i] = std::uint8_t(now >> (8 * (5 - i)));
+      const bool badtime = _tsig_error == rcode::badtime;
+      tsig_signing how;
+      how.place = _first_signed ? tsig_place::later_answer : tsig_place::first_answer;
+      how.prior_mac = _prior.view();
+      how.now = badtime ? _request_time : now;
+      how.fudge = _request_fudge;
+      how.error = _tsig_error;
+      how.other = badtime ? bytes(server_time.data(), server_time.size()) : bytes();
+      auto mac = tsig_sign(w, *_key, how);
+      if (mac) _prior = *mac;
+      _first_signed = true;
+      break;
+    }
+  }
+}
+
 }  // namespace fata::dns

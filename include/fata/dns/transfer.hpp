@@ -73,7 +73,6 @@ class zone_transfer {
 
  private:
   enum class stage : std::uint8_t { refusal, first_soa, body, last_soa, done };
-  enum class signing : std::uint8_t { none, unsigned_error, sign };
 
   // The constructor's work: on a refusal, returns with _code saying which.
   void check_request(std::span<const zone* const> zones, const transfer_policy& policy, bytes request,
@@ -83,21 +82,13 @@ class zone_transfer {
 
   stage _stage = stage::done;
   rcode _code = rcode::noerror;
-  signing _signing = signing::none;
-  rcode _tsig_error = rcode::noerror;
   header _header{};
   name _qname;
   rr_type _qtype = rr_type::axfr;
   std::uint16_t _qclass = 0;
   bool _question_sent = false;
   std::optional<edns_answer> _opt{};
-  const tsig_key* _key = nullptr;
-  name _request_key_name;
-  name _request_algorithm;
-  std::uint16_t _request_fudge = 300;
-  std::uint64_t _request_time = 0;
-  tsig_mac _prior{};  // the request's MAC, then each message's
-  bool _first_signed = false;
+  tsig_responder _tsig;
   const zone* _zone = nullptr;
   std::size_t _soa_index = 0;
   std::size_t _next_index = 0;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include <fata/core/bytes.hpp>
@@ -109,5 +110,54 @@ struct tsig_verified {
 // 10 octets BADTRUNC (§5.2.2.1). `now` and `prior_mac` as for signing.
 result<tsig_verified, rcode> tsig_verify(const message_view& m, const tsig_key& key,
                                          tsig_place place, bytes prior_mac, std::uint64_t now);
+
+// A signed request and the answers to it, as a server sees them: which
+// key signed it, and the TSIG record each answer gets. Zone transfers and
+// UPDATE share it, so both refuse alike (as NSD and Knot do):
+// - no TSIG record: `unsigned_request`, which the caller refuses
+//   (REFUSED) or serves as its policy says;
+// - a TSIG record that does not parse: FORMERR, answers unsigned;
+// - a key not among `keys`, or a wrong MAC: NOTAUTH, the answer carrying
+//   an unsigned TSIG record saying BADKEY or BADSIG (§5.3.2);
+// - a time beyond the fudge, or a MAC truncated too far: NOTAUTH, the
+//   answer signed and saying BADTIME (with the server's time, §5.2.3) or
+//   BADTRUNC;
+// - otherwise `key()` signed it, and every answer is signed, the first
+//   over the request's MAC and each later one over the one before it.
+class tsig_responder {
+ public:
+  enum class verdict : std::uint8_t { unsigned_request, formerr, notauth, signed_by_key };
+
+  tsig_responder() = default;
+  tsig_responder(const message_view& request, std::span<const tsig_key> keys, std::uint64_t now);
+
+  verdict judged() const { return _verdict; }
+  // The key that signed the request (null unless signed_by_key).
+  const tsig_key* key() const { return _verdict == verdict::signed_by_key ? _key : nullptr; }
+  // BADKEY, BADSIG, BADTIME or BADTRUNC with notauth; NOERROR otherwise.
+  rcode tsig_error() const { return _tsig_error; }
+
+  // Appends the answer's TSIG record, if it gets one, to what `w` holds
+  // (room for it kept back: tsig_room octets).
+  void sign(message_writer& w, std::uint64_t now);
+
+  // The most a TSIG record of an answer takes: owner and algorithm up to
+  // 255 octets each, the fixed fields, the largest MAC, BADTIME's six.
+  static constexpr std::size_t room = 255 + 10 + 255 + 8 + 2 + max_tsig_mac + 6 + 6;
+
+ private:
+  enum class signing : std::uint8_t { none, unsigned_error, sign };
+
+  verdict _verdict = verdict::unsigned_request;
+  signing _signing = signing::none;
+  rcode _tsig_error = rcode::noerror;
+  const tsig_key* _key = nullptr;
+  name _request_key_name;
+  name _request_algorithm;
+  std::uint16_t _request_fudge = 300;
+  std::uint64_t _request_time = 0;
+  tsig_mac _prior{};  // the request's MAC, then each answer's
+  bool _first_signed = false;
+};
 
 }  // namespace fata::dns
