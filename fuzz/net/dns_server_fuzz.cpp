@@ -11,12 +11,17 @@
 // taken as a recursive server's reply to the stub resolver, they are
 // judged without harm, and records come only with the question's ID; and
 // the server's reply to them, cut as a rate limiter's slip, still parses.
+// An UPDATE (update.hpp) is answered as is, which the lack of a key
+// refuses, and again signed with the update key, so that prerequisites and
+// changes run: the reply parses and answers the ID, and a changed zone
+// comes with a newer serial and the change between the two.
 #include <fata/dns/message.hpp>
 #include <fata/dns/notify.hpp>
 #include <fata/dns/rrl.hpp>
 #include <fata/dns/stub.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/transfer.hpp>
+#include <fata/dns/update.hpp>
 #include <fata/dns/zone_load.hpp>
 
 #include <array>
@@ -62,6 +67,55 @@ const zone& served() {
   return *z;
 }
 
+const tsig_key& update_key() {
+  static const tsig_key key = tsig_key::from_base64(name::from_text("update.key.").value(),
+                                                    tsig_algorithm::hmac_sha256,
+                                                    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+                                  .value();
+  return key;
+}
+
+// `message` (which parses) written again, signed with the update key.
+std::optional<std::vector<std::uint8_t>> signed_again(const message_view& v) {
+  std::vector<std::uint8_t> out(65535);
+  message_writer w(mut_bytes(out.data(), out.size()));
+  w.set_header(v.header());
+  for (std::size_t i = 0; i < v.count(section::question); ++i) {
+    const question q = *v.question_at(i);
+    if (!w.add_question(q.qname, q.qtype, q.qclass)) return std::nullopt;
+  }
+  std::vector<std::uint8_t> data(65535 + 2 * max_name_octets);
+  for (const section s : {section::answer, section::authority, section::additional}) {
+    auto records = v.records(s);
+    while (auto r = records.next()) {
+      if (r->type == rr_type::tsig) continue;
+      auto size = expand_rdata(v.wire(), *r, mut_bytes(data.data(), data.size()));
+      if (!size) return std::nullopt;
+      if (!w.add_record(s, r->owner, r->type, r->rclass, r->ttl, bytes(data.data(), *size))) return std::nullopt;
+    }
+  }
+  if (!tsig_sign(w, update_key(), {.place = tsig_place::request, .now = 1})) return std::nullopt;
+  out.resize(w.finish().size());
+  return out;
+}
+
+void check_update(std::span<const zone* const> zones, bytes request, std::vector<std::uint8_t>& out) {
+  static memory_budget budget(std::size_t(1) << 20);
+  const update_outcome o = answer_update(zones, update_policy{.keys = std::span(&update_key(), 1)}, request, 1,
+                                         budget, mut_bytes(out.data(), out.size()));
+  auto v = message_view::parse(o.reply);
+  FUZZ_CHECK(v.has_value());
+  FUZZ_CHECK(v->header().response && v->header().opcode == opcode::update);
+  FUZZ_CHECK(v->header().id == request.be16(0));
+  if (o.updated) {
+    FUZZ_CHECK(o.code == rcode::noerror && o.change);
+    const zone_entry soa = o.updated->at(o.updated->find(o.updated->apex(), rr_type::soa).first);
+    FUZZ_CHECK(*soa_serial(soa.rdata) == o.change->to_serial());
+    FUZZ_CHECK(serial_older(o.change->from_serial(), o.change->to_serial()));
+    FUZZ_CHECK(o.change->size() >= 2);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -104,6 +158,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(v->header().id == (std::uint16_t(data[0]) << 8 | data[1]));
     }
     FUZZ_CHECK(messages >= 1);
+  }
+  if (is_update_request(bytes(data, size))) {
+    check_update(zones, bytes(data, size), out);
+    if (auto v = message_view::parse(bytes(data, size))) {
+      if (auto again = signed_again(*v)) check_update(zones, bytes(again->data(), again->size()), out);
+    }
   }
   static const tsig_key notify_key =
       tsig_key::from_base64(name::from_text("notify.key.").value(), tsig_algorithm::hmac_sha256,

@@ -17,24 +17,6 @@ constexpr std::size_t opt_room = 11 + 6;
 // requestor gets data sooner.
 constexpr std::size_t message_size = 16384;
 
-// The SOA's serial: the first of the five numbers that end its data,
-// which pointers in the names before them do not move.
-std::optional<std::uint32_t> soa_serial(bytes rdata) {
-  if (rdata.size() < 22) return std::nullopt;
-  return rdata.be32(rdata.size() - 20);
-}
-
-// RFC 1982: whether serial `a` is older than `b`.
-bool serial_older(std::uint32_t a, std::uint32_t b) {
-  return a != b && static_cast<std::uint32_t>(b - a) < 0x80000000u;
-}
-
-const zone* zone_at_apex(std::span<const zone* const> zones, const name& apex) {
-  for (const zone* z : zones) {
-    if (z->apex() == apex) return z;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -94,8 +76,10 @@ void zone_transfer::check_request(std::span<const zone* const> zones, const tran
 
   // What: a zone served, from its apex.
   if (q.qclass != class_in) return refuse(rcode::notauth);
-  _zone = zone_at_apex(zones, q.qname);
-  if (!_zone) return refuse(rcode::notauth);
+  std::size_t index = 0;
+  while (index < zones.size() && zones[index]->apex() != q.qname) ++index;
+  if (index == zones.size()) return refuse(rcode::notauth);
+  _zone = zones[index];
   const zone::range soa = _zone->find(_zone->apex(), rr_type::soa);
   FATA_ASSERT(!soa.empty());
   _soa_index = soa.first;
@@ -107,6 +91,9 @@ void zone_transfer::check_request(std::span<const zone* const> zones, const tran
     if (theirs && theirs->type == rr_type::soa && our_serial) {
       const auto their_serial = soa_serial(theirs->rdata);
       _soa_only = their_serial && !serial_older(*their_serial, *our_serial);
+      // Their version in the journal: the changes since, not the zone.
+      const zone_journal* journal = index < policy.journals.size() ? policy.journals[index] : nullptr;
+      if (their_serial && !_soa_only && journal) _changes = journal->since(*their_serial);
     }
   }
   _header.authoritative = true;
@@ -114,6 +101,22 @@ void zone_transfer::check_request(std::span<const zone* const> zones, const tran
 }
 
 bool zone_transfer::add_next_record(message_writer& w) {
+  if (!_changes.empty()) {
+    // IXFR: each change's old SOA, deletions, new SOA and additions.
+    if (_change >= _changes.size()) {
+      _stage = stage::last_soa;
+      return true;
+    }
+    const zone_change& c = *_changes[_change];
+    const zone_entry e = c.at(_change_record);
+    if (!w.add_record(section::answer, e.owner, e.type, class_in, e.ttl, e.rdata)) return false;
+    if (++_change_record == c.size()) {
+      ++_change;
+      _change_record = 0;
+    }
+    ++_records_sent;
+    return true;
+  }
   if (_next_index == _soa_index) ++_next_index;
   if (_next_index >= _zone->size()) {
     _stage = stage::last_soa;

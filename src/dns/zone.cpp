@@ -27,6 +27,22 @@ stored read_stored(const std::vector<std::uint8_t>& arena, std::uint32_t offset)
           all.be32(fixed + 2), all.sub(fixed + 8, all.be16(fixed + 6)), fixed + 2};
 }
 
+// Appends a record to `arena` in read_stored's form; returns its offset.
+std::uint32_t append_stored(std::vector<std::uint8_t>& arena, const name& owner, rr_type type,
+                            std::uint32_t ttl, bytes rdata) {
+  const auto offset = static_cast<std::uint32_t>(arena.size());
+  arena.push_back(static_cast<std::uint8_t>(owner.wire_size()));
+  arena.insert(arena.end(), owner.wire().u8_data(), owner.wire().u8_data() + owner.wire_size());
+  const auto t = static_cast<std::uint16_t>(type);
+  const std::uint8_t fixed[8] = {std::uint8_t(t >> 8),           std::uint8_t(t),
+                                 std::uint8_t(ttl >> 24),        std::uint8_t(ttl >> 16),
+                                 std::uint8_t(ttl >> 8),         std::uint8_t(ttl),
+                                 std::uint8_t(rdata.size() >> 8), std::uint8_t(rdata.size())};
+  arena.insert(arena.end(), fixed, fixed + 8);
+  arena.insert(arena.end(), rdata.u8_data(), rdata.u8_data() + rdata.size());
+  return offset;
+}
+
 std::strong_ordering compare_octets(bytes a, bytes b) {
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -114,6 +130,15 @@ bool zone::sort_canonically(zone& z) {
   for (std::size_t i = 0; i < n; ++i) z._order[i] = items[i].record;
   z._budget->release(charge);
   return true;
+}
+
+void zone_change::add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata) {
+  _offsets.push_back(append_stored(_arena, owner, type, ttl, rdata));
+}
+
+zone_entry zone_change::at(std::size_t i) const {
+  const stored s = read_stored(_arena, _offsets[i]);
+  return {name::from_wire(s.owner).value(), s.type, s.ttl, s.rdata};
 }
 
 zone_entry zone::at(std::size_t i) const {
@@ -248,18 +273,7 @@ result<void, zone_problem> zone_builder::add(const name& owner, rr_type type, st
       !_zone.grow(_zone._order, 1)) {
     return unexpected(zone_problem{zone_error::over_budget, owner, type});
   }
-  auto& arena = _zone._arena;
-  const auto offset = static_cast<std::uint32_t>(arena.size());
-  arena.push_back(static_cast<std::uint8_t>(owner.wire_size()));
-  arena.insert(arena.end(), owner.wire().u8_data(), owner.wire().u8_data() + owner.wire_size());
-  const auto t = static_cast<std::uint16_t>(type);
-  const std::uint8_t fixed[8] = {std::uint8_t(t >> 8),           std::uint8_t(t),
-                                 std::uint8_t(ttl >> 24),        std::uint8_t(ttl >> 16),
-                                 std::uint8_t(ttl >> 8),         std::uint8_t(ttl),
-                                 std::uint8_t(rdata.size() >> 8), std::uint8_t(rdata.size())};
-  arena.insert(arena.end(), fixed, fixed + 8);
-  arena.insert(arena.end(), rdata.u8_data(), rdata.u8_data() + rdata.size());
-  _zone._order.push_back(offset);
+  _zone._order.push_back(append_stored(_zone._arena, owner, type, ttl, rdata));
   return {};
 }
 
@@ -379,6 +393,11 @@ result<void, zone_problem> zone_builder::finish() {
   }
   _finished = true;
   return {};
+}
+
+std::optional<std::uint32_t> soa_serial(bytes soa_rdata) {
+  if (soa_rdata.size() < 22) return std::nullopt;
+  return soa_rdata.be32(soa_rdata.size() - 20);
 }
 
 }  // namespace fata::dns

@@ -22,12 +22,16 @@
 //   later one over the one before it; an OPT record in each when the
 //   request had one;
 // - IXFR (RFC 1995): a requestor whose SOA serial is not older than the
-//   zone's (RFC 1982 arithmetic) gets the zone's SOA alone; any other
-//   gets the whole zone in AXFR's form (§4: there is no journal yet).
+//   zone's (RFC 1982 arithmetic) gets the zone's SOA alone; one whose
+//   serial the zone's journal (fata/dns/update.hpp) reaches back to gets
+//   the changes since (§4: the new SOA, then each change's old SOA,
+//   deletions, new SOA and additions, then the new SOA again); any other
+//   gets the whole zone in AXFR's form (§4 allows it).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -36,6 +40,7 @@
 #include <fata/dns/message.hpp>
 #include <fata/dns/name.hpp>
 #include <fata/dns/tsig.hpp>
+#include <fata/dns/update.hpp>
 #include <fata/dns/zone.hpp>
 
 namespace fata::dns {
@@ -50,6 +55,9 @@ struct transfer_policy {
   // The keys whose holders may transfer every zone served; none: no
   // transfers at all.
   std::span<const tsig_key> keys{};
+  // journals[i] holds the changes of the i-th zone (or is null), for
+  // IXFR; none: IXFR is answered in AXFR's form.
+  std::span<const zone_journal* const> journals{};
 };
 
 class zone_transfer {
@@ -68,6 +76,8 @@ class zone_transfer {
   rcode code() const { return _code; }
   // The zone transferred, once checked; null when refused.
   const zone* transferred() const { return _zone; }
+  // An IXFR answered from the journal, not with the whole zone.
+  bool incremental() const { return !_changes.empty(); }
   // Records sent so far, SOAs included.
   std::size_t records_sent() const { return _records_sent; }
 
@@ -93,6 +103,10 @@ class zone_transfer {
   std::size_t _soa_index = 0;
   std::size_t _next_index = 0;
   bool _soa_only = false;
+  // IXFR from the journal: the changes to send, and where in them.
+  std::span<const std::shared_ptr<const zone_change>> _changes{};
+  std::size_t _change = 0;
+  std::size_t _change_record = 0;
   bool _next_record_oversized = false;  // the next message may take the whole buffer
   std::size_t _records_sent = 0;
 };

@@ -162,4 +162,39 @@ class zone_builder {
   bool _finished = false;
 };
 
+// One change to a zone in IXFR's form (RFC 1995 §4): the old SOA, the
+// records deleted, the new SOA, the records added. Immutable once made.
+class zone_change {
+ public:
+  std::uint32_t from_serial() const { return _from_serial; }
+  std::uint32_t to_serial() const { return _to_serial; }
+  // Records, both SOAs included.
+  std::size_t size() const { return _offsets.size(); }
+  zone_entry at(std::size_t i) const;
+  std::size_t memory() const { return _arena.capacity() + _offsets.capacity() * sizeof(std::uint32_t); }
+
+  // Appends a record: the old SOA, then the deletions, the new SOA, the
+  // additions. `rdata` canonical.
+  void add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata);
+  void set_serials(std::uint32_t from, std::uint32_t to) {
+    _from_serial = from;
+    _to_serial = to;
+  }
+
+ private:
+  std::vector<std::uint8_t> _arena;  // owner size, owner wire, type, TTL, data length, data
+  std::vector<std::uint32_t> _offsets;
+  std::uint32_t _from_serial = 0;
+  std::uint32_t _to_serial = 0;
+};
+
+// An SOA's serial: the first of the five numbers that end its data,
+// which is where it is whether the names before it are compressed or not;
+// nothing for data too short to be an SOA's.
+std::optional<std::uint32_t> soa_serial(bytes soa_rdata);
+// RFC 1982: whether serial `a` is older than `b`.
+constexpr bool serial_older(std::uint32_t a, std::uint32_t b) {
+  return a != b && static_cast<std::uint32_t>(b - a) < 0x80000000u;
+}
+
 }  // namespace fata::dns
