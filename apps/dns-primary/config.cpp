@@ -25,9 +25,12 @@ void configure() {
   auto notify_key = key<std::string>("notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)");
   auto rrl_rate = key<unsigned>("rrl-rate", 200u, "UDP replies a second to one client network (0: no limit)");
   auto rrl_slip = key<unsigned>("rrl-slip", 2u, "Every how many replies over the rate go out truncated (0: none)");
+  auto update_key = key<std::vector<std::string>>(
+      "update-key", std::vector<std::string>{},
+      "TSIG keys allowed to UPDATE the zones (RFC 2136), as NAME:ALGORITHM:BASE64, comma separated");
   libraries({"fata::dns"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
                                                pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
-                                               notify, notify_key, rrl_rate, rrl_slip));
+                                               notify, notify_key, rrl_rate, rrl_slip, update_key));
 }

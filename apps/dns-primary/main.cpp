@@ -29,6 +29,9 @@ fata::key<std::vector<std::string>> notify_key{"notify", std::vector<std::string
 fata::key<std::string> notify_key_key{"notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)"};
 fata::key<unsigned> rrl_rate_key{"rrl-rate", 200u, "UDP replies a second to one client network (0: no limit)"};
 fata::key<unsigned> rrl_slip_key{"rrl-slip", 2u, "Every how many replies over the rate go out truncated (0: none)"};
+fata::key<std::vector<std::string>> update_key_key{
+    "update-key", std::vector<std::string>{},
+    "TSIG keys allowed to UPDATE the zones (RFC 2136), as NAME:ALGORITHM:BASE64, comma separated"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -49,7 +52,7 @@ struct service {
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
                                          std::size_t(256) << 20, *transfer_key_key, *notify_key,
-                                         *notify_key_key, *rrl_rate_key, *rrl_slip_key};
+                                         *notify_key_key, *rrl_rate_key, *rrl_slip_key, *update_key_key};
     co_return co_await app.start(stack, *opened, wall, *random, settings);
   }
 };

@@ -27,8 +27,14 @@
 // each zone's serial over UDP, signed with --notify-key when given, and
 // sent again (5 times in 31 s) until it answers.
 //
-// Not yet: IXFR from a journal, answering NOTIFY, UPDATE, DoT, BADCOOKIE for a bad server cookie, reloading, transfers
-// allowed by address.
+// UPDATE (fata/dns/update.hpp, RFC 2136) over UDP and TCP from holders of
+// an --update-key: the new zone replaces the old one (transfers under way
+// finish on the old), the change goes into the zone's journal (1 MiB, the
+// oldest changes dropped first) for IXFR, and the --notify secondaries
+// are told the new serial.
+//
+// Not yet: answering NOTIFY, DoT, BADCOOKIE for a bad server cookie,
+// reloading, keeping updates across restarts, transfers allowed by address.
 #pragma once
 
 #include <array>
@@ -52,6 +58,7 @@
 #include <fata/dns/rrl.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/tsig.hpp>
+#include <fata/dns/update.hpp>
 #include <fata/dns/zone_store.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
@@ -80,6 +87,8 @@ struct settings {
   // those over it go out truncated (fata/dns/rrl.hpp); 0: no limit.
   unsigned rrl_rate = 200;
   unsigned rrl_slip = 2;
+  // Keys allowed to UPDATE every zone, as --transfer-key's.
+  std::vector<std::string> update_keys{};
 };
 
 // A --notify target: ADDRESS[:PORT].
@@ -125,6 +134,8 @@ struct counters {
   std::uint64_t transfers = 0;    // zones sent whole
   std::uint64_t transfers_refused = 0;
   std::uint64_t notifies_acknowledged = 0;
+  std::uint64_t updates = 0;          // UPDATE requests that changed a zone
+  std::uint64_t updates_refused = 0;  // UPDATE requests answered with another rcode than NOERROR
   std::uint64_t rrl_dropped = 0;  // UDP replies over --rrl-rate, not sent
   std::uint64_t rrl_slipped = 0;  // and sent truncated instead
 };
@@ -157,6 +168,14 @@ class server {
         co_return 2;
       }
       _transfer_keys.push_back(*key);
+    }
+    for (const std::string& spec : s.update_keys) {
+      auto key = parse_transfer_key(spec);
+      if (!key) {
+        log.error("--update-key={}: {}", std::string_view(spec).substr(0, spec.find(':')), key.error());
+        co_return 2;
+      }
+      _update_keys.push_back(*key);
     }
     for (const std::string& spec : s.notify) {
       auto target = parse_notify_target(spec);
@@ -194,12 +213,15 @@ class server {
         log.error("zone {}: {}", std::string_view(spec).substr(0, equals), loaded.error());
         co_return 1;
       }
-      _zones.push_back(std::make_unique<fata::dns::zone>(std::move(builder).take()));
-      _served.push_back(_zones.back().get());
+      auto version = std::make_shared<zone_version>();
+      version->zone = std::make_unique<fata::dns::zone>(std::move(builder).take());
+      version->journal = fata::dns::zone_journal(journal_memory);
       log.info("zone {}: {} records, {} bytes", std::string_view(spec).substr(0, equals),
-               _zones.back()->size(), _zones.back()->memory());
+               version->zone->size(), version->zone->memory());
+      _versions.push_back(std::move(version));
     }
-    if (_zones.empty()) {
+    index_versions();
+    if (_versions.empty()) {
       log.error("no zones (--zone=ORIGIN=KEY)");
       co_return 2;
     }
@@ -217,15 +239,20 @@ class server {
     }
     log.info("serving DNS on {}:{} (UDP and TCP)", stack.ipv4_address(), bound.value);
     fata::task_group group;
+    _stack = &stack;
+    _tasks = &group;
     group.spawn(serve_udp(this, &*udp));
     group.spawn(serve_tcp(this, &*tcp));
-    if (!_notify_targets.empty()) group.spawn(send_notifies(this, &stack));
+    _notify_rounds.assign(_versions.size(), 0);
+    for (std::size_t i = 0; i < _versions.size(); ++i) spawn_notifies(i);
     co_await group.join();
     log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} over the rate limit "
-             "({} slipped), {} connections refused, {} timed out; {} zones transferred, {} transfers refused",
+             "({} slipped), {} connections refused, {} timed out; {} zones transferred, {} transfers refused; "
+             "{} updates, {} refused",
              _counters.udp_queries, _counters.tcp_queries, _counters.no_reply, _counters.truncated,
              _counters.rrl_dropped + _counters.rrl_slipped, _counters.rrl_slipped, _counters.tcp_refused,
-             _counters.tcp_timed_out, _counters.transfers, _counters.transfers_refused);
+             _counters.tcp_timed_out, _counters.transfers, _counters.transfers_refused, _counters.updates,
+             _counters.updates_refused);
     co_return 0;
   }
 
@@ -233,9 +260,10 @@ class server {
   fata::task<int> start(Stack& stack, Store& store, Wall& wall, Random& random, const std::vector<std::string>& zones,
                         const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
                         const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
-                        const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip) {
+                        const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip,
+                        const std::vector<std::string>& update_keys) {
     const settings s{zones,         port,   max_tcp,    tcp_idle, std::size_t(256) << 20,
-                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip};
+                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip, update_keys};
     co_return co_await start(stack, store, wall, random, s);
   }
 
@@ -246,8 +274,68 @@ class server {
   // the schedule to the primary).
   static constexpr unsigned notify_attempts = 5;
   static constexpr fata::duration notify_first_wait = std::chrono::seconds(1);
+  // Each zone's journal of changes for IXFR.
+  static constexpr std::size_t journal_memory = std::size_t(1) << 20;
 
  private:
+  // A zone as served, with the changes that led to it. A transfer holds
+  // the version it started on, so an update may replace it meanwhile.
+  struct zone_version {
+    std::unique_ptr<fata::dns::zone> zone;
+    fata::dns::zone_journal journal;
+  };
+
+  // _served and _journals from _versions, for the state machines.
+  void index_versions() {
+    _served.clear();
+    _journals.clear();
+    for (const auto& v : _versions) {
+      _served.push_back(v->zone.get());
+      _journals.push_back(&v->journal);
+    }
+  }
+
+  // Answers an UPDATE into `out`; a change replaces the zone's version
+  // and tells the secondaries.
+  fata::bytes answer_update(fata::bytes request, fata::mut_bytes out) {
+    auto outcome = fata::dns::answer_update(_served, fata::dns::update_policy{.keys = _update_keys}, request,
+                                            wall_seconds(), *_budget, out);
+    if (outcome.code != fata::dns::rcode::noerror) {
+      ++_counters.updates_refused;
+      if (outcome.problem.empty()) {
+        log.info("update refused with rcode {}", outcome.code);
+      } else {
+        log.info("update refused with rcode {}: {}", outcome.code, outcome.problem);
+      }
+      return outcome.reply;
+    }
+    if (!outcome.updated) return outcome.reply;
+    ++_counters.updates;
+    const auto& old = _versions[outcome.zone_index];
+    auto version = std::make_shared<zone_version>();
+    version->zone = std::move(outcome.updated);
+    version->journal = old->journal.with(outcome.change);
+    std::array<char, fata::dns::max_name_text> apex{};
+    const std::size_t length = version->zone->apex().to_text(apex);
+    log.info("zone {}: updated from serial {} to {}, {} records, journal {} changes", std::string_view(apex.data(), length),
+             outcome.change->from_serial(), outcome.change->to_serial(), version->zone->size(),
+             version->journal.size());
+    _versions[outcome.zone_index] = version;
+    index_versions();
+    spawn_notifies(outcome.zone_index);
+    return outcome.reply;
+  }
+
+  // A new round of NOTIFYs of zone `index`; the round before stops.
+  void spawn_notifies(std::size_t index) {
+    const std::uint64_t round = ++_notify_rounds[index];
+    for (const fata::sig::ip_endpoint& target : _notify_targets) {
+      if (!_tasks->spawn(notify_one(this, _stack, index, round, target))) {
+        log.error("no memory to send a NOTIFY to {}", target);
+      }
+    }
+  }
+
   static fata::task<void> serve_udp(server* self, typename Stack::udp_socket* socket) {
     std::vector<std::byte> in(65535), out(65535);
     for (;;) {
@@ -261,6 +349,13 @@ class server {
         continue;
       }
       const auto client = address_octets(d->source);
+      if (fata::dns::is_update_request(fata::bytes(in.data(), d->size))) {
+        ++self->_counters.udp_queries;
+        const fata::bytes reply =
+            self->answer_update(fata::bytes(in.data(), d->size), fata::mut_bytes(out.data(), out.size()));
+        (void)co_await socket->send_to(d->source, reply);
+        continue;
+      }
       const fata::dns::query_context context{.transport = fata::dns::transport::udp,
                                              .client_address = client.view(),
                                              .now = static_cast<std::uint32_t>(self->wall_seconds())};
@@ -356,6 +451,15 @@ class server {
       }
       const std::size_t size = **got;
       const fata::bytes query(in.data(), size);
+      if (fata::dns::is_update_request(query)) {
+        ++self->_counters.tcp_queries;
+        const fata::bytes reply = self->answer_update(query, fata::mut_bytes(out.data() + 2, out.size() - 2));
+        out[0] = std::byte(reply.size() >> 8);
+        out[1] = std::byte(reply.size() & 0xff);
+        const bool written = co_await write_message(self, &flow, fata::bytes(out.data(), 2 + reply.size()));
+        if (!written) break;
+        continue;
+      }
       const auto client = address_octets(flow.remote());
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
                                              .client_address = client.view(),
@@ -411,7 +515,12 @@ class server {
   // turn; false when the flow failed under it.
   static fata::task<bool> send_transfer(server* self, typename Stack::tcp_flow* flow, fata::bytes query,
                                         fata::mut_bytes out) {
-    fata::dns::zone_transfer transfer(self->_served, fata::dns::transfer_policy{.keys = self->_transfer_keys},
+    // The versions as they are now, kept while the transfer lasts.
+    const auto versions = self->_versions;
+    const auto served = self->_served;
+    const auto journals = self->_journals;
+    fata::dns::zone_transfer transfer(served,
+                                      fata::dns::transfer_policy{.keys = self->_transfer_keys, .journals = journals},
                                       query, self->wall_seconds());
     ++self->_counters.tcp_queries;
     if (transfer.code() != fata::dns::rcode::noerror) ++self->_counters.transfers_refused;
@@ -426,24 +535,12 @@ class server {
       ++self->_counters.transfers;
       std::array<char, fata::dns::max_name_text> apex{};
       const std::size_t length = transfer.transferred()->apex().to_text(apex);
-      log.info("zone {}: transferred, {} records", std::string_view(apex.data(), length),
-               transfer.records_sent());
+      log.info("zone {}: transferred{}, {} records", std::string_view(apex.data(), length),
+               transfer.incremental() ? " incrementally (IXFR)" : "", transfer.records_sent());
     } else {
       log.info("transfer refused with rcode {}", transfer.code());
     }
     co_return true;
-  }
-
-  static fata::task<void> send_notifies(server* self, Stack* stack) {
-    fata::task_group sends;
-    for (const auto& z : self->_zones) {
-      for (const fata::sig::ip_endpoint& target : self->_notify_targets) {
-        if (!sends.spawn(notify_one(self, stack, z.get(), target))) {
-          log.error("no memory to send a NOTIFY to {}", target);
-        }
-      }
-    }
-    co_await sends.join();
   }
 
   // Waits for the answer to `sent` from `target`: the first that says
@@ -464,10 +561,13 @@ class server {
     }
   }
 
-  static fata::task<void> notify_one(server* self, Stack* stack, const fata::dns::zone* z,
+  // Tells `target` of zone `index`'s serial, again after each wait,
+  // until it answers or a newer round (after an update) takes over; each
+  // attempt announces the zone as it is then.
+  static fata::task<void> notify_one(server* self, Stack* stack, std::size_t index, std::uint64_t round,
                                      fata::sig::ip_endpoint target) {
     std::array<char, fata::dns::max_name_text> apex_text{};
-    const std::string_view apex(apex_text.data(), z->apex().to_text(apex_text));
+    const std::string_view apex(apex_text.data(), self->_versions[index]->zone->apex().to_text(apex_text));
     auto socket = stack->udp_bind(fata::port(0));
     if (!socket) {
       log.error("zone {}: no UDP socket for a NOTIFY to {}: {}", apex, target, socket.error());
@@ -484,6 +584,9 @@ class server {
     std::array<std::byte, 512> request;
     fata::duration wait = notify_first_wait;
     for (unsigned attempt = 0; attempt < notify_attempts; ++attempt, wait = wait * 2) {
+      if (self->_notify_rounds[index] != round) co_return;
+      const std::shared_ptr<const zone_version> version = self->_versions[index];
+      const fata::dns::zone* z = version->zone.get();
       auto sent = fata::dns::write_notify(*z, id, self->_notify_key, self->wall_seconds(),
                                           fata::mut_bytes(request.data(), request.size()));
       if (!sent) {
@@ -523,8 +626,13 @@ class server {
   const fata::dns::tsig_key* _notify_key = nullptr;  // in _transfer_keys
   std::vector<fata::dns::tsig_key> _transfer_keys;
   std::unique_ptr<fata::memory_budget> _budget;  // before the zones, which give back to it
-  std::vector<std::unique_ptr<fata::dns::zone>> _zones;
+  std::vector<fata::dns::tsig_key> _update_keys;
+  std::vector<std::shared_ptr<const zone_version>> _versions;
   std::vector<const fata::dns::zone*> _served;
+  std::vector<const fata::dns::zone_journal*> _journals;
+  Stack* _stack = nullptr;
+  fata::task_group* _tasks = nullptr;  // start's, for the NOTIFYs after an update
+  std::vector<std::uint64_t> _notify_rounds;  // each zone's latest round of NOTIFYs
   fata::dns::server_config _config;
   counters _counters;
 };
