@@ -27,6 +27,17 @@ bool same_octets(bytes a, bytes b) {
   return a.size() == b.size() && std::equal(a.u8_data(), a.u8_data() + a.size(), b.u8_data());
 }
 
+// RFC 4034 §6.3's order of records, as a zone keeps them: owner, type,
+// then data octets.
+bool canonically_before(const name& owner_a, rr_type type_a, bytes data_a, const name& owner_b, rr_type type_b,
+                        bytes data_b) {
+  const auto by_owner = owner_a <=> owner_b;
+  if (by_owner != 0) return by_owner < 0;
+  if (type_a != type_b) return static_cast<std::uint16_t>(type_a) < static_cast<std::uint16_t>(type_b);
+  return std::lexicographical_compare(data_a.u8_data(), data_a.u8_data() + data_a.size(), data_b.u8_data(),
+                                      data_b.u8_data() + data_b.size());
+}
+
 // A record of the request in canonical form, owning its data.
 struct change_record {
   name owner;
@@ -355,17 +366,38 @@ update_outcome answer_update(std::span<const zone* const> zones, const update_po
   const bytes soa(soa_data.data(), soa_data.size());
   const std::uint32_t new_serial = *soa_serial(soa);
 
+  // The records go to the builder in canonical order, the old zone's
+  // merged with the added ones sorted, so that it need not sort them.
+  std::vector<const change_record*> added;
+  for (const change_record& a : work.added()) added.push_back(&a);
+  std::sort(added.begin(), added.end(), [](const change_record* x, const change_record* y) {
+    return canonically_before(x->owner, x->type, x->data(), y->owner, y->type, y->data());
+  });
   zone_builder builder(z.apex(), budget);
   auto built = [&]() -> result<void, zone_problem> {
+    std::size_t next_added = 0;
+    auto add_before = [&](const zone_entry* e) -> result<void, zone_problem> {
+      for (; next_added < added.size(); ++next_added) {
+        const change_record& a = *added[next_added];
+        if (e && !canonically_before(a.owner, a.type, a.data(), e->owner, e->type, e->rdata)) break;
+        if (auto r = builder.add(a.owner, a.type, a.ttl, a.data()); !r) return r;
+      }
+      return {};
+    };
     for (std::size_t i = 0; i < z.size(); ++i) {
-      if (i == soa_range.first || work.deleted(i)) continue;
-      const zone_entry e = z.at(i);
-      if (auto a = builder.add(e.owner, e.type, e.ttl, e.rdata); !a) return a;
+      if (work.deleted(i)) continue;
+      // Records are decoded only while added ones remain to place.
+      if (next_added < added.size()) {
+        const zone_entry e = z.at(i);
+        if (auto r = add_before(&e); !r) return r;
+      }
+      if (i == soa_range.first) {
+        if (auto a = builder.add(z.apex(), rr_type::soa, soa_ttl, soa); !a) return a;
+        continue;
+      }
+      if (auto a = builder.add_copy(z, i); !a) return a;
     }
-    if (auto a = builder.add(z.apex(), rr_type::soa, soa_ttl, soa); !a) return a;
-    for (const change_record& a : work.added()) {
-      if (auto r = builder.add(a.owner, a.type, a.ttl, a.data()); !r) return r;
-    }
+    if (auto r = add_before(nullptr); !r) return r;
     return builder.finish();
   }();
   if (!built) {

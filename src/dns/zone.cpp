@@ -102,6 +102,22 @@ bool zone::sort_canonically(zone& z) {
     std::uint32_t key_size;
   };
   const std::size_t n = z._order.size();
+  // Records added in canonical order already (an update's new zone, made
+  // from a sorted one) need no sort: one pass over them says so.
+  bool sorted = true;
+  for (std::size_t i = 1; i < n && sorted; ++i) {
+    const stored a = read_stored(z._arena, z._order[i - 1]);
+    const stored b = read_stored(z._arena, z._order[i]);
+    const auto by_owner = canonical_order(a.owner, b.owner);
+    if (by_owner != 0) {
+      sorted = by_owner < 0;
+    } else if (a.type != b.type) {
+      sorted = static_cast<std::uint16_t>(a.type) < static_cast<std::uint16_t>(b.type);
+    } else {
+      sorted = compare_octets(a.rdata, b.rdata) <= 0;
+    }
+  }
+  if (sorted) return true;
   // At most two key octets per owner octet.
   const std::size_t key_bound = 2 * z._arena.size();
   const std::size_t charge = key_bound + n * sizeof(item);
@@ -274,6 +290,21 @@ result<void, zone_problem> zone_builder::add(const name& owner, rr_type type, st
     return unexpected(zone_problem{zone_error::over_budget, owner, type});
   }
   _zone._order.push_back(append_stored(_zone._arena, owner, type, ttl, rdata));
+  return {};
+}
+
+result<void, zone_problem> zone_builder::add_copy(const zone& from, std::size_t i) {
+  FATA_ASSERT(from._apex == _zone._apex);
+  const std::uint32_t offset = from._order[i];
+  const stored s = read_stored(from._arena, offset);
+  const std::size_t size = 1 + s.owner.size() + 8 + s.rdata.size();
+  if (_zone._arena.size() + size > 0xffffffffu || !_zone.grow(_zone._arena, size) ||
+      !_zone.grow(_zone._order, 1)) {
+    return unexpected(zone_problem{zone_error::over_budget, name::from_wire(s.owner).value(), s.type});
+  }
+  _zone._order.push_back(static_cast<std::uint32_t>(_zone._arena.size()));
+  const std::uint8_t* start = from._arena.data() + offset;
+  _zone._arena.insert(_zone._arena.end(), start, start + size);
   return {};
 }
 

@@ -151,6 +151,9 @@ class zone_builder {
 
   // Copies the record in; `rdata` is canonical (check_canonical_rdata).
   result<void, zone_problem> add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata);
+  // Copies record `i` of `from`, a zone of the same apex (an update's
+  // old zone), as it is stored: no decoding, no checks.
+  result<void, zone_problem> add_copy(const zone& from, std::size_t i);
   // Sorts and checks what was added. (Not a result<zone>: clang 14, which
   // builds the fuzz targets, cannot hold a move-only type in one.)
   result<void, zone_problem> finish();
