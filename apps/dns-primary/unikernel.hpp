@@ -349,35 +349,36 @@ class server {
         continue;
       }
       const auto client = address_octets(d->source);
-      if (fata::dns::is_update_request(fata::bytes(in.data(), d->size))) {
-        ++self->_counters.udp_queries;
-        const fata::bytes reply =
-            self->answer_update(fata::bytes(in.data(), d->size), fata::mut_bytes(out.data(), out.size()));
-        (void)co_await socket->send_to(d->source, reply);
-        continue;
-      }
-      const fata::dns::query_context context{.transport = fata::dns::transport::udp,
-                                             .client_address = client.view(),
-                                             .now = static_cast<std::uint32_t>(self->wall_seconds())};
-      auto r = fata::dns::answer_query(self->_served, self->_config, fata::bytes(in.data(), d->size),
-                                       context, fata::mut_bytes(out.data(), out.size()));
-      if (!r) {
-        ++self->_counters.no_reply;
-        continue;
+      const fata::bytes request(in.data(), d->size);
+      fata::bytes reply;
+      bool cookie_verified = false;
+      if (fata::dns::is_update_request(request)) {
+        reply = self->answer_update(request, fata::mut_bytes(out.data(), out.size()));
+      } else {
+        const fata::dns::query_context context{.transport = fata::dns::transport::udp,
+                                               .client_address = client.view(),
+                                               .now = static_cast<std::uint32_t>(self->wall_seconds())};
+        auto r = fata::dns::answer_query(self->_served, self->_config, request, context,
+                                         fata::mut_bytes(out.data(), out.size()));
+        if (!r) {
+          ++self->_counters.no_reply;
+          continue;
+        }
+        if (r->summary.truncated) ++self->_counters.truncated;
+        reply = r->message;
+        cookie_verified = r->summary.cookie_verified;
       }
       ++self->_counters.udp_queries;
-      if (r->summary.truncated) ++self->_counters.truncated;
-      fata::bytes reply = r->message;
-      // A good server cookie proves the address (RFC 7873 §5.2.4): such a
-      // client is answered whatever its network's rate.
-      const auto verdict = r->summary.cookie_verified
-                               ? fata::dns::rrl_verdict::send
-                               : self->_rrl->judge(client.view(), fata::loop::current().now());
+      // Every UDP reply, UPDATE's refusals too, counts against the rate;
+      // but a good server cookie proves the address (RFC 7873 §5.2.4):
+      // such a client is answered whatever its network's rate.
+      const auto verdict = cookie_verified ? fata::dns::rrl_verdict::send
+                                           : self->_rrl->judge(client.view(), fata::loop::current().now());
       switch (verdict) {
         case fata::dns::rrl_verdict::send: break;
         case fata::dns::rrl_verdict::slip:
           ++self->_counters.rrl_slipped;
-          reply = fata::dns::truncate_to_question(fata::mut_bytes(out.data(), r->message.size()));
+          reply = fata::dns::truncate_to_question(fata::mut_bytes(out.data(), reply.size()));
           break;
         case fata::dns::rrl_verdict::drop: ++self->_counters.rrl_dropped; continue;
       }

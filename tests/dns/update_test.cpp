@@ -65,7 +65,8 @@ struct update_fixture : ::testing::Test {
   std::vector<std::uint8_t> request;
 
   const std::vector<std::uint8_t>& make(const std::vector<rr>& prerequisites, const std::vector<rr>& updates,
-                                        const tsig_key* signer, std::string_view zone_name = "example.") {
+                                        const tsig_key* signer, std::string_view zone_name = "example.",
+                                        std::uint64_t signed_at = now) {
     request.assign(4096, 0);
     message_writer w(mut_bytes(request.data(), request.size()));
     header h;
@@ -82,7 +83,7 @@ struct update_fixture : ::testing::Test {
                                bytes(u.data.data(), u.data.size())));
     }
     if (signer) {
-      EXPECT_TRUE(tsig_sign(w, *signer, {.place = tsig_place::request, .now = now}).has_value());
+      EXPECT_TRUE(tsig_sign(w, *signer, {.place = tsig_place::request, .now = signed_at}).has_value());
     }
     request.resize(w.finish().size());
     return request;
@@ -245,6 +246,18 @@ TEST_F(update_fixture, WhoMayUpdate) {
   EXPECT_FALSE(badsig.updated);
   make({}, add, &key, "example.org.");
   EXPECT_EQ(answer().code, rcode::notauth);
+  // A request signed beyond the fudge (a replay, or a wrong clock) gets a
+  // signed BADTIME and changes nothing.
+  make({}, add, &key, "example.", now - 1000);
+  auto stale = answer();
+  EXPECT_EQ(stale.code, rcode::notauth);
+  EXPECT_FALSE(stale.updated);
+  auto stale_view = message_view::parse(stale.reply);
+  ASSERT_TRUE(stale_view && stale_view->tsig());
+  auto stale_tsig = read_tsig(*stale_view);
+  ASSERT_TRUE(stale_tsig.has_value());
+  EXPECT_EQ(stale_tsig->error, static_cast<std::uint16_t>(rcode::badtime));
+  EXPECT_GT(stale_tsig->mac.size(), 0u);
   // A good one is signed back over the request's MAC.
   make({}, add, &key);
   auto good = answer();
