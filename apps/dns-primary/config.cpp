@@ -28,9 +28,14 @@ void configure() {
   auto update_key = key<std::vector<std::string>>(
       "update-key", std::vector<std::string>{},
       "TSIG keys allowed to UPDATE the zones (RFC 2136), as NAME:ALGORITHM:BASE64, comma separated");
-  libraries({"fata::dns"});
+  auto tls_cert = key<std::string>("tls-cert", "",
+                                   "DNS over TLS: the certificate chain (a key of the zones store, or inline PEM)");
+  auto tls_key = key<std::string>("tls-key", "", "DNS over TLS: the private key of --tls-cert");
+  auto dot_port = key<fata::port>("dot-port", fata::port(853), "TCP port for DNS over TLS, with --tls-cert");
+  libraries({"fata::dns", "fata::tls"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
                                                pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
-                                               notify, notify_key, rrl_rate, rrl_slip, update_key));
+                                               notify, notify_key, rrl_rate, rrl_slip, update_key, tls_cert,
+                                               tls_key, dot_port));
 }

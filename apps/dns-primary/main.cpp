@@ -32,6 +32,10 @@ fata::key<unsigned> rrl_slip_key{"rrl-slip", 2u, "Every how many replies over th
 fata::key<std::vector<std::string>> update_key_key{
     "update-key", std::vector<std::string>{},
     "TSIG keys allowed to UPDATE the zones (RFC 2136), as NAME:ALGORITHM:BASE64, comma separated"};
+fata::key<std::string> tls_cert_key{"tls-cert", "",
+                                    "DNS over TLS: the certificate chain (a key of the zones store, or inline PEM)"};
+fata::key<std::string> tls_key_key{"tls-key", "", "DNS over TLS: the private key of --tls-cert"};
+fata::key<fata::port> dot_port_key{"dot-port", fata::port(853), "TCP port for DNS over TLS, with --tls-cert"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -52,7 +56,8 @@ struct service {
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
                                          std::size_t(256) << 20, *transfer_key_key, *notify_key,
-                                         *notify_key_key, *rrl_rate_key, *rrl_slip_key, *update_key_key};
+                                         *notify_key_key, *rrl_rate_key, *rrl_slip_key, *update_key_key,
+                                         *tls_cert_key, *tls_key_key, *dot_port_key};
     co_return co_await app.start(stack, *opened, wall, *random, settings);
   }
 };

@@ -33,7 +33,12 @@
 // oldest changes dropped first) for IXFR, and the --notify secondaries
 // are told the new serial.
 //
-// Not yet: answering NOTIFY, DoT, BADCOOKIE for a bad server cookie,
+// DNS over TLS (RFC 7858) on --dot-port with --tls-cert and --tls-key: the
+// same answers as over TCP, each connection within --max-tcp, the
+// handshake within --tls-handshake-timeout, and replies padded to 468
+// octets (RFC 8467) for a query that pads.
+//
+// Not yet: answering NOTIFY, BADCOOKIE for a bad server cookie,
 // reloading, keeping updates across restarts, transfers allowed by address.
 #pragma once
 
@@ -59,6 +64,8 @@
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/tsig.hpp>
 #include <fata/dns/update.hpp>
+#include <fata/tls/flow.hpp>
+#include <fata/tls/keys.hpp>
 #include <fata/dns/zone_store.hpp>
 #include <fata/sig/clock.hpp>
 #include <fata/sig/kv.hpp>
@@ -89,6 +96,11 @@ struct settings {
   unsigned rrl_slip = 2;
   // Keys allowed to UPDATE every zone, as --transfer-key's.
   std::vector<std::string> update_keys{};
+  // DNS over TLS (RFC 7858) on dot_port, with this certificate chain and
+  // key (keys of the store, or inline PEM); none: no DoT.
+  std::string tls_cert{};
+  std::string tls_key{};
+  fata::port dot_port{853};
 };
 
 // A --notify target: ADDRESS[:PORT].
@@ -134,6 +146,7 @@ struct counters {
   std::uint64_t transfers = 0;    // zones sent whole
   std::uint64_t transfers_refused = 0;
   std::uint64_t notifies_acknowledged = 0;
+  std::uint64_t tls_failed = 0;       // DoT connections whose handshake failed or timed out
   std::uint64_t updates = 0;          // UPDATE requests that changed a zone
   std::uint64_t updates_refused = 0;  // UPDATE requests answered with another rcode than NOERROR
   std::uint64_t rrl_dropped = 0;  // UDP replies over --rrl-rate, not sent
@@ -238,11 +251,24 @@ class server {
       co_return 1;
     }
     log.info("serving DNS on {}:{} (UDP and TCP)", stack.ipv4_address(), bound.value);
+    std::optional<typename Stack::tcp_listener> dot;
+    if (!s.tls_cert.empty()) {
+      const bool loaded = co_await load_certificate(store, s.tls_cert, s.tls_key);
+      if (!loaded) co_return 1;
+      auto l = stack.tcp_listen(s.dot_port);
+      if (!l) {
+        log.error("cannot listen on TCP port {} for DNS over TLS: {}", s.dot_port, l.error());
+        co_return 1;
+      }
+      dot.emplace(std::move(*l));
+      log.info("serving DNS over TLS on {}:{}", stack.ipv4_address(), dot->local().number.value);
+    }
     fata::task_group group;
     _stack = &stack;
     _tasks = &group;
     group.spawn(serve_udp(this, &*udp));
-    group.spawn(serve_tcp(this, &*tcp));
+    group.spawn(serve_tcp(this, &*tcp, false));
+    if (dot) group.spawn(serve_tcp(this, &*dot, true));
     _notify_rounds.assign(_versions.size(), 0);
     for (std::size_t i = 0; i < _versions.size(); ++i) spawn_notifies(i);
     co_await group.join();
@@ -261,9 +287,11 @@ class server {
                         const fata::port& port, const unsigned& max_tcp, const fata::duration& tcp_idle,
                         const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
                         const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip,
-                        const std::vector<std::string>& update_keys) {
-    const settings s{zones,         port,   max_tcp,    tcp_idle, std::size_t(256) << 20,
-                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip, update_keys};
+                        const std::vector<std::string>& update_keys, const std::string& tls_cert,
+                        const std::string& tls_key, const fata::port& dot_port) {
+    const settings s{zones,    port,        max_tcp,  tcp_idle,    std::size_t(256) << 20,
+                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip,
+                     update_keys, tls_cert, tls_key,  dot_port};
     co_return co_await start(stack, store, wall, random, s);
   }
 
@@ -278,6 +306,34 @@ class server {
   static constexpr std::size_t journal_memory = std::size_t(1) << 20;
 
  private:
+  // The DoT certificate chain and key, into a TLS context.
+  fata::task<bool> load_certificate(Store& store, const std::string& cert_spec, const std::string& key_spec) {
+    if (key_spec.empty()) {
+      log.error("--tls-cert needs --tls-key");
+      co_return false;
+    }
+    auto cert_text = co_await fata::tls::load_material(store, cert_spec);
+    auto key_text = co_await fata::tls::load_material(store, key_spec);
+    if (!cert_text || !key_text) {
+      log.error("certificate {} / key {}: {}", cert_spec.substr(0, 40), key_spec.substr(0, 40),
+                !cert_text ? cert_text.error() : key_text.error());
+      co_return false;
+    }
+    auto chain = fata::tls::certificate_chain::parse(fata::bytes::of(*cert_text));
+    auto key = fata::tls::private_key::parse(fata::bytes::of(*key_text));
+    if (!chain || !key) {
+      log.error("certificate {}: {}", cert_spec.substr(0, 40), !chain ? chain.error() : key.error());
+      co_return false;
+    }
+    _tls = std::make_unique<fata::tls::server_context>(fata::tls::server_options_from_keys());
+    auto added = _tls->add(std::move(*chain), std::move(*key));
+    if (!added) {
+      log.error("certificate {}: {}", cert_spec.substr(0, 40), added.error());
+      co_return false;
+    }
+    co_return true;
+  }
+
   // A zone as served, with the changes that led to it. A transfer holds
   // the version it started on, so an update may replace it meanwhile.
   struct zone_version {
@@ -386,7 +442,9 @@ class server {
     }
   }
 
-  static fata::task<void> serve_tcp(server* self, typename Stack::tcp_listener* listener) {
+  // Accepts TCP connections, or with `tls` DoT ones (RFC 7858), each
+  // listener bounded by --max-tcp.
+  static fata::task<void> serve_tcp(server* self, typename Stack::tcp_listener* listener, bool tls) {
     fata::task_group connections;
     for (;;) {
       auto f = co_await listener->accept();
@@ -396,16 +454,29 @@ class server {
         co_await f->close();
         continue;
       }
-      if (!connections.spawn(serve_connection(self, std::move(*f)))) {
-        ++self->_counters.tcp_refused;
-      }
+      const bool spawned = tls ? connections.spawn(serve_tls_connection(self, std::move(*f)))
+                               : connections.spawn(serve_connection(self, std::move(*f), false));
+      if (!spawned) ++self->_counters.tcp_refused;
     }
     co_await connections.join();
   }
 
+  // The TLS handshake (within --tls-handshake-timeout), then the queries.
+  static fata::task<void> serve_tls_connection(server* self, typename Stack::tcp_flow flow) {
+    // Handshake flights and replies are written whole.
+    flow.set_nodelay(true);
+    auto secure = co_await fata::tls::accept(std::move(flow), *self->_tls, *self->_random);
+    if (!secure) {
+      ++self->_counters.tls_failed;
+      co_return;
+    }
+    co_await serve_connection(self, std::move(*secure), true);
+  }
+
   // Reads exactly out.size() octets; false at the end of the flow or on
   // an error.
-  static fata::task<bool> read_exactly(typename Stack::tcp_flow* flow, fata::mut_bytes out) {
+  template <class Flow>
+  static fata::task<bool> read_exactly(Flow* flow, fata::mut_bytes out) {
     std::size_t got = 0;
     while (got < out.size()) {
       auto n = co_await flow->read(out.sub(got, out.size() - got));
@@ -417,7 +488,8 @@ class server {
 
   // Reads one length-prefixed message into `in` (65535 octets): its size,
   // or nothing at the end of the flow or on an error.
-  static fata::task<std::optional<std::size_t>> read_message(typename Stack::tcp_flow* flow,
+  template <class Flow>
+  static fata::task<std::optional<std::size_t>> read_message(Flow* flow,
                                                              fata::mut_bytes in) {
     std::byte length[2];
     const bool have_length = co_await read_exactly(flow, fata::mut_bytes(length, 2));
@@ -430,7 +502,8 @@ class server {
 
   // Writes `message` within --tcp-idle: a client that stops reading
   // must not hold its connection (and one of --max-tcp) for ever.
-  static fata::task<bool> write_message(server* self, typename Stack::tcp_flow* flow, fata::bytes message) {
+  template <class Flow>
+  static fata::task<bool> write_message(server* self, Flow* flow, fata::bytes message) {
     auto written = co_await fata::with_timeout(self->_settings.tcp_idle, flow->write(message));
     if (!written || !*written) {
       if (!written) ++self->_counters.tcp_timed_out;
@@ -439,7 +512,10 @@ class server {
     co_return true;
   }
 
-  static fata::task<void> serve_connection(server* self, typename Stack::tcp_flow flow) {
+  // Answers the queries of one connection, over TCP or over TLS (DoT):
+  // the same messages, and padding over TLS (RFC 8467).
+  template <class Flow>
+  static fata::task<void> serve_connection(server* self, Flow flow, bool encrypted) {
     std::vector<std::byte> in(65535), out(2 + 65535);
     for (;;) {
       // The whole message within --tcp-idle, not each read: a client
@@ -464,7 +540,8 @@ class server {
       const auto client = address_octets(flow.remote());
       const fata::dns::query_context context{.transport = fata::dns::transport::tcp,
                                              .client_address = client.view(),
-                                             .now = static_cast<std::uint32_t>(self->wall_seconds())};
+                                             .now = static_cast<std::uint32_t>(self->wall_seconds()),
+                                             .encrypted = encrypted};
       auto r = fata::dns::answer_query(self->_served, self->_config, query, context,
                                        fata::mut_bytes(out.data() + 2, out.size() - 2));
       if (!r) {
@@ -514,7 +591,8 @@ class server {
 
   // Answers a transfer request with each message of zone_transfer in
   // turn; false when the flow failed under it.
-  static fata::task<bool> send_transfer(server* self, typename Stack::tcp_flow* flow, fata::bytes query,
+  template <class Flow>
+  static fata::task<bool> send_transfer(server* self, Flow* flow, fata::bytes query,
                                         fata::mut_bytes out) {
     // The versions as they are now, kept while the transfer lasts.
     const auto versions = self->_versions;
@@ -628,6 +706,7 @@ class server {
   std::vector<fata::dns::tsig_key> _transfer_keys;
   std::unique_ptr<fata::memory_budget> _budget;  // before the zones, which give back to it
   std::vector<fata::dns::tsig_key> _update_keys;
+  std::unique_ptr<fata::tls::server_context> _tls;  // DoT's, when --tls-cert is given
   std::vector<std::shared_ptr<const zone_version>> _versions;
   std::vector<const fata::dns::zone*> _served;
   std::vector<const fata::dns::zone_journal*> _journals;

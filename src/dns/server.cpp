@@ -285,6 +285,7 @@ result<reply, no_reply> answer_query(std::span<const zone* const> zones, const s
       return finish(e.error());
     }
     opt->dnssec_ok = e->dnssec_ok;
+    if (e->padding && context.encrypted) opt->pad_to_block = 468;
     if (e->cookie && config.cookies && context.client_address.size() > 0) {
       summary.cookie_verified = e->cookie->server_size > 0 &&
                                 server_cookie_is_good(*config.cookies, *e->cookie, context.client_address,

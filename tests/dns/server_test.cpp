@@ -60,6 +60,7 @@ struct query_options {
   std::optional<std::uint16_t> edns_size{};  // an OPT record asking for this size
   std::uint8_t edns_version = 0;
   bool cookie = false;
+  bool padding = false;  // an empty Padding option (RFC 7830)
   std::uint16_t qclass = 1;
   dns::opcode opcode = opcode::query;
 };
@@ -75,6 +76,7 @@ std::vector<std::uint8_t> make_query(std::string_view qname, rr_type qtype, quer
   if (o.edns_size) {
     std::vector<std::uint8_t> options;
     if (o.cookie) options = {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    if (o.padding) options.insert(options.end(), {0, 12, 0, 0});
     EXPECT_TRUE(w.add_record(section::additional, name(), rr_type::opt, *o.edns_size,
                              std::uint32_t(o.edns_version) << 16,
                              bytes(options.data(), options.size())));
@@ -262,6 +264,24 @@ TEST_F(server_fixture, TheSummarySaysWhenAQueryAsksForATransfer) {
   auto update = raw(make_query("example.", rr_type::axfr, {.opcode = opcode::update}), transport::tcp);
   ASSERT_TRUE(update.has_value());
   EXPECT_FALSE(update->summary.asks_for_transfer);
+}
+
+TEST_F(server_fixture, OverAnEncryptedTransportAPaddedQueryGetsA468OctetBlock) {
+  auto ask_padded = [&](bool padding, bool encrypted) {
+    static constexpr std::uint8_t address[4] = {192, 0, 2, 100};
+    const auto query = make_query("www.example.", rr_type::a, {.edns_size = 1232, .padding = padding});
+    query_context context{.transport = transport::tcp, .client_address = bytes(address, 4), .now = 1,
+                          .encrypted = encrypted};
+    auto r = answer_query(zones, config, bytes(query.data(), query.size()), context,
+                          mut_bytes(buffer.data(), buffer.size()));
+    EXPECT_TRUE(r.has_value());
+    return r ? r->message.size() : 0;
+  };
+  EXPECT_EQ(ask_padded(true, true) % 468, 0u);
+  EXPECT_GT(ask_padded(true, true), 0u);
+  // Not asked for, or in the clear: no padding.
+  EXPECT_NE(ask_padded(false, true) % 468, 0u);
+  EXPECT_NE(ask_padded(true, false) % 468, 0u);
 }
 
 TEST_F(server_fixture, UdpRepliesFitTheirSizeAndSetTcWhenTheAnswerDoesNot) {

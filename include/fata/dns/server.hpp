@@ -32,8 +32,9 @@
 //   authority NS and the additional is left out without TC;
 // - an OPT record answers one (RFC 6891), with DO copied and a server
 //   cookie when the server has a secret (and the summary says whether the
-//   query's own server cookie was good); a version other than 0 is
-//   BADVERS;
+//   query's own server cookie was good), and over an encrypted transport
+//   padding to 468-octet blocks for a query that pads (RFC 8467); a
+//   version other than 0 is BADVERS;
 // - FORMERR for a query that does not parse, with other than one
 //   question, more than one OPT record or a bad OPT record; NOTIMP for
 //   opcodes other than QUERY and NOTIFY; REFUSED for NOTIFY (no primary
@@ -86,6 +87,9 @@ struct query_context {
   dns::transport transport = transport::udp;
   bytes client_address{};   // for cookies: 4 or 16 octets
   std::uint32_t now = 0;    // seconds since the epoch, for cookies
+  // Over TLS (DoT): a query that pads gets a reply padded to a multiple
+  // of 468 octets (RFC 8467 §4.1).
+  bool encrypted = false;
 };
 
 // What a reply says, for counters and logs.
