@@ -374,6 +374,12 @@ update_outcome answer_update(std::span<const zone* const> zones, const update_po
     return canonically_before(x->owner, x->type, x->data(), y->owner, y->type, y->data());
   });
   zone_builder builder(z.apex(), budget);
+  std::size_t added_octets = 1 + max_name_octets + 8 + soa.size();
+  for (const change_record* a : added) added_octets += 1 + a->owner.wire_size() + 8 + a->rdata.size();
+  if (!builder.reserve_for(z, added.size() + 1, added_octets)) {
+    outcome.problem = describe(zone_error::over_budget);
+    return finish(rcode::servfail);
+  }
   auto built = [&]() -> result<void, zone_problem> {
     std::size_t next_added = 0;
     auto add_before = [&](const zone_entry* e) -> result<void, zone_problem> {

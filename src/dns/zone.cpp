@@ -293,6 +293,11 @@ result<void, zone_problem> zone_builder::add(const name& owner, rr_type type, st
   return {};
 }
 
+bool zone_builder::reserve_for(const zone& from, std::size_t records, std::size_t octets) {
+  return _zone.grow(_zone._arena, from._arena.size() + octets) &&
+         _zone.grow(_zone._order, from._order.size() + records);
+}
+
 result<void, zone_problem> zone_builder::add_copy(const zone& from, std::size_t i) {
   FATA_ASSERT(from._apex == _zone._apex);
   const std::uint32_t offset = from._order[i];

@@ -151,6 +151,10 @@ class zone_builder {
 
   // Copies the record in; `rdata` is canonical (check_canonical_rdata).
   result<void, zone_problem> add(const name& owner, rr_type type, std::uint32_t ttl, bytes rdata);
+  // Takes the memory for `from`'s records and `records` more of `octets`
+  // in all, at once (an update's new zone): no growth by doubling, no
+  // copies on the way. False when the budget does not allow it.
+  bool reserve_for(const zone& from, std::size_t records, std::size_t octets);
   // Copies record `i` of `from`, a zone of the same apex (an update's
   // old zone), as it is stored: no decoding, no checks.
   result<void, zone_problem> add_copy(const zone& from, std::size_t i);
