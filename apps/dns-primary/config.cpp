@@ -20,6 +20,9 @@ void configure() {
   auto transfer_key = key<std::vector<std::string>>(
       "transfer-key", std::vector<std::string>{},
       "TSIG keys allowed to transfer the zones, as NAME:ALGORITHM:BASE64, comma separated");
+  auto transfer_from = key<std::vector<fata::ipv4_prefix>>(
+      "transfer-from", std::vector<fata::ipv4_prefix>{},
+      "Networks allowed to transfer the zones without a key, as ADDRESS/LENGTH, comma separated");
   auto notify = key<std::vector<std::string>>("notify", std::vector<std::string>{},
                                               "Secondaries sent a NOTIFY at start, as ADDRESS[:PORT], comma separated");
   auto notify_key = key<std::string>("notify-key", "", "The --transfer-key that signs NOTIFY (none: unsigned)");
@@ -37,5 +40,5 @@ void configure() {
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
                                                pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
                                                notify, notify_key, rrl_rate, rrl_slip, update_key, tls_cert,
-                                               tls_key, dot_port));
+                                               tls_key, dot_port, transfer_from));
 }

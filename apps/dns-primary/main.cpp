@@ -32,6 +32,9 @@ fata::key<unsigned> rrl_slip_key{"rrl-slip", 2u, "Every how many replies over th
 fata::key<std::vector<std::string>> update_key_key{
     "update-key", std::vector<std::string>{},
     "TSIG keys allowed to UPDATE the zones (RFC 2136), as NAME:ALGORITHM:BASE64, comma separated"};
+fata::key<std::vector<fata::ipv4_prefix>> transfer_from_key{
+    "transfer-from", std::vector<fata::ipv4_prefix>{},
+    "Networks allowed to transfer the zones without a key, as ADDRESS/LENGTH, comma separated"};
 fata::key<std::string> tls_cert_key{"tls-cert", "",
                                     "DNS over TLS: the certificate chain (a key of the zones store, or inline PEM)"};
 fata::key<std::string> tls_key_key{"tls-key", "", "DNS over TLS: the private key of --tls-cert"};
@@ -55,7 +58,7 @@ struct service {
     // Named, not a temporary of the co_await expression: g++ 12 destroys
     // such temporaries twice.
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
-                                         std::size_t(256) << 20, *transfer_key_key, *notify_key,
+                                         std::size_t(256) << 20, *transfer_key_key, *transfer_from_key, *notify_key,
                                          *notify_key_key, *rrl_rate_key, *rrl_slip_key, *update_key_key,
                                          *tls_cert_key, *tls_key_key, *dot_port_key};
     co_return co_await app.start(stack, *opened, wall, *random, settings);

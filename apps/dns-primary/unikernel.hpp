@@ -12,8 +12,10 @@
 // connections a new one is closed at once.
 //
 // Zone transfers (fata/dns/transfer.hpp): AXFR over TCP for holders of a
-// --transfer-key, every message signed; IXFR answered with the SOA alone
-// or the whole zone. The wall clock is TSIG's time.
+// --transfer-key, every message signed, and unsigned for addresses in a
+// --transfer-from network; IXFR answered from the zone's journal of
+// updates (below), else with the SOA alone or the whole zone. The wall
+// clock is TSIG's time.
 //
 // UDP replies are rate limited per client network (fata/dns/rrl.hpp,
 // --rrl-rate and --rrl-slip, as NSD's defaults: 200 a second, every second
@@ -39,7 +41,8 @@
 // octets (RFC 8467) for a query that pads.
 //
 // Not yet: answering NOTIFY, BADCOOKIE for a bad server cookie,
-// reloading, keeping updates across restarts, transfers allowed by address.
+// reloading, keeping updates across restarts, updates allowed by address,
+// IPv6 networks in --transfer-from.
 #pragma once
 
 #include <array>
@@ -85,6 +88,8 @@ struct settings {
   // Keys allowed to transfer every zone, as NAME:ALGORITHM:SECRET
   // (hmac-sha256, -sha384 or -sha512; the secret in base64).
   std::vector<std::string> transfer_keys{};
+  // Networks allowed to transfer without a key (NSD's provide-xfr NOKEY).
+  std::vector<fata::ipv4_prefix> transfer_from{};
   // Secondaries told of each zone's serial at start (RFC 1996), as
   // ADDRESS[:PORT] (53 by default), and the transfer key that signs the
   // NOTIFY ("": unsigned).
@@ -288,9 +293,10 @@ class server {
                         const std::vector<std::string>& transfer_keys, const std::vector<std::string>& notify,
                         const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip,
                         const std::vector<std::string>& update_keys, const std::string& tls_cert,
-                        const std::string& tls_key, const fata::port& dot_port) {
+                        const std::string& tls_key, const fata::port& dot_port,
+                        const std::vector<fata::ipv4_prefix>& transfer_from) {
     const settings s{zones,    port,        max_tcp,  tcp_idle,    std::size_t(256) << 20,
-                     transfer_keys, notify, notify_key, rrl_rate, rrl_slip,
+                     transfer_keys, transfer_from, notify, notify_key, rrl_rate, rrl_slip,
                      update_keys, tls_cert, tls_key,  dot_port};
     co_return co_await start(stack, store, wall, random, s);
   }
@@ -598,8 +604,15 @@ class server {
     const auto versions = self->_versions;
     const auto served = self->_served;
     const auto journals = self->_journals;
+    const fata::sig::ip_endpoint remote = flow->remote();
+    bool by_address = false;
+    for (const fata::ipv4_prefix& p : self->_settings.transfer_from) {
+      by_address = by_address || (remote.address.is_v4() && p.contains(remote.address.v4()));
+    }
     fata::dns::zone_transfer transfer(served,
-                                      fata::dns::transfer_policy{.keys = self->_transfer_keys, .journals = journals},
+                                      fata::dns::transfer_policy{.keys = self->_transfer_keys,
+                                                                 .unsigned_allowed = by_address,
+                                                                 .journals = journals},
                                       query, self->wall_seconds());
     ++self->_counters.tcp_queries;
     if (transfer.code() != fata::dns::rcode::noerror) ++self->_counters.transfers_refused;

@@ -67,6 +67,7 @@ void zone_transfer::check_request(std::span<const zone* const> zones, const tran
   _tsig = tsig_responder(*view, policy.keys, now);
   switch (_tsig.judged()) {
     case tsig_responder::verdict::unsigned_request:
+      if (policy.unsigned_allowed) break;
       if (_opt) _opt->extended_error = extended_error::prohibited;
       return refuse(rcode::refused);
     case tsig_responder::verdict::formerr: return refuse(rcode::formerr);

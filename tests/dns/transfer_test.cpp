@@ -120,6 +120,27 @@ message_view view_of(const std::vector<std::uint8_t>& m) {
   return message_view::parse(bytes(m.data(), m.size())).value();
 }
 
+TEST_F(transfer_fixture, AnUnsignedRequestFromAnAllowedAddressGetsTheZoneUnsigned) {
+  const request r = make_request({});
+  const bytes wire(r.wire.data(), r.wire.size());
+  zone_transfer t(zones, transfer_policy{.keys = keys, .unsigned_allowed = true}, wire, now);
+  EXPECT_EQ(t.code(), rcode::noerror);
+  std::size_t records = 0;
+  while (auto m = t.next(mut_bytes(buffer.data(), buffer.size()), now)) {
+    auto v = message_view::parse(*m);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_FALSE(v->tsig().has_value());
+    records += v->count(section::answer);
+  }
+  EXPECT_EQ(records, example->size() + 1);
+  // A signed request is still checked: a wrong MAC is refused.
+  const tsig_key impostor = key_of("xfr.key.", "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+  const request bad = make_request({.key = &impostor});
+  zone_transfer refused(zones, transfer_policy{.keys = keys, .unsigned_allowed = true},
+                        bytes(bad.wire.data(), bad.wire.size()), now);
+  EXPECT_EQ(refused.code(), rcode::notauth);
+}
+
 TEST_F(transfer_fixture, AnUnsignedRequestIsRefused) {
   for (bool edns : {false, true}) {
     const answer a = run(make_request({.edns = edns}));

@@ -6,7 +6,8 @@
 //
 // The rules (as NSD and Knot answer):
 // - an unsigned request: REFUSED, with the Extended DNS Error Prohibited
-//   when it had an OPT record;
+//   when it had an OPT record, unless the policy allows unsigned requests
+//   (from the requestor's address);
 // - a TSIG record that does not parse: FORMERR; a key the server does not
 //   hold, or a wrong MAC: NOTAUTH with an unsigned TSIG record saying
 //   BADKEY or BADSIG (§5.3.2); a time beyond the fudge: NOTAUTH with a
@@ -55,6 +56,10 @@ struct transfer_policy {
   // The keys whose holders may transfer every zone served; none: no
   // transfers at all.
   std::span<const tsig_key> keys{};
+  // The requestor's address is one the server lets transfer without a
+  // key (NSD's `provide-xfr: ADDRESS NOKEY`): an unsigned request gets
+  // the zone, unsigned. A signed one is still checked.
+  bool unsigned_allowed = false;
   // journals[i] holds the changes of the i-th zone (or is null), for
   // IXFR; none: IXFR is answered in AXFR's form.
   std::span<const zone_journal* const> journals{};
