@@ -178,22 +178,9 @@ class server {
       co_return 1;
     }
     _rrl.emplace(fata::dns::rrl_config{.rate = s.rrl_rate, .slip = s.rrl_slip, .hash_key = *rrl_key});
-    for (const std::string& spec : s.transfer_keys) {
-      auto key = parse_transfer_key(spec);
-      if (!key) {
-        // The secret stays out of the log.
-        log.error("--transfer-key={}: {}", std::string_view(spec).substr(0, spec.find(':')), key.error());
-        co_return 2;
-      }
-      _transfer_keys.push_back(*key);
-    }
-    for (const std::string& spec : s.update_keys) {
-      auto key = parse_transfer_key(spec);
-      if (!key) {
-        log.error("--update-key={}: {}", std::string_view(spec).substr(0, spec.find(':')), key.error());
-        co_return 2;
-      }
-      _update_keys.push_back(*key);
+    if (!parse_keys("transfer-key", s.transfer_keys, _transfer_keys) ||
+        !parse_keys("update-key", s.update_keys, _update_keys)) {
+      co_return 2;
     }
     for (const std::string& spec : s.notify) {
       auto target = parse_notify_target(spec);
@@ -312,6 +299,21 @@ class server {
   static constexpr std::size_t journal_memory = std::size_t(1) << 20;
 
  private:
+  // The TSIG keys of --`flag` into `keys`; false, logged, for a bad one.
+  static bool parse_keys(std::string_view flag, const std::vector<std::string>& specs,
+                         std::vector<fata::dns::tsig_key>& keys) {
+    for (const std::string& spec : specs) {
+      auto key = parse_transfer_key(spec);
+      if (!key) {
+        // The secret stays out of the log.
+        log.error("--{}={}: {}", flag, std::string_view(spec).substr(0, spec.find(':')), key.error());
+        return false;
+      }
+      keys.push_back(*key);
+    }
+    return true;
+  }
+
   // The DoT certificate chain and key, into a TLS context.
   fata::task<bool> load_certificate(Store& store, const std::string& cert_spec, const std::string& key_spec) {
     if (key_spec.empty()) {
