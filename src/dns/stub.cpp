@@ -96,12 +96,11 @@ stub_judgement judge_stub_reply(bytes reply, std::uint16_t id, const name& qname
   out = lookup_result();
   out.canonical_name = current;
   out.type = qtype;
-  // No type holds more than two names, so this much always suffices.
   std::vector<std::uint8_t> expanded;
   auto answers = view->records(section::answer);
   while (auto r = answers.next()) {
     if (r->type != qtype || r->rclass != class_in || r->owner != current) continue;
-    expanded.resize(r->rdata.size() + 2 * max_name_octets);
+    expanded.resize(expanded_rdata_bound(r->rdata.size()));
     auto size = expand_rdata(reply, *r, mut_bytes(expanded.data(), expanded.size()));
     if (!size) return stub_judgement{};
     out.add(bytes(expanded.data(), *size));

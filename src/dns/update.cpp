@@ -23,10 +23,6 @@ bool is_meta(rr_type t) {
   return (v >= 128 && v <= 255) || t == rr_type::opt || t == rr_type::tsig;
 }
 
-bool same_octets(bytes a, bytes b) {
-  return a.size() == b.size() && std::equal(a.u8_data(), a.u8_data() + a.size(), b.u8_data());
-}
-
 // RFC 4034 §6.3's order of records, as a zone keeps them: owner, type,
 // then data octets.
 bool canonically_before(const name& owner_a, rr_type type_a, bytes data_a, const name& owner_b, rr_type type_b,
@@ -140,14 +136,14 @@ rcode check_prerequisites(const zone& z, const std::vector<change_record>& prere
     const zone::range rrset = z.find(p->owner, p->type);
     bool found = false;
     for (std::size_t i = rrset.first; i < rrset.last && !found; ++i) {
-      found = same_octets(z.at(i).rdata, p->data());
+      found = z.at(i).rdata == p->data();
     }
     if (!found) return rcode::nxrrset;
     // ...and every record of the RRset was given.
     for (std::size_t i = rrset.first; i < rrset.last; ++i) {
       const bytes data = z.at(i).rdata;
       const bool given = std::any_of(exact.begin(), exact.end(), [&](const change_record* q) {
-        return q->owner == p->owner && q->type == p->type && same_octets(q->data(), data);
+        return q->owner == p->owner && q->type == p->type && q->data() == data;
       });
       if (!given) return rcode::nxrrset;
     }
@@ -187,7 +183,7 @@ void apply(working_zone& w, const zone& z, change_record u, std::optional<change
       if (at_apex && given && serial_older(current, *given)) new_soa = std::move(u);
       return;
     }
-    const auto same = [&](rr_type t, bytes data) { return t == type && same_octets(data, u.data()); };
+    const auto same = [&](rr_type t, bytes data) { return t == type && data == u.data(); };
     if (w.any_at(u.owner, same)) return;
     if (type == rr_type::cname) {
       const bool other_data = w.any_at(u.owner, [](rr_type t, bytes) {
@@ -218,14 +214,14 @@ void apply(working_zone& w, const zone& z, change_record u, std::optional<change
     });
     if (left <= 1) return;
   }
-  w.erase_at(u.owner, [&](rr_type t, bytes data) { return t == type && same_octets(data, u.data()); });
+  w.erase_at(u.owner, [&](rr_type t, bytes data) { return t == type && data == u.data(); });
 }
 
-// Reads a section's records into canonical form.
-bool read_section(const message_view& v, bytes wire, section s, std::vector<change_record>& into) {
+// Reads a section's records into canonical form. `buffer` is scratch space
+// the caller keeps across sections.
+bool read_section(const message_view& v, bytes wire, section s, std::vector<change_record>& into,
+                  std::vector<std::uint8_t>& buffer) {
   auto records = v.records(s);
-  // Record data grows by at most two names when expanded.
-  std::vector<std::uint8_t> buffer(max_message_size + 2 * max_name_octets);
   while (auto r = records.next()) {
     change_record c;
     c.owner = r->owner;
@@ -233,6 +229,7 @@ bool read_section(const message_view& v, bytes wire, section s, std::vector<chan
     c.rclass = r->rclass;
     c.ttl = r->ttl;
     if (!r->rdata.empty()) {
+      buffer.resize(std::max(buffer.size(), expanded_rdata_bound(r->rdata.size())));
       auto size = expand_rdata(wire, *r, mut_bytes(buffer.data(), buffer.size()));
       if (!size) return false;
       c.rdata.assign(buffer.data(), buffer.data() + *size);
@@ -335,8 +332,9 @@ update_outcome answer_update(std::span<const zone* const> zones, const update_po
   const zone& z = *zones[index];
 
   std::vector<change_record> prerequisites, updates;
-  if (!read_section(*view, request, section::answer, prerequisites) ||
-      !read_section(*view, request, section::authority, updates)) {
+  std::vector<std::uint8_t> expanded;
+  if (!read_section(*view, request, section::answer, prerequisites, expanded) ||
+      !read_section(*view, request, section::authority, updates, expanded)) {
     return finish(rcode::formerr);
   }
   if (const rcode p = check_prerequisites(z, prerequisites); p != rcode::noerror) return finish(p);

@@ -124,9 +124,11 @@ class message_view {
 };
 
 // A record's data in canonical form (names uncompressed) into `out`;
-// returns the octets written, or no_space. No type carries more than two
-// names, so rdata.size() + 2 * max_name_octets octets always suffice.
+// returns the octets written, or no_space.
 result<std::size_t, dns_error> expand_rdata(bytes message, const record& r, mut_bytes out);
+// Room that always suffices for `expand_rdata` of record data of
+// `wire_size` octets: no type carries more than two names.
+constexpr std::size_t expanded_rdata_bound(std::size_t wire_size) { return wire_size + 2 * max_name_octets; }
 // Checks record data given in canonical form (from a zone or a caller)
 // against its type's layout: no pointers, lengths that add up.
 result<void, dns_error> check_canonical_rdata(rr_type type, bytes rdata);
