@@ -6,6 +6,8 @@
 
 #include <fata/dns/edns.hpp>
 
+#include "zone_edit.hpp"
+
 namespace fata::dns {
 
 namespace {
@@ -22,84 +24,6 @@ bool is_meta(rr_type t) {
   const auto v = static_cast<std::uint16_t>(t);
   return (v >= 128 && v <= 255) || t == rr_type::opt || t == rr_type::tsig;
 }
-
-// RFC 4034 §6.3's order of records, as a zone keeps them: owner, type,
-// then data octets.
-bool canonically_before(const name& owner_a, rr_type type_a, bytes data_a, const name& owner_b, rr_type type_b,
-                        bytes data_b) {
-  const auto by_owner = owner_a <=> owner_b;
-  if (by_owner != 0) return by_owner < 0;
-  if (type_a != type_b) return static_cast<std::uint16_t>(type_a) < static_cast<std::uint16_t>(type_b);
-  return std::lexicographical_compare(data_a.u8_data(), data_a.u8_data() + data_a.size(), data_b.u8_data(),
-                                      data_b.u8_data() + data_b.size());
-}
-
-// A record of the request in canonical form, owning its data.
-struct change_record {
-  name owner;
-  rr_type type = rr_type::a;
-  std::uint16_t rclass = 0;
-  std::uint32_t ttl = 0;
-  std::vector<std::uint8_t> rdata;
-  bytes data() const { return bytes(rdata.data(), rdata.size()); }
-};
-
-// The zone while the update applies: the records of the old zone not
-// deleted, and those added.
-class working_zone {
- public:
-  explicit working_zone(const zone& z) : _zone(z), _deleted(z.size(), false) {}
-
-  // Whether a record at `owner` (of `type`, or any type but those
-  // `ignore` says) survives.
-  template <class Pred>
-  bool any_at(const name& owner, Pred&& matches) const {
-    const zone::range r = _zone.find(owner);
-    for (std::size_t i = r.first; i < r.last; ++i) {
-      if (_deleted[i]) continue;
-      const zone_entry e = _zone.at(i);
-      if (matches(e.type, e.rdata)) return true;
-    }
-    for (const change_record& a : _added) {
-      if (a.owner == owner && matches(a.type, a.data())) return true;
-    }
-    return false;
-  }
-
-  // Deletes the records at `owner` that `matches` says, old and added.
-  template <class Pred>
-  void erase_at(const name& owner, Pred&& matches) {
-    const zone::range r = _zone.find(owner);
-    for (std::size_t i = r.first; i < r.last; ++i) {
-      if (_deleted[i]) continue;
-      const zone_entry e = _zone.at(i);
-      if (matches(e.type, e.rdata)) {
-        _deleted[i] = true;
-        _changed = true;
-      }
-    }
-    const auto kept = std::remove_if(_added.begin(), _added.end(), [&](const change_record& a) {
-      return a.owner == owner && matches(a.type, a.data());
-    });
-    if (kept != _added.end()) _changed = true;
-    _added.erase(kept, _added.end());
-  }
-
-  void add(change_record r) {
-    _added.push_back(std::move(r));
-    _changed = true;
-  }
-
-  bool changed() const { return _changed; }
-  bool deleted(std::size_t i) const { return _deleted[i]; }
-  const std::vector<change_record>& added() const { return _added; }
-
- private:
-  const zone& _zone;
-  std::vector<bool> _deleted;
-  std::vector<change_record> _added;
-  bool _changed = false;
-};
 
 // The prerequisite section (§3.2) against the zone as it was.
 rcode check_prerequisites(const zone& z, const std::vector<change_record>& prerequisites) {
@@ -362,71 +286,14 @@ update_outcome answer_update(std::span<const zone* const> zones, const update_po
     for (int i = 0; i < 4; ++i) soa_data[at + i] = std::uint8_t(next >> (24 - 8 * i));
   }
   const bytes soa(soa_data.data(), soa_data.size());
-  const std::uint32_t new_serial = *soa_serial(soa);
 
-  // The records go to the builder in canonical order, the old zone's
-  // merged with the added ones sorted, so that it need not sort them.
-  std::vector<const change_record*> added;
-  for (const change_record& a : work.added()) added.push_back(&a);
-  std::sort(added.begin(), added.end(), [](const change_record* x, const change_record* y) {
-    return canonically_before(x->owner, x->type, x->data(), y->owner, y->type, y->data());
-  });
-  zone_builder builder(z.apex(), budget);
-  std::size_t added_octets = 1 + max_name_octets + 8 + soa.size();
-  for (const change_record* a : added) added_octets += 1 + a->owner.wire_size() + 8 + a->rdata.size();
-  if (!builder.reserve_for(z, added.size() + 1, added_octets)) {
-    outcome.problem = describe(zone_error::over_budget);
-    return finish(rcode::servfail);
+  std::unique_ptr<zone> updated;
+  auto rebuilt = rebuild_zone(work, soa_ttl, soa, budget, updated);
+  if (!rebuilt) {
+    outcome.problem = describe(rebuilt.error().error);
+    return finish(rebuilt.error().error == zone_error::over_budget ? rcode::servfail : rcode::refused);
   }
-  auto built = [&]() -> result<void, zone_problem> {
-    std::size_t next_added = 0;
-    auto add_before = [&](const zone_entry* e) -> result<void, zone_problem> {
-      for (; next_added < added.size(); ++next_added) {
-        const change_record& a = *added[next_added];
-        if (e && !canonically_before(a.owner, a.type, a.data(), e->owner, e->type, e->rdata)) break;
-        if (auto r = builder.add(a.owner, a.type, a.ttl, a.data()); !r) return r;
-      }
-      return {};
-    };
-    for (std::size_t i = 0; i < z.size(); ++i) {
-      if (work.deleted(i)) continue;
-      // Records are decoded only while added ones remain to place.
-      if (next_added < added.size()) {
-        const zone_entry e = z.at(i);
-        if (auto r = add_before(&e); !r) return r;
-      }
-      if (i == soa_range.first) {
-        if (auto a = builder.add(z.apex(), rr_type::soa, soa_ttl, soa); !a) return a;
-        continue;
-      }
-      if (auto a = builder.add_copy(z, i); !a) return a;
-    }
-    if (auto r = add_before(nullptr); !r) return r;
-    return builder.finish();
-  }();
-  if (!built) {
-    outcome.problem = describe(built.error().error);
-    return finish(built.error().error == zone_error::over_budget ? rcode::servfail : rcode::refused);
-  }
-  auto updated = std::make_unique<zone>(std::move(builder).take());
-
-  // The change in IXFR's form, each added record with the TTL its RRset
-  // has in the new zone.
-  auto change = std::make_shared<zone_change>();
-  change->set_serials(old_serial, new_serial);
-  change->add(old_soa.owner, rr_type::soa, old_soa.ttl, old_soa.rdata);
-  for (std::size_t i = 0; i < z.size(); ++i) {
-    if (i == soa_range.first || !work.deleted(i)) continue;
-    const zone_entry e = z.at(i);
-    change->add(e.owner, e.type, e.ttl, e.rdata);
-  }
-  const zone_entry added_soa = updated->at(updated->find(z.apex(), rr_type::soa).first);
-  change->add(added_soa.owner, rr_type::soa, added_soa.ttl, added_soa.rdata);
-  for (const change_record& a : work.added()) {
-    const zone::range now_there = updated->find(a.owner, a.type);
-    const std::uint32_t ttl = now_there.empty() ? a.ttl : updated->at(now_there.first).ttl;
-    change->add(a.owner, a.type, ttl, a.data());
-  }
+  std::shared_ptr<zone_change> change = change_between(work, *updated);
   outcome.zone_index = index;
   outcome.updated = std::move(updated);
   outcome.change = std::move(change);
