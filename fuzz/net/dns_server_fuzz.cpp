@@ -15,12 +15,17 @@
 // refuses, and again signed with the update key, so that prerequisites and
 // changes run: the reply parses and answers the ID, and a changed zone
 // comes with a newer serial and the change between the two.
+// Taken as a primary's answer to a secondary's AXFR and IXFR requests
+// (transfer_in.hpp; the ID set to the request's, so that the records are
+// read), fed twice as two messages: no harm, and a transfer that completes
+// with a zone brings the primary's serial and, when incremental, the change.
 #include <fata/dns/message.hpp>
 #include <fata/dns/notify.hpp>
 #include <fata/dns/rrl.hpp>
 #include <fata/dns/stub.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/transfer.hpp>
+#include <fata/dns/transfer_in.hpp>
 #include <fata/dns/update.hpp>
 #include <fata/dns/zone_load.hpp>
 
@@ -187,6 +192,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(v.has_value());
     FUZZ_CHECK(v->header().truncated);
     FUZZ_CHECK(v->count(section::answer) == 0);
+  }
+  if (size >= header_size) {
+    static memory_budget transfer_budget(std::size_t(1) << 20);
+    for (const zone* held : {static_cast<const zone*>(nullptr), &served()}) {
+      std::array<std::uint8_t, 512> request{};
+      auto sent = write_transfer_request(served().apex(), held, 0x3579, nullptr, 1,
+                                         mut_bytes(request.data(), request.size()));
+      FUZZ_CHECK(sent.has_value());
+      std::vector<std::uint8_t> answer(data, data + size);
+      answer[0] = 0x35;
+      answer[1] = 0x79;
+      incoming_transfer t(served().apex(), held, *sent, nullptr, transfer_budget);
+      auto p = t.feed(bytes(answer.data(), answer.size()), 1);
+      if (p == incoming_transfer::progress::more) p = t.feed(bytes(answer.data(), answer.size()), 1);
+      FUZZ_CHECK(p != incoming_transfer::progress::failed || t.failure() != transfer_failure::none);
+      if (p == incoming_transfer::progress::complete && !t.up_to_date()) {
+        const bool incremental = t.incremental();
+        auto change = t.take_change();
+        auto z = t.take_zone();
+        FUZZ_CHECK(z != nullptr);
+        const zone_entry soa = z->at(z->find(z->apex(), rr_type::soa).first);
+        FUZZ_CHECK(soa_serial(soa.rdata) == t.serial());
+        FUZZ_CHECK(incremental == (change != nullptr));
+      }
+    }
   }
   lookup_result found;
   const stub_judgement j = judge_stub_reply(bytes(data, size), 0x2468, name::from_text("www.example.").value(),
