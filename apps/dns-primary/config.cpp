@@ -35,10 +35,15 @@ void configure() {
                                    "DNS over TLS: the certificate chain (a key of the zones store, or inline PEM)");
   auto tls_key = key<std::string>("tls-key", "", "DNS over TLS: the private key of --tls-cert");
   auto dot_port = key<fata::port>("dot-port", fata::port(853), "TCP port for DNS over TLS, with --tls-cert");
+  auto secondary = key<std::vector<std::string>>(
+      "secondary", std::vector<std::string>{},
+      "Zones taken from a primary by AXFR/IXFR, as ORIGIN=ADDRESS[:PORT], comma separated");
+  auto primary_key = key<std::string>("primary-key", "",
+                                      "The --transfer-key that signs requests to primaries and NOTIFYs from them");
   libraries({"fata::dns", "fata::tls"});
   register_unikernel("dns-primary", "Serves DNS zones authoritatively.",
                      main<dns_primary::server>("unikernel.hpp", generic_stackv4(default_network()), zones,
                                                pclock(), default_random(), zone, port, max_tcp, tcp_idle, transfer_key,
                                                notify, notify_key, rrl_rate, rrl_slip, update_key, tls_cert,
-                                               tls_key, dot_port, transfer_from));
+                                               tls_key, dot_port, transfer_from, secondary, primary_key));
 }

@@ -39,6 +39,11 @@ fata::key<std::string> tls_cert_key{"tls-cert", "",
                                     "DNS over TLS: the certificate chain (a key of the zones store, or inline PEM)"};
 fata::key<std::string> tls_key_key{"tls-key", "", "DNS over TLS: the private key of --tls-cert"};
 fata::key<fata::port> dot_port_key{"dot-port", fata::port(853), "TCP port for DNS over TLS, with --tls-cert"};
+fata::key<std::vector<std::string>> secondary_key{
+    "secondary", std::vector<std::string>{},
+    "Zones taken from a primary by AXFR/IXFR, as ORIGIN=ADDRESS[:PORT], comma separated"};
+fata::key<std::string> primary_key_key{"primary-key", "",
+                                       "The --transfer-key that signs requests to primaries and NOTIFYs from them"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -60,7 +65,8 @@ struct service {
     const dns_primary::settings settings{*zone_key,     *port_key, *max_tcp_key, *tcp_idle_key,
                                          std::size_t(256) << 20, *transfer_key_key, *transfer_from_key, *notify_key,
                                          *notify_key_key, *rrl_rate_key, *rrl_slip_key, *update_key_key,
-                                         *tls_cert_key, *tls_key_key, *dot_port_key};
+                                         *tls_cert_key, *tls_key_key, *dot_port_key, *secondary_key,
+                                         *primary_key_key};
     co_return co_await app.start(stack, *opened, wall, *random, settings);
   }
 };

@@ -40,7 +40,21 @@
 // handshake within --tls-handshake-timeout, and replies padded to 468
 // octets (RFC 8467) for a query that pads.
 //
-// Not yet: answering NOTIFY, BADCOOKIE for a bad server cookie,
+// Secondary zones (--secondary=ORIGIN=PRIMARY[:PORT]): each is asked of
+// its primary over TCP (fata/dns/transfer_in.hpp), IXFR from the serial
+// held and AXFR when none is held or the IXFR fails, signed with
+// --primary-key when given; again when the SOA's refresh interval has
+// passed, after a failure when its retry interval has, and at once on a
+// NOTIFY (fata/dns/refresh.hpp). NOTIFY is taken signed with
+// --primary-key, or without one unsigned from the zone's primary's
+// address (fata/dns/notify.hpp's answer_notify). The last good copy is
+// served until its expire interval passes without a good answer; then
+// the zone is no longer served (REFUSED) until one comes. A new copy is
+// sent on to the --notify secondaries, and an IXFR's change goes into the
+// zone's journal, so a secondary serves IXFR too. Updates go to the
+// primary zones only.
+//
+// Not yet: BADCOOKIE for a bad server cookie,
 // reloading, keeping updates across restarts, updates allowed by address,
 // IPv6 networks in --transfer-from.
 #pragma once
@@ -60,9 +74,12 @@
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/loop.hpp>
+#include <fata/core/sync.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/server.hpp>
 #include <fata/dns/notify.hpp>
+#include <fata/dns/refresh.hpp>
+#include <fata/dns/transfer_in.hpp>
 #include <fata/dns/rrl.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/tsig.hpp>
@@ -106,6 +123,11 @@ struct settings {
   std::string tls_cert{};
   std::string tls_key{};
   fata::port dot_port{853};
+  // Zones asked of a primary, as ORIGIN=ADDRESS[:PORT] (53 by default),
+  // and the --transfer-key that signs the requests and that a NOTIFY must
+  // carry ("": unsigned, and NOTIFY taken from the primary's address).
+  std::vector<std::string> secondaries{};
+  std::string primary_key{};
 };
 
 // A --notify target: ADDRESS[:PORT].
@@ -156,6 +178,11 @@ struct counters {
   std::uint64_t updates_refused = 0;  // UPDATE requests answered with another rcode than NOERROR
   std::uint64_t rrl_dropped = 0;  // UDP replies over --rrl-rate, not sent
   std::uint64_t rrl_slipped = 0;  // and sent truncated instead
+  std::uint64_t notifies_taken = 0;    // NOTIFYs for a secondary zone, acknowledged
+  std::uint64_t notifies_refused = 0;  // and answered with another rcode
+  std::uint64_t transfers_in = 0;      // secondary zones taken, whole or as changes
+  std::uint64_t transfers_in_failed = 0;
+  std::uint64_t zones_expired = 0;
 };
 
 template <fata::sig::stackv4 Stack, fata::sig::kv_ro Store, fata::sig::pclock Wall, fata::sig::random Random>
@@ -200,6 +227,16 @@ class server {
         co_return 2;
       }
     }
+    if (!s.primary_key.empty()) {
+      auto key_name = fata::dns::name::from_text(s.primary_key);
+      for (const auto& k : _transfer_keys) {
+        if (key_name && k.key_name == *key_name) _primary_key = &k;
+      }
+      if (!_primary_key) {
+        log.error("--primary-key={}: not the name of a --transfer-key", s.primary_key);
+        co_return 2;
+      }
+    }
     _budget = std::make_unique<fata::memory_budget>(s.zone_memory);
     for (const std::string& spec : s.zones) {
       const auto equals = spec.find('=');
@@ -225,9 +262,24 @@ class server {
                version->zone->size(), version->zone->memory());
       _versions.push_back(std::move(version));
     }
+    _primary_zones = _versions.size();
+    for (const std::string& spec : s.secondaries) {
+      const auto equals = spec.find('=');
+      auto origin = fata::dns::name::from_text(std::string_view(spec).substr(0, equals));
+      auto primary = equals == std::string::npos ? std::nullopt : parse_notify_target(spec.substr(equals + 1));
+      if (!origin || !primary) {
+        log.error("--secondary={}: not ORIGIN=ADDRESS[:PORT]", spec);
+        co_return 2;
+      }
+      auto z = std::make_unique<secondary_zone>();
+      z->apex = *origin;
+      z->primary = *primary;
+      _secondaries.push_back(std::move(z));
+      _versions.push_back(nullptr);  // none until the primary gives one
+    }
     index_versions();
     if (_versions.empty()) {
-      log.error("no zones (--zone=ORIGIN=KEY)");
+      log.error("no zones (--zone=ORIGIN=KEY or --secondary=ORIGIN=PRIMARY)");
       co_return 2;
     }
     auto udp = stack.udp_bind(s.port);
@@ -262,15 +314,16 @@ class server {
     group.spawn(serve_tcp(this, &*tcp, false));
     if (dot) group.spawn(serve_tcp(this, &*dot, true));
     _notify_rounds.assign(_versions.size(), 0);
-    for (std::size_t i = 0; i < _versions.size(); ++i) spawn_notifies(i);
+    for (std::size_t i = 0; i < _primary_zones; ++i) spawn_notifies(i);
+    for (std::size_t i = 0; i < _secondaries.size(); ++i) group.spawn(keep_secondary(this, i));
     co_await group.join();
     log.info("answered {} UDP and {} TCP queries; {} dropped, {} truncated, {} over the rate limit "
              "({} slipped), {} connections refused, {} timed out; {} zones transferred, {} transfers refused; "
-             "{} updates, {} refused",
+             "{} updates, {} refused; {} secondary transfers, {} failed",
              _counters.udp_queries, _counters.tcp_queries, _counters.no_reply, _counters.truncated,
              _counters.rrl_dropped + _counters.rrl_slipped, _counters.rrl_slipped, _counters.tcp_refused,
              _counters.tcp_timed_out, _counters.transfers, _counters.transfers_refused, _counters.updates,
-             _counters.updates_refused);
+             _counters.updates_refused, _counters.transfers_in, _counters.transfers_in_failed);
     co_return 0;
   }
 
@@ -281,10 +334,11 @@ class server {
                         const std::string& notify_key, const unsigned& rrl_rate, const unsigned& rrl_slip,
                         const std::vector<std::string>& update_keys, const std::string& tls_cert,
                         const std::string& tls_key, const fata::port& dot_port,
-                        const std::vector<fata::ipv4_prefix>& transfer_from) {
+                        const std::vector<fata::ipv4_prefix>& transfer_from,
+                        const std::vector<std::string>& secondaries, const std::string& primary_key) {
     const settings s{zones,    port,        max_tcp,  tcp_idle,    std::size_t(256) << 20,
                      transfer_keys, transfer_from, notify, notify_key, rrl_rate, rrl_slip,
-                     update_keys, tls_cert, tls_key,  dot_port};
+                     update_keys, tls_cert, tls_key,  dot_port, secondaries, primary_key};
     co_return co_await start(stack, store, wall, random, s);
   }
 
@@ -349,20 +403,35 @@ class server {
     fata::dns::zone_journal journal;
   };
 
-  // _served and _journals from _versions, for the state machines.
+  // A zone asked of a primary: where from, and when next.
+  struct secondary_zone {
+    fata::dns::name apex;
+    fata::sig::ip_endpoint primary;
+    fata::dns::refresh_schedule schedule;
+    fata::event wake;  // set by a NOTIFY
+  };
+
+  // _served and _journals from the versions held, for the state machines;
+  // _updatable from the primary zones (the first _primary_zones).
   void index_versions() {
     _served.clear();
     _journals.clear();
-    for (const auto& v : _versions) {
+    _updatable.clear();
+    for (std::size_t i = 0; i < _versions.size(); ++i) {
+      const auto& v = _versions[i];
+      if (!v) continue;
       _served.push_back(v->zone.get());
       _journals.push_back(&v->journal);
+      if (i < _primary_zones) _updatable.push_back(v->zone.get());
     }
   }
 
   // Answers an UPDATE into `out`; a change replaces the zone's version
   // and tells the secondaries.
   fata::bytes answer_update(fata::bytes request, fata::mut_bytes out) {
-    auto outcome = fata::dns::answer_update(_served, fata::dns::update_policy{.keys = _update_keys}, request,
+    // Primary zones only: their index in _updatable is their index in
+    // _versions.
+    auto outcome = fata::dns::answer_update(_updatable, fata::dns::update_policy{.keys = _update_keys}, request,
                                             wall_seconds(), *_budget, out);
     if (outcome.code != fata::dns::rcode::noerror) {
       ++_counters.updates_refused;
@@ -393,6 +462,7 @@ class server {
   // A new round of NOTIFYs of zone `index`; the round before stops.
   void spawn_notifies(std::size_t index) {
     const std::uint64_t round = ++_notify_rounds[index];
+    if (!_versions[index]) return;
     for (const fata::sig::ip_endpoint& target : _notify_targets) {
       if (!_tasks->spawn(notify_one(this, _stack, index, round, target))) {
         log.error("no memory to send a NOTIFY to {}", target);
@@ -418,6 +488,8 @@ class server {
       bool cookie_verified = false;
       if (fata::dns::is_update_request(request)) {
         reply = self->answer_update(request, fata::mut_bytes(out.data(), out.size()));
+      } else if (fata::dns::is_notify_request(request)) {
+        reply = self->answer_notify(request, d->source, fata::mut_bytes(out.data(), out.size()));
       } else {
         const fata::dns::query_context context{.transport = fata::dns::transport::udp,
                                                .client_address = client.view(),
@@ -536,9 +608,13 @@ class server {
       }
       const std::size_t size = **got;
       const fata::bytes query(in.data(), size);
-      if (fata::dns::is_update_request(query)) {
+      const bool update = fata::dns::is_update_request(query);
+      if (update || fata::dns::is_notify_request(query)) {
         ++self->_counters.tcp_queries;
-        const fata::bytes reply = self->answer_update(query, fata::mut_bytes(out.data() + 2, out.size() - 2));
+        // NOTIFY comes over TCP too: Knot sends it so.
+        const fata::mut_bytes room(out.data() + 2, out.size() - 2);
+        const fata::bytes reply =
+            update ? self->answer_update(query, room) : self->answer_notify(query, flow.remote(), room);
         out[0] = std::byte(reply.size() >> 8);
         out[1] = std::byte(reply.size() & 0xff);
         const bool written = co_await write_message(self, &flow, fata::bytes(out.data(), 2 + reply.size()));
@@ -680,6 +756,7 @@ class server {
     for (unsigned attempt = 0; attempt < notify_attempts; ++attempt, wait = wait * 2) {
       if (self->_notify_rounds[index] != round) co_return;
       const std::shared_ptr<const zone_version> version = self->_versions[index];
+      if (!version) co_return;  // a secondary zone that expired
       const fata::dns::zone* z = version->zone.get();
       auto sent = fata::dns::write_notify(*z, id, self->_notify_key, self->wall_seconds(),
                                           fata::mut_bytes(request.data(), request.size()));
@@ -711,6 +788,182 @@ class server {
     log.warn("zone {}: NOTIFY to {} not answered after {} attempts", apex, target, notify_attempts);
   }
 
+  // Answers a NOTIFY from `from`: for a secondary zone, signed with
+  // --primary-key, or without one from the zone's primary, it is checked
+  // at once.
+  fata::bytes answer_notify(fata::bytes request, const fata::sig::ip_endpoint& from, fata::mut_bytes out) {
+    std::vector<fata::dns::notify_zone> zones;
+    for (const auto& z : _secondaries) {
+      zones.push_back({.apex = z->apex, .unsigned_allowed = !_primary_key && z->primary.address == from.address});
+    }
+    const std::span<const fata::dns::tsig_key> keys =
+        _primary_key ? std::span<const fata::dns::tsig_key>(_primary_key, 1) : std::span<const fata::dns::tsig_key>{};
+    const auto o = fata::dns::answer_notify(zones, keys, request, wall_seconds(), out);
+    if (!o.zone_index) {
+      ++_counters.notifies_refused;
+      log.info("NOTIFY from {} refused with rcode {}", from, o.code);
+      return o.reply;
+    }
+    ++_counters.notifies_taken;
+    secondary_zone& z = *_secondaries[*o.zone_index];
+    log.info("zone {}: NOTIFY from {}", apex_text(z.apex).data(), from);
+    z.schedule.notified(fata::loop::current().now());
+    z.wake.set();
+    return o.reply;
+  }
+
+  // The apex as text, NUL-terminated, for the log.
+  static std::array<char, fata::dns::max_name_text + 1> apex_text(const fata::dns::name& apex) {
+    std::array<char, fata::dns::max_name_text + 1> text{};
+    (void)apex.to_text(std::span(text.data(), fata::dns::max_name_text));
+    return text;
+  }
+
+  // What one transfer from a primary gave.
+  struct fetched {
+    fata::dns::transfer_failure failure = fata::dns::transfer_failure::none;
+    fata::dns::rcode code = fata::dns::rcode::noerror;
+    std::string_view trouble{};  // a failure before the answer: no connection, a timeout
+    bool up_to_date = false;
+    bool incremental = false;
+    std::size_t records = 0;
+    std::unique_ptr<fata::dns::zone> zone;
+    std::shared_ptr<const fata::dns::zone_change> change;
+    bool good() const { return trouble.empty() && failure == fata::dns::transfer_failure::none; }
+    static fetched refused() {
+      fetched f;
+      f.trouble = "no memory";
+      return f;
+    }
+  };
+
+  // Asks the primary of secondary zone `index` for it: IXFR from `held`
+  // (null: AXFR), each message within --tcp-idle.
+  static fata::task<fetched> fetch_zone(server* self, std::size_t index, const fata::dns::zone* held) {
+    secondary_zone& z = *self->_secondaries[index];
+    fetched result;
+    auto connected = co_await fata::with_timeout(self->_settings.tcp_idle, self->_stack->tcp_connect(z.primary));
+    if (!connected || !*connected) {
+      result.trouble = "cannot connect";
+      co_return result;
+    }
+    auto flow = std::move(**connected);
+    const auto random_id = fata::sig::random_u64(*self->_random);
+    std::vector<std::byte> in(65535), out(2 + 512);
+    auto request = random_id ? fata::dns::write_transfer_request(z.apex, held, static_cast<std::uint16_t>(*random_id),
+                                                                 self->_primary_key, self->wall_seconds(),
+                                                                 fata::mut_bytes(out.data() + 2, out.size() - 2))
+                             : fata::unexpected(fata::dns::dns_error::no_space);
+    if (!request) {
+      result.trouble = "no request";
+      co_await flow.close();
+      co_return result;
+    }
+    fata::mut_bytes(out.data(), 2).set_be16(0, static_cast<std::uint16_t>(request->message.size()));
+    const bool sent = co_await write_message(self, &flow, fata::bytes(out.data(), 2 + request->message.size()));
+    if (!sent) {
+      result.trouble = "request not sent";
+      co_await flow.close();
+      co_return result;
+    }
+    fata::dns::incoming_transfer transfer(z.apex, held, *request, self->_primary_key, *self->_budget);
+    for (;;) {
+      auto got = co_await fata::with_timeout(self->_settings.tcp_idle,
+                                             read_message(&flow, fata::mut_bytes(in.data(), in.size())));
+      if (!got || !*got) {
+        result.trouble = !got ? "timed out" : "connection closed before the end";
+        break;
+      }
+      const auto p = transfer.feed(fata::bytes(in.data(), **got), self->wall_seconds());
+      if (p == fata::dns::incoming_transfer::progress::more) continue;
+      result.failure = transfer.failure();
+      result.code = transfer.code();
+      result.up_to_date = transfer.up_to_date();
+      result.incremental = transfer.incremental();
+      result.records = transfer.records();
+      result.zone = transfer.take_zone();
+      result.change = transfer.take_change();
+      break;
+    }
+    co_await flow.close();
+    co_return result;
+  }
+
+  // Keeps secondary zone `index`: asks its primary when the schedule says
+  // (or a NOTIFY), installs what comes, and stops serving it on expiry.
+  static fata::task<void> keep_secondary(server* self, std::size_t index) {
+    secondary_zone& z = *self->_secondaries[index];
+    const std::size_t slot = self->_primary_zones + index;
+    const auto apex = apex_text(z.apex);
+    for (;;) {
+      const fata::mono_time now = fata::loop::current().now();
+      if (z.schedule.expired(now)) {
+        z.schedule.drop_copy();
+        if (self->_versions[slot]) {
+          ++self->_counters.zones_expired;
+          log.warn("zone {}: expired, no longer served", apex.data());
+          self->_versions[slot] = nullptr;
+          self->index_versions();
+        }
+      }
+      if (now < z.schedule.next_check()) {
+        fata::mono_time until = z.schedule.next_check();
+        if (auto e = z.schedule.expires_at(); e && *e < until) until = *e;
+        auto woken = co_await z.wake.wait_until(until);
+        z.wake.clear();
+        if (!woken && woken.error() != fata::errc::timed_out) co_return;  // cancelled: the server stops
+        continue;
+      }
+      z.wake.clear();
+      // The version held stays alive while the transfer reads it.
+      const std::shared_ptr<const zone_version> held = self->_versions[slot];
+      fetched f = co_await fetch_zone(self, index, held ? held->zone.get() : nullptr);
+      // An IXFR answer that failed (changes that do not apply to the copy
+      // held, a primary that does not know IXFR): the whole zone instead,
+      // as BIND and Knot do. Not when the primary could not be reached, or
+      // refused us.
+      const bool refused = f.failure == fata::dns::transfer_failure::refused &&
+                           (f.code == fata::dns::rcode::refused || f.code == fata::dns::rcode::notauth);
+      if (held && f.trouble.empty() && f.failure != fata::dns::transfer_failure::none && !refused) {
+        log.info("zone {}: IXFR failed ({}), asking for AXFR", apex.data(), describe(f.failure));
+        f = co_await fetch_zone(self, index, nullptr);
+      }
+      const fata::mono_time after = fata::loop::current().now();
+      // A NOTIFY that came while the transfer ran may announce a newer
+      // serial than it brought: check again at once.
+      const bool notified_meanwhile = z.wake.is_set();
+      if (!f.good()) {
+        ++self->_counters.transfers_in_failed;
+        z.schedule.failed(after);
+        if (notified_meanwhile) z.schedule.notified(after);
+        if (!f.trouble.empty()) {
+          log.warn("zone {}: transfer from {} failed: {}", apex.data(), z.primary, f.trouble);
+        } else if (f.failure == fata::dns::transfer_failure::refused) {
+          log.warn("zone {}: transfer from {} refused with rcode {}", apex.data(), z.primary, f.code);
+        } else {
+          log.warn("zone {}: transfer from {} failed: {}", apex.data(), z.primary, describe(f.failure));
+        }
+        continue;
+      }
+      const fata::dns::zone* current = f.zone ? f.zone.get() : held->zone.get();
+      const auto timers = fata::dns::soa_timers_of(current->at(current->find(current->apex(), fata::dns::rr_type::soa).first).rdata);
+      z.schedule.answered(after, timers.value_or(fata::dns::soa_timers{}));
+      if (notified_meanwhile) z.schedule.notified(after);
+      if (f.up_to_date || !f.zone) continue;
+      ++self->_counters.transfers_in;
+      auto version = std::make_shared<zone_version>();
+      version->zone = std::move(f.zone);
+      version->journal = held && f.change ? held->journal.with(f.change) : fata::dns::zone_journal(journal_memory);
+      log.info("zone {}: {} from {}, serial {}, {} records", apex.data(), f.incremental ? "IXFR" : "AXFR", z.primary,
+               fata::dns::soa_serial(version->zone->at(version->zone->find(z.apex, fata::dns::rr_type::soa).first).rdata)
+                   .value_or(0),
+               version->zone->size());
+      self->_versions[slot] = std::move(version);
+      self->index_versions();
+      self->spawn_notifies(slot);
+    }
+  }
+
   settings _settings;
   Wall* _wall = nullptr;
   Random* _random = nullptr;
@@ -725,6 +978,10 @@ class server {
   std::vector<std::shared_ptr<const zone_version>> _versions;
   std::vector<const fata::dns::zone*> _served;
   std::vector<const fata::dns::zone_journal*> _journals;
+  std::vector<const fata::dns::zone*> _updatable;
+  std::size_t _primary_zones = 0;
+  std::vector<std::unique_ptr<secondary_zone>> _secondaries;  // _versions[_primary_zones + i]
+  const fata::dns::tsig_key* _primary_key = nullptr;          // in _transfer_keys
   Stack* _stack = nullptr;
   fata::task_group* _tasks = nullptr;  // start's, for the NOTIFYs after an update
   std::vector<std::uint64_t> _notify_rounds;  // each zone's latest round of NOTIFYs

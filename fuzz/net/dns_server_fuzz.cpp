@@ -19,6 +19,8 @@
 // (transfer_in.hpp; the ID set to the request's, so that the records are
 // read), fed twice as two messages: no harm, and a transfer that completes
 // with a zone brings the primary's serial and, when incremental, the change.
+// A NOTIFY request is answered as a secondary would (answer_notify): the
+// reply parses and answers the ID, and only NOERROR names a zone.
 #include <fata/dns/message.hpp>
 #include <fata/dns/notify.hpp>
 #include <fata/dns/rrl.hpp>
@@ -216,6 +218,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(soa_serial(soa.rdata) == t.serial());
         FUZZ_CHECK(incremental == (change != nullptr));
       }
+    }
+  }
+  if (is_notify_request(bytes(data, size))) {
+    for (const bool from_primary : {false, true}) {
+      const std::array<notify_zone, 1> zones{notify_zone{.apex = served().apex(), .unsigned_allowed = from_primary}};
+      auto o = answer_notify(zones, std::span(&notify_key, 1), bytes(data, size), 1, mut_bytes(out.data(), out.size()));
+      auto v = message_view::parse(o.reply);
+      FUZZ_CHECK(v.has_value());
+      FUZZ_CHECK(v->header().response && v->header().opcode == opcode::notify);
+      FUZZ_CHECK(v->header().id == (std::uint16_t(data[0]) << 8 | data[1]));
+      FUZZ_CHECK(o.zone_index.has_value() == (o.code == rcode::noerror));
     }
   }
   lookup_result found;

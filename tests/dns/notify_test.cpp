@@ -1,6 +1,7 @@
 // NOTIFY from a primary (notify.hpp): the message a secondary reads, and
-// which answers acknowledge it. dns.notify-out checks the same against
-// NSD as a secondary.
+// which answers acknowledge it; and a secondary's answers (answer_notify),
+// checked by the primary's own judge. dns.notify-out checks the same
+// against NSD as a secondary, dns.secondary against Knot as a primary.
 #include <fata/dns/notify.hpp>
 
 #include <gtest/gtest.h>
@@ -127,6 +128,85 @@ TEST(DnsNotify, ASignedNotifyWantsASignedAnswer) {
             notify_answer::bad_signature);
   // A refusal is one, signed or not.
   EXPECT_EQ(judge(make_answer({.rcode = 9}), sent, *z, &key), notify_answer::refused);
+}
+
+struct notify_in {
+  std::unique_ptr<zone> z = example_zone();
+  std::vector<std::uint8_t> request = std::vector<std::uint8_t>(512);
+  std::vector<std::uint8_t> reply = std::vector<std::uint8_t>(min_notify_answer_buffer);
+  const tsig_key other = tsig_key::from_base64(name::from_text("other.key.").value(), tsig_algorithm::hmac_sha256,
+                                               "c2VjcmV0IG9mIGFub3RoZXIga2V5IG9mIHRoZSBzYW1lIG5hbWU=")
+                             .value();
+
+  // The primary's NOTIFY (signed with `signer`), the secondary's answer,
+  // and the primary's judgement of it.
+  std::pair<notify_request_outcome, notify_check> exchange(const tsig_key* signer, bool unsigned_allowed,
+                                                           std::span<const tsig_key> keys,
+                                                           const char* secondary_for = "example.") {
+    auto sent = write_notify(*z, 0x2222, signer, now, mut_bytes(request.data(), request.size()));
+    EXPECT_TRUE(sent.has_value());
+    EXPECT_TRUE(is_notify_request(sent->message));
+    const std::vector<notify_zone> zones{{.apex = name::from_text("other.").value(), .unsigned_allowed = true},
+                                         {.apex = name::from_text(secondary_for).value(),
+                                          .unsigned_allowed = unsigned_allowed}};
+    notify_request_outcome o = answer_notify(zones, keys, sent->message, now, mut_bytes(reply.data(), reply.size()));
+    EXPECT_FALSE(is_notify_request(o.reply));
+    const notify_check c = check_notify_answer(o.reply, *sent, *z, signer, now);
+    return {o, c};
+  }
+};
+
+TEST(DnsNotifyIn, ASecondaryAcknowledgesSignedOrFromItsPrimary) {
+  notify_in n;
+  const std::vector<tsig_key> keys{n.other, key};
+  {
+    auto [o, c] = n.exchange(&key, false, keys);
+    EXPECT_EQ(o.code, rcode::noerror);
+    EXPECT_EQ(o.zone_index, std::optional<std::size_t>(1));
+    EXPECT_EQ(o.serial_hint, std::optional<std::uint32_t>(42));
+    EXPECT_EQ(c.answer, notify_answer::acknowledged);
+  }
+  {
+    auto [o, c] = n.exchange(nullptr, true, keys);
+    EXPECT_EQ(o.code, rcode::noerror);
+    EXPECT_EQ(c.answer, notify_answer::acknowledged);
+  }
+}
+
+TEST(DnsNotifyIn, WhatASecondaryRefuses) {
+  notify_in n;
+  const std::vector<tsig_key> keys{key};
+  {
+    // Unsigned, not from the primary.
+    auto [o, c] = n.exchange(nullptr, false, keys);
+    EXPECT_EQ(o.code, rcode::refused);
+    EXPECT_FALSE(o.zone_index);
+    EXPECT_EQ(c.answer, notify_answer::refused);
+  }
+  {
+    // A key it does not hold: NOTAUTH, BADKEY, and the zone not checked.
+    auto [o, c] = n.exchange(&n.other, true, keys);
+    EXPECT_EQ(o.code, rcode::notauth);
+    EXPECT_FALSE(o.zone_index);
+    EXPECT_EQ(c.answer, notify_answer::refused);
+  }
+  {
+    // Not secondary for the zone.
+    auto [o, c] = n.exchange(&key, true, keys, "example.net.");
+    EXPECT_EQ(o.code, rcode::notauth);
+    EXPECT_FALSE(o.zone_index);
+  }
+  {
+    // Garbage after a NOTIFY header: FORMERR.
+    std::vector<std::uint8_t> junk = {0x12, 0x34, 0x20, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0};
+    ASSERT_TRUE(is_notify_request(bytes(junk.data(), junk.size())));
+    const std::vector<notify_zone> zones{{.apex = name::from_text("example.").value(), .unsigned_allowed = true}};
+    auto o = answer_notify(zones, keys, bytes(junk.data(), junk.size()), now, mut_bytes(n.reply.data(), n.reply.size()));
+    EXPECT_EQ(o.code, rcode::formerr);
+    auto v = message_view::parse(o.reply);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->header().id, 0x1234);
+  }
 }
 
 }  // namespace

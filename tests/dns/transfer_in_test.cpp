@@ -3,12 +3,14 @@
 // zone_transfer and the messages fed back, the zone that results compared
 // record by record with the primary's; AXFR across many signed messages,
 // IXFR from a journal of two changes, up to date, the AXFR fallback, and
-// each way a transfer fails. dns.secondary checks the same against Knot
+// each way a transfer fails; and the refresh schedule (refresh.hpp) that
+// says when to ask. dns.secondary checks the same against Knot
 // and NSD as primaries.
 #include <fata/dns/transfer_in.hpp>
 
 #include <gtest/gtest.h>
 
+#include <fata/dns/refresh.hpp>
 #include <fata/dns/transfer.hpp>
 #include <fata/dns/update.hpp>
 #include <fata/dns/zone_load.hpp>
@@ -373,6 +375,40 @@ TEST(DnsTransferIn, TheRequestIsIxfrWithTheSerialHeldElseAxfr) {
   v = message_view::parse(axfr->message).value();
   EXPECT_EQ(v.question_at(0)->qtype, rr_type::axfr);
   EXPECT_EQ(v.count(section::authority), 0u);
+}
+
+TEST(DnsRefresh, TheSoaTimersSayWhenToAskAndWhenTheCopyExpires) {
+  auto z = load(example_text);  // refresh 7200, retry 3600, expire 1209600
+  const auto timers = soa_timers_of(z->at(z->find(z->apex(), rr_type::soa).first).rdata);
+  ASSERT_TRUE(timers);
+  EXPECT_EQ(timers->refresh, 7200u);
+  EXPECT_EQ(timers->retry, 3600u);
+  EXPECT_EQ(timers->expire, 1209600u);
+  const std::uint8_t short_data[4] = {};
+  EXPECT_FALSE(soa_timers_of(bytes(short_data, 4)));
+
+  const mono_time t0 = mono_time(seconds(1000));
+  refresh_schedule s;
+  EXPECT_EQ(s.next_check(), mono_time{});  // no copy: at once
+  s.failed(t0);
+  EXPECT_EQ(s.next_check(), t0 + refresh_schedule::first_retry);
+  EXPECT_FALSE(s.expired(t0 + hours(10000)));  // nothing held, nothing expires
+  s.answered(t0, *timers);
+  EXPECT_EQ(s.next_check(), t0 + seconds(7200));
+  s.failed(t0 + seconds(7200));
+  EXPECT_EQ(s.next_check(), t0 + seconds(7200 + 3600));
+  s.notified(t0 + seconds(7300));
+  EXPECT_EQ(s.next_check(), t0 + seconds(7300));
+  EXPECT_FALSE(s.expired(t0 + seconds(1209599)));
+  // Failures do not move the expiry; an answer does.
+  EXPECT_TRUE(s.expired(t0 + seconds(1209600)));
+  s.answered(t0 + seconds(1209600), *timers);
+  EXPECT_FALSE(s.expired(t0 + seconds(1209600)));
+  s.drop_copy();
+  EXPECT_FALSE(s.expired(t0 + hours(100000)));
+  // An SOA of zeros does not make the secondary ask without pause.
+  s.answered(t0, soa_timers{});
+  EXPECT_EQ(s.next_check(), t0 + refresh_schedule::min_interval);
 }
 
 }  // namespace
