@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include <fata/dns/edns.hpp>
 #include <fata/dns/message.hpp>
+
+#include "zone_request.hpp"
 
 namespace fata::dns {
 
@@ -84,63 +85,35 @@ bool is_notify_request(bytes message) {
 
 notify_request_outcome answer_notify(std::span<const notify_zone> zones, std::span<const tsig_key> keys,
                                      bytes request, std::uint64_t now, mut_bytes out) {
-  notify_request_outcome outcome;
-  const header asked = header::decode(request);
-  header h;
-  h.id = asked.id;
-  h.response = true;
-  h.opcode = opcode::notify;
-  h.authoritative = true;
-  FATA_ASSERT(out.size() >= min_notify_answer_buffer);
-  message_writer w(out.first(std::min<std::size_t>(out.size(), max_message_size)));
-  std::optional<edns_answer> opt;
-  tsig_responder tsig;
-  std::optional<question> zone_question;
-
   // The answer is the header, the question, an OPT record and the TSIG
   // record: min_notify_answer_buffer holds them all.
+  FATA_ASSERT(out.size() >= min_notify_answer_buffer);
+  notify_request_outcome outcome;
+  zone_request_answer answer(request, opcode::notify, true, out);
   auto finish = [&](rcode code) -> notify_request_outcome {
-    h.rcode = static_cast<std::uint8_t>(static_cast<std::uint16_t>(code) & 0xf);
-    w.set_header(h);
-    if (zone_question) (void)w.add_question(zone_question->qname, zone_question->qtype, zone_question->qclass);
-    if (opt) {
-      opt->response_code = code;
-      (void)add_edns(w, *opt);
-    }
-    tsig.sign(w, now);
     outcome.code = code;
-    outcome.reply = w.finish();
+    outcome.reply = answer.finish(code, now);
     return outcome;
   };
 
-  auto view = message_view::parse(request);
-  if (!view) return finish(rcode::formerr);
-  if (view->count(section::question) == 1) zone_question = view->question_at(0);
-  if (!zone_question || zone_question->qtype != rr_type::soa || zone_question->qclass != class_in ||
-      view->opt_count() > 1 || view->tsig_misplaced()) {
-    return finish(rcode::formerr);
-  }
-  if (auto o = view->opt()) {
-    auto e = read_edns(*o);
-    opt.emplace();
-    if (!e) return finish(e.error());
-  }
-  tsig = tsig_responder(*view, keys, now);
-  switch (tsig.judged()) {
+  auto view = answer.check(request, keys, now);
+  if (!view) return finish(view.error());
+  switch (answer.tsig().judged()) {
     case tsig_responder::verdict::formerr: return finish(rcode::formerr);
     case tsig_responder::verdict::notauth: return finish(rcode::notauth);
     case tsig_responder::verdict::unsigned_request:
     case tsig_responder::verdict::signed_by_key: break;
   }
   std::size_t index = 0;
-  while (index < zones.size() && zones[index].apex != zone_question->qname) ++index;
+  const name& apex = answer.zone().qname;
+  while (index < zones.size() && zones[index].apex != apex) ++index;
   if (index == zones.size()) return finish(rcode::notauth);
-  if (tsig.judged() == tsig_responder::verdict::unsigned_request && !zones[index].unsigned_allowed) {
+  if (answer.tsig().judged() == tsig_responder::verdict::unsigned_request && !zones[index].unsigned_allowed) {
     return finish(rcode::refused);
   }
   auto answers = view->records(section::answer);
   while (auto r = answers.next()) {
-    if (r->type == rr_type::soa && r->owner == zone_question->qname) outcome.serial_hint = soa_serial(r->rdata);
+    if (r->type == rr_type::soa && r->owner == apex) outcome.serial_hint = soa_serial(r->rdata);
   }
   outcome.zone_index = index;
   return finish(rcode::noerror);

@@ -7,6 +7,7 @@
 #include <fata/dns/edns.hpp>
 
 #include "zone_edit.hpp"
+#include "zone_request.hpp"
 
 namespace fata::dns {
 
@@ -15,7 +16,6 @@ namespace {
 constexpr auto class_in = static_cast<std::uint16_t>(rr_class::in);
 constexpr auto class_any = static_cast<std::uint16_t>(rr_class::any);
 constexpr auto class_none = static_cast<std::uint16_t>(rr_class::none);
-constexpr std::size_t opt_room = 11 + 6;
 
 // Types that name queries, not data (RFC 6895 §3.1: 128 to 255, ANY
 // among them), and the pseudo-records: never added, never deleted one by
@@ -201,49 +201,18 @@ bool is_update_request(bytes message) {
 update_outcome answer_update(std::span<const zone* const> zones, const update_policy& policy,
                              bytes request, std::uint64_t now, memory_budget& budget, mut_bytes out) {
   update_outcome outcome;
-  const header asked = header::decode(request);
-  header h;
-  h.id = asked.id;
-  h.response = true;
-  h.opcode = opcode::update;
-  message_writer w(out.first(std::min<std::size_t>(out.size(), max_message_size)));
-  std::optional<edns_answer> opt;
-  tsig_responder tsig;
-  std::optional<question> zone_question;
-
+  zone_request_answer answer(request, opcode::update, false, out);
   auto finish = [&](rcode code) -> update_outcome {
-    h.rcode = static_cast<std::uint8_t>(static_cast<std::uint16_t>(code) & 0xf);
-    w.set_header(h);
-    if (zone_question) (void)w.add_question(zone_question->qname, zone_question->qtype, zone_question->qclass);
-    if (opt) {
-      opt->response_code = code;
-      (void)add_edns(w, *opt);
-    }
-    tsig.sign(w, now);
     outcome.code = code;
-    outcome.reply = w.finish();
+    outcome.reply = answer.finish(code, now);
     return std::move(outcome);
   };
 
-  auto view = message_view::parse(request);
-  if (!view) return finish(rcode::formerr);
-  if (view->count(section::question) == 1) zone_question = view->question_at(0);
-  if (!zone_question || zone_question->qtype != rr_type::soa || zone_question->qclass != class_in ||
-      view->opt_count() > 1 || view->tsig_misplaced()) {
-    return finish(rcode::formerr);
-  }
-  if (auto o = view->opt()) {
-    auto e = read_edns(*o);
-    opt.emplace();
-    if (!e) return finish(e.error());
-    opt->dnssec_ok = e->dnssec_ok;
-  }
-  w.limit_to(out.size() - std::min(out.size(), tsig_responder::room + opt_room));
-
-  tsig = tsig_responder(*view, policy.keys, now);
-  switch (tsig.judged()) {
+  auto view = answer.check(request, policy.keys, now);
+  if (!view) return finish(view.error());
+  switch (answer.tsig().judged()) {
     case tsig_responder::verdict::unsigned_request:
-      if (opt) opt->extended_error = extended_error::prohibited;
+      if (answer.opt()) answer.opt()->extended_error = extended_error::prohibited;
       return finish(rcode::refused);
     case tsig_responder::verdict::formerr: return finish(rcode::formerr);
     case tsig_responder::verdict::notauth: return finish(rcode::notauth);
@@ -251,7 +220,7 @@ update_outcome answer_update(std::span<const zone* const> zones, const update_po
   }
 
   std::size_t index = 0;
-  while (index < zones.size() && zones[index]->apex() != zone_question->qname) ++index;
+  while (index < zones.size() && zones[index]->apex() != answer.zone().qname) ++index;
   if (index == zones.size()) return finish(rcode::notauth);
   const zone& z = *zones[index];
 
