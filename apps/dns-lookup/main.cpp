@@ -1,11 +1,13 @@
 // dns-lookup built in the fata tree (tests/dns/lookup-unbound): the
-// unikernel of unikernel.hpp on the stack --net names, with the host's
-// random generator and monotonic clock.
+// unikernel of unikernel.hpp with the DNS client over the stack --net
+// names, made from the keys generic_dns_client gives an image built by
+// the fata tool (tool/src/devices/dns.cpp).
 //
-//   dns-lookup --net=socket --ipv4=127.0.0.1/8 --server=127.0.0.1 --server-port=5353
+//   dns-lookup --net=socket --ipv4=127.0.0.1/8 --dns-server=127.0.0.1 --dns-server-port=5353
 //     --name=www.example.test --type=AAAA
 #include <fata/devices/clock.hpp>
 #include <fata/devices/random.hpp>
+#include <fata/dns/client.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
@@ -15,12 +17,12 @@ namespace {
 
 fata::key<std::string> name_key{"name", "", "The name to look up"};
 fata::key<std::string> type_key{"type", "A", "The record type (A, AAAA, MX, TXT, ... or TYPEnnn)"};
-fata::key<std::vector<fata::ip_addr>> server_key{"server", std::vector<fata::ip_addr>{},
-                                                 "Recursive servers to ask, in order, comma separated"};
-fata::key<fata::port> server_port_key{"server-port", fata::port(53), "The servers' port"};
-fata::key<fata::duration> timeout_key{"timeout", fata::duration(std::chrono::seconds(1)),
-                                      "The first wait for an answer; each later one doubles"};
-fata::key<unsigned> tries_key{"tries", 2u, "Tries per server"};
+fata::key<std::vector<fata::ipv4_addr>> server_key{
+    "dns-server", std::vector<fata::ipv4_addr>{}, "Recursive DNS servers to ask, in order, comma separated (IPv4)"};
+fata::key<fata::port> server_port_key{"dns-server-port", fata::port(53), "The DNS servers' port"};
+fata::key<fata::duration> timeout_key{"dns-timeout", fata::duration(std::chrono::seconds(1)),
+                                      "The first wait for a DNS answer; each later one doubles"};
+fata::key<unsigned> tries_key{"dns-tries", 2u, "Tries per DNS server"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -31,12 +33,12 @@ struct service {
       co_return 3;
     }
     fata::devices::mclock clock;
-    dns_lookup::lookup<Stack, fata::devices::random, fata::devices::mclock> app;
-    // Named, not a temporary of the co_await expression: g++ 12 destroys
-    // such temporaries twice.
-    const dns_lookup::settings settings{*name_key, *type_key, *server_key, *server_port_key, *timeout_key,
-                                        *tries_key};
-    co_return co_await app.start(stack, *random, clock, settings);
+    using client = fata::dns::stub_client<Stack, fata::devices::random, fata::devices::mclock>;
+    client dns(stack, *random, clock, *server_key, *server_port_key, *timeout_key, *tries_key);
+    dns_lookup::lookup<client> app;
+    const int status = co_await app.start(dns, *name_key, *type_key);
+    fata::dns::log_client_stats(dns);
+    co_return status;
   }
 };
 
@@ -45,5 +47,5 @@ fata::task<int> start() { return fata::net::hosted::run(service{}); }
 }  // namespace
 
 extern "C" int fata_app_main(const fata::platform::start_info* info) {
-  return fata::runtime::start(*info, {"dns-lookup", "Looks a name up through the stub resolver."}, &start);
+  return fata::runtime::start(*info, {"dns-lookup", "Looks a name up through the DNS client."}, &start);
 }

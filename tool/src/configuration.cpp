@@ -55,6 +55,13 @@ std::optional<std::string> placeholder(std::string_view what, const configuratio
     if (index >= n.dependencies.size()) return std::nullopt;
     return c.devices[n.dependencies[index]].variable;
   }
+  if (what.starts_with("dep_type:")) {
+    std::size_t index = 0;
+    const std::string_view digits = what.substr(9);
+    std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (index >= n.dependencies.size()) return std::nullopt;
+    return c.devices[n.dependencies[index]].type;
+  }
   if (what.starts_with("key:")) {
     const std::string_view label = what.substr(4);
     for (std::size_t i = 0; i < d.impl->keys.size() && i < d.keys.size(); ++i)
@@ -322,7 +329,10 @@ result<configuration, resolve_failure> resolve(description desc, const target& t
   }
   if (!failure.messages.empty()) return unexpected(std::move(failure));
 
+  // In the description's order, which puts every device after its
+  // dependencies: a {dep_type:N} is expanded when it is read.
   for (auto& d : c.devices) {
+    if (d.impl) d.type = expand(d.impl->type, c, d);
     if (!d.used) continue;
     d.make = expand(d.impl->make, c, d);
     d.cmake = expand(d.impl->cmake, c, d);

@@ -37,6 +37,7 @@ struct resolved_device {
   bool used = false;                 // the job needs it (directly or through another device)
   std::vector<std::string> choices;  // every choice on this target
   std::string chosen_by;             // "default on hosted", "kv_ro=crunch"
+  std::string type;                  // expanded (the C++ type)
   std::string make;                  // expanded
   std::string cmake;                 // expanded
   std::string at_exit;               // expanded

@@ -10,7 +10,7 @@ namespace {
 
 // The type a job argument has in the unikernel's template arguments.
 std::string device_type(const configuration& c, std::uint32_t id) {
-  return std::string(c.devices[id].impl->type);
+  return c.devices[id].type;
 }
 
 std::string key_declaration(const resolved_key& k) {
@@ -59,7 +59,7 @@ std::string generate_main(const configuration& c) {
   for (const auto& dev : c.devices) {
     if (!dev.used) continue;
     const auto& n = *dev.node;
-    fata::format_append(out, "  // {}: {} ({}, {})\n", n.label(), dev.impl->type, dev.impl->choice,
+    fata::format_append(out, "  // {}: {} ({}, {})\n", n.label(), dev.type, dev.impl->choice,
                         n.position.text());
     if (dev.impl->fallible) {
       fata::format_append(out, "  auto {}_made = {};\n", dev.variable, dev.make);

@@ -19,6 +19,8 @@
 //   {ident}       the name as a C identifier
 //   {var}         the C++ variable holding the device in the generated main
 //   {dep:N}       the variable of the device's N-th dependency (0-based)
+//   {dep_type:N}  the C++ type of the N-th dependency (for a device whose
+//                 type is a template over its dependencies')
 //   {param:P}     the description parameter P (see description.cpp)
 //   {path:P}      parameter P as an absolute path, relative to the unikernel's folder
 //   {key:L}       the value of the implementation's runtime key labelled L (`*key_3`)
@@ -66,7 +68,7 @@ struct device_impl {
   // The configure key that picks among the combinator's choices
   // (`fata configure kv_ro=crunch`, or `kv_ro:NAME=crunch` for one device).
   std::string_view choice_key = {};
-  std::string_view type = {};        // the C++ type of the device
+  std::string_view type = {};        // the C++ type of the device (a template)
   std::vector<std::string_view> headers = {};
   std::vector<std::string_view> libraries = {};  // CMake targets of fata's export
   std::vector<key_template> keys = {};

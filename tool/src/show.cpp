@@ -13,7 +13,7 @@ namespace {
 std::string device_line(const resolved_device& d) {
   const auto& n = *d.node;
   if (!d.impl) return fata::format("{}: no implementation on this target", n.label());
-  return fata::format("{}: {} ({}{})", n.label(), d.impl->type, d.impl->choice,
+  return fata::format("{}: {} ({}{})", n.label(), d.type, d.impl->choice,
                       d.choices.size() > 1 ? fata::format(", {}", d.chosen_by) : std::string());
 }
 
@@ -92,7 +92,7 @@ std::string describe_dot(const configuration& c) {
     const auto& dev = c.devices[i];
     const std::string label =
         dev.impl ? fata::format("{}\n{} -> {}\n{}", dev.node->label(), dev.node->signature,
-                                dev.impl->choice, dev.impl->type)
+                                dev.impl->choice, dev.type)
                  : fata::format("{}\n{}", dev.node->label(), dev.node->signature);
     fata::format_append(out, "  device_{} [label={}{}];\n", i, dot_id(label),
                         dev.used ? "" : ", style=dashed");
@@ -131,7 +131,7 @@ std::optional<std::string> query(const configuration& c, std::string_view sectio
     for (const auto& d : c.devices) {
       if (!d.used) continue;
       fata::format_append(out, "{} {} {} {} {}\n", d.node->signature, d.node->name,
-                          d.node->combinator, d.impl->choice, d.impl->type);
+                          d.node->combinator, d.impl->choice, d.type);
     }
   } else if (section == "libraries") {
     for (const auto& l : c.libraries) out += l + "\n";

@@ -575,6 +575,22 @@ device<kinds::stackv4v6> generic_stackv4v6(device<K> net,
   return detail::stack_over<kinds::stackv4v6>(net, "generic_stackv4v6", "stackv4v6", where);
 }
 
+// The DNS client (fata/dns/client.hpp: a stub resolver asking recursive
+// servers) over `stack`, with the default random generator (query IDs)
+// and the monotonic clock (the cache's TTLs). Its runtime keys:
+// --dns-server (the servers, in order), --dns-server-port, --dns-timeout
+// and --dns-tries.
+template <device_kind K>
+  requires sig::stackv4<typename K::archetype>
+device<kinds::dns_client> generic_dns_client(device<K> stack,
+                                             std::source_location where = std::source_location::current()) {
+  detail::device_spec spec;
+  spec.combinator = "generic_dns_client";
+  spec.name = "dns_client";
+  spec.dependencies = {stack.id(), default_random(where).id(), mclock(where).id()};
+  return make_device<kinds::dns_client>(std::move(spec), where);
+}
+
 // The device for the target being configured (MirageOS's match_impl):
 //
 //   auto store = match_target({{"hosted", direct_kv_ro("data", "data-dir")}},

@@ -35,6 +35,7 @@
 #include <fata/core/task.hpp>
 #include <fata/core/time.hpp>
 #include <fata/sig/all.hpp>
+#include <fata/sig/dns.hpp>
 #include <fata/sig/stack.hpp>
 
 namespace fata::config {
@@ -136,6 +137,10 @@ struct stackv4v6 : stackv4 {
   std::optional<ipv6_addr> ipv6_address() const;
 };
 
+struct dns_client {
+  task<result<dns::lookup_result, dns::lookup_error>> lookup(dns::name qname, dns::rr_type qtype);
+};
+
 static_assert(sig::console<console>);
 static_assert(sig::mclock<mclock>);
 static_assert(sig::pclock<pclock>);
@@ -147,6 +152,7 @@ static_assert(sig::kv_rw<kv_rw>);
 static_assert(sig::netif<netif>);
 static_assert(sig::stackv4<stackv4>);
 static_assert(sig::stackv4v6<stackv4v6>);
+static_assert(sig::dns_client<dns_client>);
 
 }  // namespace archetypes
 
@@ -267,6 +273,16 @@ struct stackv4v6 {
   }
 };
 
+struct dns_client {
+  static constexpr std::string_view signature = "dns_client";
+  using archetype = archetypes::dns_client;
+  template <bool Given>
+  static constexpr void required() {
+    static_assert(Given, "the unikernel's template needs a fata::sig::dns_client at this position "
+                         "of main<>, and the device given there is not one");
+  }
+};
+
 }  // namespace kinds
 
 template <class... K>
@@ -276,7 +292,7 @@ struct kind_list {};
 // kv_rw: kv_ro is reported; one that accepts stackv4 also stackv4v6).
 using all_kinds = kind_list<kinds::console, kinds::mclock, kinds::pclock, kinds::sleeper,
                             kinds::random, kinds::block_device, kinds::kv_ro, kinds::kv_rw,
-                            kinds::netif, kinds::stackv4, kinds::stackv4v6>;
+                            kinds::netif, kinds::stackv4, kinds::stackv4v6, kinds::dns_client>;
 
 template <class K>
 concept device_kind = requires {

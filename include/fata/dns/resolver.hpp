@@ -60,6 +60,7 @@ class resolver {
       if (cached->records) co_return *cached->records;
       co_return unexpected(cached->error);
     }
+    if (_config.servers.empty()) co_return unexpected(lookup_error::no_servers);
     bool any_answer = false;
     for (unsigned attempt = 0; attempt < _config.tries; ++attempt) {
       const duration wait = _config.timeout * (1u << attempt);

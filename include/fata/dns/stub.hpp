@@ -42,6 +42,7 @@ enum class lookup_error : std::uint8_t {
   timed_out,       // no server answered in time
   bad_name,        // a name that is not a DNS name
   no_memory,       // the cache or the lookup's buffers were refused
+  no_servers,      // no recursive server is configured to ask
 };
 
 constexpr std::string_view describe(lookup_error e) noexcept {
@@ -52,6 +53,7 @@ constexpr std::string_view describe(lookup_error e) noexcept {
     case lookup_error::timed_out: return "no server answered";
     case lookup_error::bad_name: return "not a DNS name";
     case lookup_error::no_memory: return "out of memory";
+    case lookup_error::no_servers: return "no DNS server to ask";
   }
   return "unknown lookup error";
 }
