@@ -77,6 +77,7 @@
 #include <fata/core/sync.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/server.hpp>
+#include <fata/dns/text.hpp>
 #include <fata/dns/notify.hpp>
 #include <fata/dns/refresh.hpp>
 #include <fata/dns/transfer_in.hpp>
@@ -448,9 +449,7 @@ class server {
     auto version = std::make_shared<zone_version>();
     version->zone = std::move(outcome.updated);
     version->journal = old->journal.with(outcome.change);
-    std::array<char, fata::dns::max_name_text> apex{};
-    const std::size_t length = version->zone->apex().to_text(apex);
-    log.info("zone {}: updated from serial {} to {}, {} records, journal {} changes", std::string_view(apex.data(), length),
+    log.info("zone {}: updated from serial {} to {}, {} records, journal {} changes", version->zone->apex(),
              outcome.change->from_serial(), outcome.change->to_serial(), version->zone->size(),
              version->journal.size());
     _versions[outcome.zone_index] = version;
@@ -703,9 +702,7 @@ class server {
     }
     if (transfer.code() == fata::dns::rcode::noerror) {
       ++self->_counters.transfers;
-      std::array<char, fata::dns::max_name_text> apex{};
-      const std::size_t length = transfer.transferred()->apex().to_text(apex);
-      log.info("zone {}: transferred{}, {} records", std::string_view(apex.data(), length),
+      log.info("zone {}: transferred{}, {} records", transfer.transferred()->apex(),
                transfer.incremental() ? " incrementally (IXFR)" : "", transfer.records_sent());
     } else {
       log.info("transfer refused with rcode {}", transfer.code());
@@ -736,8 +733,8 @@ class server {
   // attempt announces the zone as it is then.
   static fata::task<void> notify_one(server* self, Stack* stack, std::size_t index, std::uint64_t round,
                                      fata::sig::ip_endpoint target) {
-    std::array<char, fata::dns::max_name_text> apex_text{};
-    const std::string_view apex(apex_text.data(), self->_versions[index]->zone->apex().to_text(apex_text));
+    // A copy: the version may be replaced while the NOTIFY waits.
+    const fata::dns::name apex = self->_versions[index]->zone->apex();
     auto socket = stack->udp_bind(fata::port(0));
     if (!socket) {
       log.error("zone {}: no UDP socket for a NOTIFY to {}: {}", apex, target, socket.error());
@@ -806,17 +803,10 @@ class server {
     }
     ++_counters.notifies_taken;
     secondary_zone& z = *_secondaries[*o.zone_index];
-    log.info("zone {}: NOTIFY from {}", apex_text(z.apex).data(), from);
+    log.info("zone {}: NOTIFY from {}", z.apex, from);
     z.schedule.notified(fata::loop::current().now());
     z.wake.set();
     return o.reply;
-  }
-
-  // The apex as text, NUL-terminated, for the log.
-  static std::array<char, fata::dns::max_name_text + 1> apex_text(const fata::dns::name& apex) {
-    std::array<char, fata::dns::max_name_text + 1> text{};
-    (void)apex.to_text(std::span(text.data(), fata::dns::max_name_text));
-    return text;
   }
 
   // What one transfer from a primary gave.
@@ -842,20 +832,24 @@ class server {
   static fata::task<fetched> fetch_zone(server* self, std::size_t index, const fata::dns::zone* held) {
     secondary_zone& z = *self->_secondaries[index];
     fetched result;
+    // A random ID (RFC 5452 §9.2), before any connection is made for it.
+    const auto random_id = fata::sig::random_u64(*self->_random);
+    if (!random_id) {
+      result.trouble = "no random ID for the request";
+      co_return result;
+    }
     auto connected = co_await fata::with_timeout(self->_settings.tcp_idle, self->_stack->tcp_connect(z.primary));
     if (!connected || !*connected) {
       result.trouble = "cannot connect";
       co_return result;
     }
     auto flow = std::move(**connected);
-    const auto random_id = fata::sig::random_u64(*self->_random);
     std::vector<std::byte> in(65535), out(2 + 512);
-    auto request = random_id ? fata::dns::write_transfer_request(z.apex, held, static_cast<std::uint16_t>(*random_id),
-                                                                 self->_primary_key, self->wall_seconds(),
-                                                                 fata::mut_bytes(out.data() + 2, out.size() - 2))
-                             : fata::unexpected(fata::dns::dns_error::no_space);
+    auto request = fata::dns::write_transfer_request(z.apex, held, static_cast<std::uint16_t>(*random_id),
+                                                     self->_primary_key, self->wall_seconds(),
+                                                     fata::mut_bytes(out.data() + 2, out.size() - 2));
     if (!request) {
-      result.trouble = "no request";
+      result.trouble = "the request does not fit";
       co_await flow.close();
       co_return result;
     }
@@ -894,14 +888,14 @@ class server {
   static fata::task<void> keep_secondary(server* self, std::size_t index) {
     secondary_zone& z = *self->_secondaries[index];
     const std::size_t slot = self->_primary_zones + index;
-    const auto apex = apex_text(z.apex);
+    const fata::dns::name& apex = z.apex;
     for (;;) {
       const fata::mono_time now = fata::loop::current().now();
       if (z.schedule.expired(now)) {
         z.schedule.drop_copy();
         if (self->_versions[slot]) {
           ++self->_counters.zones_expired;
-          log.warn("zone {}: expired, no longer served", apex.data());
+          log.warn("zone {}: expired, no longer served", apex);
           self->_versions[slot] = nullptr;
           self->index_versions();
         }
@@ -925,7 +919,7 @@ class server {
       const bool refused = f.failure == fata::dns::transfer_failure::refused &&
                            (f.code == fata::dns::rcode::refused || f.code == fata::dns::rcode::notauth);
       if (held && f.trouble.empty() && f.failure != fata::dns::transfer_failure::none && !refused) {
-        log.info("zone {}: IXFR failed ({}), asking for AXFR", apex.data(), describe(f.failure));
+        log.info("zone {}: IXFR failed ({}), asking for AXFR", apex, describe(f.failure));
         f = co_await fetch_zone(self, index, nullptr);
       }
       const fata::mono_time after = fata::loop::current().now();
@@ -937,11 +931,11 @@ class server {
         z.schedule.failed(after);
         if (notified_meanwhile) z.schedule.notified(after);
         if (!f.trouble.empty()) {
-          log.warn("zone {}: transfer from {} failed: {}", apex.data(), z.primary, f.trouble);
+          log.warn("zone {}: transfer from {} failed: {}", apex, z.primary, f.trouble);
         } else if (f.failure == fata::dns::transfer_failure::refused) {
-          log.warn("zone {}: transfer from {} refused with rcode {}", apex.data(), z.primary, f.code);
+          log.warn("zone {}: transfer from {} refused with rcode {}", apex, z.primary, f.code);
         } else {
-          log.warn("zone {}: transfer from {} failed: {}", apex.data(), z.primary, describe(f.failure));
+          log.warn("zone {}: transfer from {} failed: {}", apex, z.primary, describe(f.failure));
         }
         continue;
       }
@@ -954,7 +948,7 @@ class server {
       auto version = std::make_shared<zone_version>();
       version->zone = std::move(f.zone);
       version->journal = held && f.change ? held->journal.with(f.change) : fata::dns::zone_journal(journal_memory);
-      log.info("zone {}: {} from {}, serial {}, {} records", apex.data(), f.incremental ? "IXFR" : "AXFR", z.primary,
+      log.info("zone {}: {} from {}, serial {}, {} records", apex, f.incremental ? "IXFR" : "AXFR", z.primary,
                fata::dns::soa_serial(version->zone->at(version->zone->find(z.apex, fata::dns::rr_type::soa).first).rdata)
                    .value_or(0),
                version->zone->size());

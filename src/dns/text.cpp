@@ -422,6 +422,11 @@ void write_name_text(format_sink& out, const name& n) {
   out.append({text, n.to_text(text)});
 }
 
+void format_value(format_sink& out, const format_spec& spec, const name& n) {
+  char text[max_name_text];
+  fata::format_value(out, spec, std::string_view(text, n.to_text(text)));
+}
+
 void write_character_string(format_sink& out, bytes octets) {
   out.put('"');
   std::size_t plain_from = 0;

@@ -27,6 +27,9 @@ void write_type_text(format_sink& out, rr_type type);
 void write_class_text(format_sink& out, std::uint16_t rclass);
 // Absolute, escaped as name::to_text escapes.
 void write_name_text(format_sink& out, const name& n);
+// A name as fata::format's "{}" (and a log line's) argument: its
+// presentation form, padded as the spec says.
+void format_value(format_sink& out, const format_spec& spec, const name& n);
 // A <character-string>: quoted, with `\"`, `\\` and `\DDD` for octets
 // outside printable ASCII.
 void write_character_string(format_sink& out, bytes octets);
