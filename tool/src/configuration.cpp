@@ -88,6 +88,19 @@ std::optional<std::string> parse_error(std::string_view text) {
 // device key may have); nullopt if it is, or if the type is not known here
 // (the image checks it when it starts).
 std::optional<std::string> invalid_value(std::string_view cpp_type, std::string_view text) {
+  // A list (LIST keys): each comma-separated item a value of the item type,
+  // as key_codec<std::vector<T>> reads it.
+  if (cpp_type.starts_with("std::vector<") && cpp_type.ends_with(">")) {
+    const std::string_view item_type = cpp_type.substr(12, cpp_type.size() - 13);
+    for (std::size_t item = 1; !text.empty(); ++item) {
+      const std::size_t comma = text.find(',');
+      if (auto why = invalid_value(item_type, text.substr(0, comma)))
+        return fata::format("item {}: {}", item, *why);
+      if (comma == std::string_view::npos) break;
+      text.remove_prefix(comma + 1);
+    }
+    return std::nullopt;
+  }
   if (cpp_type == "bool") return parse_error<bool>(text);
   if (cpp_type == "int") return parse_error<int>(text);
   if (cpp_type == "unsigned int") return parse_error<unsigned>(text);
