@@ -8,6 +8,7 @@
 #include <fata/devices/clock.hpp>
 #include <fata/devices/random.hpp>
 #include <fata/dns/client.hpp>
+#include <fata/dns/client_keys.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
@@ -17,12 +18,6 @@ namespace {
 
 fata::key<std::string> name_key{"name", "", "The name to look up"};
 fata::key<std::string> type_key{"type", "A", "The record type (A, AAAA, MX, TXT, ... or TYPEnnn)"};
-fata::key<std::vector<fata::ipv4_addr>> server_key{
-    "dns-server", std::vector<fata::ipv4_addr>{}, "Recursive DNS servers to ask, in order, comma separated (IPv4)"};
-fata::key<fata::port> server_port_key{"dns-server-port", fata::port(53), "The DNS servers' port"};
-fata::key<fata::duration> timeout_key{"dns-timeout", fata::duration(std::chrono::seconds(1)),
-                                      "The first wait for a DNS answer; each later one doubles"};
-fata::key<unsigned> tries_key{"dns-tries", 2u, "Tries per DNS server"};
 
 struct service {
   template <fata::sig::stackv4 Stack>
@@ -34,7 +29,8 @@ struct service {
     }
     fata::devices::mclock clock;
     using client = fata::dns::stub_client<Stack, fata::devices::random, fata::devices::mclock>;
-    client dns(stack, *random, clock, *server_key, *server_port_key, *timeout_key, *tries_key);
+    namespace keys = fata::dns::client_keys;
+    client dns(stack, *random, clock, *keys::servers, *keys::server_port, *keys::timeout, *keys::tries);
     dns_lookup::lookup<client> app;
     const int status = co_await app.start(dns, *name_key, *type_key);
     fata::dns::log_client_stats(dns);

@@ -1,6 +1,7 @@
 // The description of http-fetch: an IPv4 stack (`fata configure
 // net=socket|direct` on hosted; fata's over virtio-net in a VM), the wall
-// clock (certificate validity), the random device (TLS) and the request.
+// clock (certificate validity), the random device (TLS), the DNS client
+// over the stack (the URL's host: --dns-server...) and the request.
 #include <fata/config/description.hpp>
 
 #include "unikernel.hpp"
@@ -15,9 +16,10 @@ void configure() {
                                      "IPv4 address to connect to instead of resolving the URL's host");
   auto method = key<std::string>("method", "GET", "Request method");
   auto data = key<std::string>("data", "", "Request body");
+  auto stack = generic_stackv4(default_network());
   libraries({"fata::http", "fata::tls"});
   register_unikernel("http-fetch", "Downloads a URL and prints its SHA-256.",
-                     main<example::http_fetch>("unikernel.hpp", generic_stackv4(default_network()), pclock(),
-                                               default_random(), url, ca, insecure, connect_to, method,
+                     main<example::http_fetch>("unikernel.hpp", stack, pclock(), default_random(),
+                                               generic_dns_client(stack), url, ca, insecure, connect_to, method,
                                                data));
 }

@@ -4,9 +4,12 @@
 // --ca is the PEM text):
 //
 //   http-fetch --net=socket --ipv4=0.0.0.0/0 --url=https://localhost:8443/ --ca=ca.pem
+//   http-fetch --net=socket --url=http://www.example.test:8080/ --dns-server=127.0.0.1
 #include <fata/devices/clock.hpp>
 #include <fata/devices/hosted/kv_dir.hpp>
 #include <fata/devices/random.hpp>
+#include <fata/dns/client.hpp>
+#include <fata/dns/client_keys.hpp>
 #include <fata/net/hosted_stacks.hpp>
 #include <fata/runtime/runtime.hpp>
 
@@ -47,8 +50,12 @@ struct service {
     auto rng = fata::devices::random::create();
     if (!rng) co_return 1;
     fata::devices::pclock clock;
-    example::http_fetch<Stack, fata::devices::pclock, fata::devices::random> app;
-    co_return co_await app.start(stack, clock, *rng, *url_key, ca_pem, *insecure_key, *connect_key,
+    fata::devices::mclock mono;
+    using client = fata::dns::stub_client<Stack, fata::devices::random, fata::devices::mclock>;
+    namespace keys = fata::dns::client_keys;
+    client dns(stack, *rng, mono, *keys::servers, *keys::server_port, *keys::timeout, *keys::tries);
+    example::http_fetch<Stack, fata::devices::pclock, fata::devices::random, client> app;
+    co_return co_await app.start(stack, clock, *rng, dns, *url_key, ca_pem, *insecure_key, *connect_key,
                                  *method_key, *data_key);
   }
 };

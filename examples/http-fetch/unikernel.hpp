@@ -1,7 +1,9 @@
 // http-fetch: downloads a URL over HTTP or HTTPS and prints the SHA-256 of
 // its body (what `curl -s URL | sha256sum` says), following redirects.
 // HTTPS validates the server against the CA certificates given (or, with
-// --insecure, accepts any), and each validation failure says why.
+// --insecure, accepts any), and each validation failure says why. The
+// URL's host is looked up through the DNS client (--dns-server...) unless
+// it is an address, "localhost", or --connect-to names the address.
 #pragma once
 
 #include <optional>
@@ -16,6 +18,7 @@
 #include <fata/devices/kv/digest.hpp>
 #include <fata/platform/abi.hpp>
 #include <fata/sig/clock.hpp>
+#include <fata/sig/dns.hpp>
 #include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 #include <fata/tls/context.hpp>
@@ -38,8 +41,16 @@ struct hashing_sink {
   void operator()(fata::bytes piece) { hash.update(piece); }
 };
 
-template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random>
-fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, const fetch_request& r) {
+// Resolves every host to one address (--connect-to).
+struct fixed_address {
+  fata::ipv4_addr address;
+  fata::task<fata::result<fata::ipv4_addr, fata::http::fetch_failure>> operator()(std::string_view) const {
+    co_return address;
+  }
+};
+
+template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random, fata::sig::dns_client Dns>
+fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, Dns& dns, const fetch_request& r) {
   std::optional<fata::tls::client_context> tls;
   if (r.insecure) {
     fetch_log.warn("--insecure: the server's certificate is not checked");
@@ -52,11 +63,8 @@ fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, const fe
     }
     tls.emplace(std::move(*anchors));
   }
-  fata::http::resolver resolve = &fata::http::literal_resolver;
-  if (r.connect_to) {
-    const fata::ipv4_addr a = *r.connect_to;
-    resolve = [a](std::string_view) { return std::optional<fata::ipv4_addr>(a); };
-  }
+  fata::http::resolver resolve = fata::http::dns_resolver(dns);
+  if (r.connect_to) resolve = fixed_address{*r.connect_to};
   fata::http::fetcher fetcher(stack, tls ? &*tls : nullptr, rng, clock, resolve);
   fata::http::fetch_options options;
   options.verb = fata::http::parse_method(r.method);
@@ -82,9 +90,9 @@ fata::task<int> fetch_and_hash(Stack& stack, Clock& clock, Random& rng, const fe
 // `connect_to` an IPv4 address to connect to instead of resolving the
 // URL's host ("" to resolve). config.cpp wires it for the fata tool,
 // main.cpp builds it in the fata tree (reading --ca from a file).
-template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random>
+template <fata::sig::stackv4 Stack, fata::sig::pclock Clock, fata::sig::random Random, fata::sig::dns_client Dns>
 struct http_fetch {
-  fata::task<int> start(Stack& stack, Clock& clock, Random& rng, const std::string& url,
+  fata::task<int> start(Stack& stack, Clock& clock, Random& rng, Dns& dns, const std::string& url,
                         const std::string& ca, const bool& insecure, const std::string& connect_to,
                         const std::string& method, const std::string& data) {
     fetch_request r;
@@ -100,7 +108,7 @@ struct http_fetch {
         co_return fata::usage_exit_status;
       }
     }
-    co_return co_await fetch_and_hash(stack, clock, rng, r);
+    co_return co_await fetch_and_hash(stack, clock, rng, dns, r);
   }
 };
 

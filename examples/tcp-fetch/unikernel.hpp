@@ -1,6 +1,8 @@
 // tcp-fetch: a TCP client. Connects to the server (the first of its
 // addresses to answer, IPv6 and IPv4 tried in Happy Eyeballs order, RFC
-// 8305: net/happy_eyeballs.hpp), sends `send` bytes of a
+// 8305: net/happy_eyeballs.hpp; each --server an address, or a host name
+// whose A records, and AAAA on a dual stack, the DNS client gives), sends
+// `send` bytes of a
 // fixed pattern (then half-closes), reads everything the server sends until
 // it closes, and prints the byte count and SHA-256 (BearSSL) of what it
 // received: `received N bytes sha256 HEX`. The unikernel is a class
@@ -20,10 +22,13 @@
 #include <fata/core/addr.hpp>
 #include <fata/core/fmt.hpp>
 #include <fata/core/join.hpp>
+#include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
+#include <fata/dns/client.hpp>
 #include <fata/net/happy_eyeballs.hpp>
 #include <fata/platform/abi.hpp>
+#include <fata/sig/dns.hpp>
 #include <fata/sig/stack.hpp>
 
 namespace example {
@@ -63,12 +68,25 @@ fata::task<bool> receive_all(Flow* flow, br_sha256_context* sha, std::uint64_t* 
   }
 }
 
-template <fata::sig::stackv4 Stack>
+template <fata::sig::stackv4 Stack, fata::sig::dns_client Dns>
 struct tcp_fetch {
-  fata::task<int> start(Stack& stack, const std::vector<fata::ip_addr>& servers, const fata::port& server_port,
-                        const std::uint64_t& send) {
+  fata::task<int> start(Stack& stack, Dns& dns, const std::vector<std::string>& servers,
+                        const fata::port& server_port, const std::uint64_t& send) {
+    constexpr auto families =
+        fata::sig::stackv4v6<Stack> ? fata::dns::address_families::ipv4_ipv6 : fata::dns::address_families::ipv4;
     std::vector<fata::sig::ip_endpoint> endpoints;
-    for (const fata::ip_addr& a : servers) endpoints.push_back({a, server_port});
+    for (const std::string& server : servers) {
+      auto addresses = co_await fata::dns::resolve_addresses(dns, server, families);
+      if (!addresses) {
+        tcp_fetch_log.error("--server={}: {}", server, addresses.error());
+        co_return addresses.error() == fata::dns::lookup_error::bad_name ? fata::usage_exit_status : 1;
+      }
+      for (const fata::ip_addr& a : *addresses) endpoints.push_back({a, server_port});
+    }
+    if (endpoints.empty()) {
+      tcp_fetch_log.error("no --server to connect to");
+      co_return fata::usage_exit_status;
+    }
     auto flow = co_await fata::net::connect_happily(stack, std::span<const fata::sig::ip_endpoint>(endpoints));
     if (!flow) {
       tcp_fetch_log.error("connect to {} address(es) on port {}: {}", endpoints.size(), server_port, flow.error());

@@ -28,9 +28,10 @@ inline constexpr std::size_t stub_client_cache_memory = std::size_t(1) << 20;
 template <sig::stackv4 Stack, sig::random Random, sig::mclock Clock>
 class stub_client {
  public:
-  // Asks `servers` on `server_port`, in order; no servers is allowed (a
-  // unikernel that only sometimes looks names up), and every lookup then
-  // fails with lookup_error::no_servers.
+  // Asks `servers` on `server_port`, in order. With none it asks those the
+  // stack learned from DHCP (resolver.hpp), and without those either every
+  // lookup fails with lookup_error::no_servers (an image that only
+  // sometimes looks names up still starts).
   stub_client(Stack& stack, Random& random, Clock& clock, const std::vector<ipv4_addr>& servers,
               port server_port, duration timeout, unsigned tries)
       : _cache_memory(stub_client_cache_memory),

@@ -6,6 +6,8 @@
 // - Each query goes out from a new UDP socket (an ephemeral port the stack
 //   picks) with a random ID; a reply counts only from the server asked,
 //   with that ID and the question (RFC 5452 §9.1);
+// - the servers are the configured ones, else those the stack learned
+//   from DHCP (a stack with dns_servers(): fata's direct stack);
 // - each server gets `tries` tries in turn, the first waiting `timeout`
 //   and each later one twice as long as the one before (glibc's resolver
 //   waits 5 s, then 10 s; the defaults here are 1 s and 2 attempts);
@@ -60,11 +62,12 @@ class resolver {
       if (cached->records) co_return *cached->records;
       co_return unexpected(cached->error);
     }
-    if (_config.servers.empty()) co_return unexpected(lookup_error::no_servers);
+    const std::vector<sig::ipv4_endpoint> servers = servers_to_ask();
+    if (servers.empty()) co_return unexpected(lookup_error::no_servers);
     bool any_answer = false;
     for (unsigned attempt = 0; attempt < _config.tries; ++attempt) {
       const duration wait = _config.timeout * (1u << attempt);
-      for (const sig::ipv4_endpoint& server : _config.servers) {
+      for (const sig::ipv4_endpoint& server : servers) {
         lookup_result found;
         const stub_judgement j = co_await ask(server, qname, qtype, wait, found);
         switch (j.verdict) {
@@ -91,6 +94,20 @@ class resolver {
   const lookup_cache& cache() const { return _cache; }
 
  private:
+  // The configured servers; without any, those the stack learned (a DHCP
+  // lease's option 6, on port 53), asked anew at each lookup: a renewal
+  // may change them.
+  std::vector<sig::ipv4_endpoint> servers_to_ask() const {
+    if (!_config.servers.empty()) return _config.servers;
+    std::vector<sig::ipv4_endpoint> learned;
+    if constexpr (requires(const Stack& s) {
+                    { s.dns_servers() } -> std::convertible_to<std::vector<ipv4_addr>>;
+                  }) {
+      for (const ipv4_addr a : _stack.dns_servers()) learned.push_back(sig::ipv4_endpoint{a, port(53)});
+    }
+    return learned;
+  }
+
   // One question to one server: over UDP, then over TCP if truncated.
   // not_the_answer when nothing answered within `wait`.
   task<stub_judgement> ask(sig::ipv4_endpoint server, const name& qname, rr_type qtype, duration wait,

@@ -48,6 +48,7 @@ enum class client_error : std::uint8_t {
   too_large,           // the response head or body exceeded its limit
   too_many_redirects,
   bad_url,             // a URL or a redirect's Location could not be used
+  unresolved,          // the URL's host name gave no address
   io,                  // the flow failed otherwise
   cancelled,
   no_memory,  // an allocation failed (a buffer, or a task frame of the call)
@@ -60,6 +61,7 @@ constexpr std::string_view describe(client_error e) noexcept {
     case client_error::timed_out: return "timed out";
     case client_error::closed: return "connection closed before the response ended";
     case client_error::bad_response: return "malformed response";
+    case client_error::unresolved: return "could not resolve the host name";
     case client_error::too_large: return "response too large";
     case client_error::too_many_redirects: return "too many redirects";
     case client_error::bad_url: return "unusable URL";

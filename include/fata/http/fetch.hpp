@@ -6,7 +6,9 @@
 //   auto r = co_await f.fetch("https://example.org/", sink);   // sink(bytes) per piece
 //
 // Host names: an IPv4 literal, "localhost", or what the resolver given to
-// the fetcher answers (fata has no DNS client yet). Redirects (301, 302,
+// the fetcher answers: dns_resolver(client) asks a DNS client
+// (sig::dns_client, generic_dns_client() in a description) for the
+// name's A records. Redirects (301, 302,
 // 303, 307, 308) are followed up to max_redirects; 303, and 301/302 after
 // a POST, continue as GET without a body (RFC 9110 §15.4). An https URL
 // needs a TLS client context; every failure of the TLS handshake is
@@ -26,9 +28,11 @@
 #include <fata/core/join.hpp>
 #include <fata/core/result.hpp>
 #include <fata/core/task.hpp>
+#include <fata/dns/client.hpp>
 #include <fata/http/client.hpp>
 #include <fata/http/url.hpp>
 #include <fata/sig/clock.hpp>
+#include <fata/sig/dns.hpp>
 #include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 #include <fata/tls/flow.hpp>
@@ -47,6 +51,7 @@ struct fetch_options {
 struct fetch_failure {
   client_error what = client_error::io;
   tls::tls_error tls{};  // why, when what is tls_failed
+  std::string detail = {};  // why, when what is unresolved ("no such name (NXDOMAIN)")
   // "TLS handshake failed: certificate has expired".
   std::string message() const;
   // A fetch whose frame was refused (fata/core/task.hpp).
@@ -61,10 +66,32 @@ struct fetch_result {
   int redirects = 0;
 };
 
-// Resolves a host name to an address; nullopt if unknown.
-using resolver = std::function<std::optional<ipv4_addr>(std::string_view host)>;
-// IPv4 literals and "localhost" only.
-std::optional<ipv4_addr> literal_resolver(std::string_view host);
+// Resolves a host name to the address to connect to, or says why not
+// (client_error::unresolved with the reason in `detail`). May suspend.
+using resolver = std::function<task<result<ipv4_addr, fetch_failure>>(std::string_view host)>;
+// An IPv4 literal, or "localhost" (the loopback address, as RFC 6761 §6.3
+// lets a resolver answer without asking); nullopt for any other host.
+std::optional<ipv4_addr> literal_address(std::string_view host);
+// The default resolver: literal_address, and no other name.
+task<result<ipv4_addr, fetch_failure>> literal_resolver(std::string_view host);
+
+// A resolver asking `client` for every host literal_address does not
+// know: the first of the name's A records. The client must outlive the
+// fetcher.
+template <sig::dns_client Client>
+resolver dns_resolver(Client& client) {
+  struct asking {
+    Client* client;
+    task<result<ipv4_addr, fetch_failure>> operator()(std::string_view host) const {
+      if (const auto literal = literal_address(host)) co_return *literal;
+      auto addresses = co_await dns::resolve_addresses(*client, host, dns::address_families::ipv4);
+      if (!addresses)
+        co_return unexpected(fetch_failure{client_error::unresolved, {}, std::string(describe(addresses.error()))});
+      co_return addresses->front().v4();
+    }
+  };
+  return asking{&client};
+}
 
 template <sig::stackv4 Stack, sig::random Random, sig::pclock Clock>
 class fetcher {
@@ -156,8 +183,9 @@ task<result<fetch_result, fetch_failure>> fetcher<Stack, Random, Clock>::fetch(
   std::string body = options.body;
   fetch_result out;
   for (int redirects = 0;; ++redirects) {
-    const auto address = _resolve(current.host);
-    if (!address) co_return unexpected(fetch_failure{client_error::bad_url});
+    const std::string_view host = current.host;
+    const auto address = co_await _resolve(host);
+    if (!address) co_return unexpected(address.error());
     auto tcp = co_await with_timeout(options.connect_timeout,
                                      _stack->tcp_connect({*address, current.number}));
     if (!tcp) co_return unexpected(fetch_failure{client_error::timed_out});

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include <fata/core/log.hpp>
 #include <fata/core/loop.hpp>
@@ -322,6 +323,16 @@ class direct_stack {
       link_local = a.prefix.address;
     }
     return link_local;
+  }
+  // The recursive DNS servers the DHCP lease names (option 6; none
+  // without a lease), for the DNS client when it is given none.
+  std::vector<ipv4_addr> dns_servers() const {
+    std::vector<ipv4_addr> out;
+    const dhcpv4_client* dhcp = _core->stack.dhcp();
+    if (!dhcp || !dhcp->lease()) return out;
+    const dhcpv4_lease& lease = *dhcp->lease();
+    out.assign(lease.dns.begin(), lease.dns.begin() + static_cast<std::ptrdiff_t>(lease.dns_count));
+    return out;
   }
   // Gives a DHCP lease back (RELEASE), waiting up to 500 ms for ARP to
   // resolve the server if the RELEASE waits for that. The destructor

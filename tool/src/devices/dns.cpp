@@ -20,7 +20,7 @@ void register_dns_devices() {
                 .cpp_type = "std::vector<fata::ipv4_addr>",
                 .type_name = "LIST",
                 .default_value = "",
-                .doc = "Recursive DNS servers to ask, in order, comma separated (IPv4)",
+                .doc = "Recursive DNS servers to ask, in order, comma separated (IPv4; none: the DHCP lease's)",
                 .group = "DNS"},
                {.label = "port",
                 .name = "dns-server-port",
