@@ -32,7 +32,7 @@ class stub_client {
   // stack learned from DHCP (resolver.hpp), and without those either every
   // lookup fails with lookup_error::no_servers (an image that only
   // sometimes looks names up still starts).
-  stub_client(Stack& stack, Random& random, Clock& clock, const std::vector<ipv4_addr>& servers,
+  stub_client(Stack& stack, Random& random, Clock& clock, const std::vector<ip_addr>& servers,
               port server_port, duration timeout, unsigned tries)
       : _cache_memory(stub_client_cache_memory),
         _resolver(stack, random, clock, config_for(servers, server_port, timeout, tries), _cache_memory) {}
@@ -47,10 +47,10 @@ class stub_client {
   const lookup_cache& cache() const { return _resolver.cache(); }
 
  private:
-  static resolver_config config_for(const std::vector<ipv4_addr>& servers, port server_port, duration timeout,
+  static resolver_config config_for(const std::vector<ip_addr>& servers, port server_port, duration timeout,
                                     unsigned tries) {
     resolver_config config;
-    for (const ipv4_addr a : servers) config.servers.push_back(sig::ipv4_endpoint{a, server_port});
+    for (const ip_addr& a : servers) config.servers.push_back(sig::ip_endpoint(a, server_port));
     config.timeout = timeout;
     config.tries = tries == 0 ? 1 : tries;
     return config;

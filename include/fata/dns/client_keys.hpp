@@ -17,9 +17,9 @@
 
 namespace fata::dns::client_keys {
 
-inline key<std::vector<ipv4_addr>> servers{
-    "dns-server", std::vector<ipv4_addr>{},
-    "Recursive DNS servers to ask, in order, comma separated (IPv4; none: the DHCP lease's)", "DNS"};
+inline key<std::vector<ip_addr>> servers{
+    "dns-server", std::vector<ip_addr>{},
+    "Recursive DNS servers to ask, in order, comma separated (IPv4 or IPv6; none: the DHCP lease's)", "DNS"};
 inline key<port> server_port{"dns-server-port", port(53), "The DNS servers' port", "DNS"};
 inline key<duration> timeout{"dns-timeout", duration(std::chrono::seconds(1)),
                              "The first wait for a DNS answer; each later one doubles", "DNS"};

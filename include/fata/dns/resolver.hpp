@@ -35,7 +35,7 @@
 namespace fata::dns {
 
 struct resolver_config {
-  std::vector<sig::ipv4_endpoint> servers;
+  std::vector<sig::ip_endpoint> servers;  // IPv4 or IPv6
   duration timeout = std::chrono::seconds(1);  // the first wait; each later one doubles
   unsigned tries = 2;                          // per server
   std::uint16_t udp_size = 1232;               // offered with EDNS; 0: no EDNS
@@ -62,12 +62,12 @@ class resolver {
       if (cached->records) co_return *cached->records;
       co_return unexpected(cached->error);
     }
-    const std::vector<sig::ipv4_endpoint> servers = servers_to_ask();
+    const std::vector<sig::ip_endpoint> servers = servers_to_ask();
     if (servers.empty()) co_return unexpected(lookup_error::no_servers);
     bool any_answer = false;
     for (unsigned attempt = 0; attempt < _config.tries; ++attempt) {
       const duration wait = _config.timeout * (1u << attempt);
-      for (const sig::ipv4_endpoint& server : servers) {
+      for (const sig::ip_endpoint& server : servers) {
         lookup_result found;
         const stub_judgement j = co_await ask(server, qname, qtype, wait, found);
         switch (j.verdict) {
@@ -97,20 +97,20 @@ class resolver {
   // The configured servers; without any, those the stack learned (a DHCP
   // lease's option 6, on port 53), asked anew at each lookup: a renewal
   // may change them.
-  std::vector<sig::ipv4_endpoint> servers_to_ask() const {
+  std::vector<sig::ip_endpoint> servers_to_ask() const {
     if (!_config.servers.empty()) return _config.servers;
-    std::vector<sig::ipv4_endpoint> learned;
+    std::vector<sig::ip_endpoint> learned;
     if constexpr (requires(const Stack& s) {
                     { s.dns_servers() } -> std::convertible_to<std::vector<ipv4_addr>>;
                   }) {
-      for (const ipv4_addr a : _stack.dns_servers()) learned.push_back(sig::ipv4_endpoint{a, port(53)});
+      for (const ipv4_addr a : _stack.dns_servers()) learned.push_back(sig::ip_endpoint(a, port(53)));
     }
     return learned;
   }
 
   // One question to one server: over UDP, then over TCP if truncated.
   // not_the_answer when nothing answered within `wait`.
-  task<stub_judgement> ask(sig::ipv4_endpoint server, const name& qname, rr_type qtype, duration wait,
+  task<stub_judgement> ask(sig::ip_endpoint server, const name& qname, rr_type qtype, duration wait,
                            lookup_result& found) {
     auto id = sig::random_u64(_random);
     if (!id) co_return stub_judgement{};
@@ -122,7 +122,7 @@ class resolver {
     auto socket = _stack.udp_bind(port(0));
     if (!socket) co_return stub_judgement{};
     ++_stats.queries_sent;
-    const sig::ip_endpoint to(server);
+    const sig::ip_endpoint to = server;
     const auto sent = co_await socket->send_to(to, *query);
     if (!sent) co_return stub_judgement{};
     auto answered = co_await with_timeout(wait, await_udp(&*socket, to, query_id, qname, qtype, found));
@@ -156,7 +156,7 @@ class resolver {
     }
   }
 
-  task<std::optional<stub_judgement>> ask_tcp(sig::ipv4_endpoint server, bytes query, std::uint16_t id,
+  task<std::optional<stub_judgement>> ask_tcp(sig::ip_endpoint server, bytes query, std::uint16_t id,
                                               const name& qname, rr_type qtype, lookup_result& found) {
     auto flow = co_await _stack.tcp_connect(server);
     if (!flow) co_return std::nullopt;
