@@ -48,19 +48,15 @@ std::optional<std::string> placeholder(std::string_view what, const configuratio
     if (p.is_relative()) p = c.source_dir / p;
     return p.lexically_normal().string();
   }
-  if (what.starts_with("dep:")) {
+  // {dep:N} and {dep_type:N}: the N-th dependency's variable, or type.
+  const bool dep_type = what.starts_with("dep_type:");
+  if (dep_type || what.starts_with("dep:")) {
     std::size_t index = 0;
-    const std::string_view digits = what.substr(4);
+    const std::string_view digits = what.substr(what.find(':') + 1);
     std::from_chars(digits.data(), digits.data() + digits.size(), index);
     if (index >= n.dependencies.size()) return std::nullopt;
-    return c.devices[n.dependencies[index]].variable;
-  }
-  if (what.starts_with("dep_type:")) {
-    std::size_t index = 0;
-    const std::string_view digits = what.substr(9);
-    std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    if (index >= n.dependencies.size()) return std::nullopt;
-    return c.devices[n.dependencies[index]].type;
+    const resolved_device& dep = c.devices[n.dependencies[index]];
+    return dep_type ? dep.type : dep.variable;
   }
   if (what.starts_with("key:")) {
     const std::string_view label = what.substr(4);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -73,6 +74,16 @@ void log_client_stats(const Client& client) {
               client.cache().misses());
 }
 
+// The address an A or AAAA record's data holds; nullopt for data of the
+// wrong size.
+inline std::optional<ip_addr> address_record(rr_type type, bytes rdata) {
+  if (type == rr_type::a && rdata.size() == 4) return ip_addr(ipv4_addr(rdata.be32(0)));
+  if (type != rr_type::aaaa || rdata.size() != 16) return std::nullopt;
+  ipv6_addr a;
+  for (std::size_t i = 0; i < 16; ++i) a.octets[i] = static_cast<std::uint8_t>(rdata[i]);
+  return ip_addr(a);
+}
+
 // What resolve_addresses asks for.
 enum class address_families : std::uint8_t {
   ipv4,       // A records
@@ -98,31 +109,18 @@ task<result<std::vector<ip_addr>, lookup_error>> resolve_addresses(Client& clien
         (e == lookup_error::no_data && *failure != lookup_error::nxdomain))
       failure = e;
   };
-  if (families != address_families::ipv4) {
-    auto aaaa = co_await client.lookup(*qname, rr_type::aaaa);
-    if (aaaa) {
-      for (std::size_t i = 0; i < aaaa->size(); ++i) {
-        const bytes rdata = aaaa->rdata(i);
-        if (rdata.size() != 16) continue;
-        ipv6_addr a;
-        for (std::size_t j = 0; j < 16; ++j) a.octets[j] = static_cast<std::uint8_t>(rdata[j]);
-        found.push_back(ip_addr(a));
-      }
-    } else {
-      note_failure(aaaa.error());
+  // IPv6 first: RFC 8305 §4 sorts its addresses ahead.
+  std::vector<rr_type> asked;
+  if (families != address_families::ipv4) asked.push_back(rr_type::aaaa);
+  if (families != address_families::ipv6) asked.push_back(rr_type::a);
+  for (const rr_type qtype : asked) {
+    auto records = co_await client.lookup(*qname, qtype);
+    if (!records) {
+      note_failure(records.error());
+      continue;
     }
-  }
-  if (families != address_families::ipv6) {
-    auto a = co_await client.lookup(*qname, rr_type::a);
-    if (a) {
-      for (std::size_t i = 0; i < a->size(); ++i) {
-        const bytes rdata = a->rdata(i);
-        if (rdata.size() != 4) continue;
-        found.push_back(ip_addr(ipv4_addr(rdata.be32(0))));
-      }
-    } else {
-      note_failure(a.error());
-    }
+    for (std::size_t i = 0; i < records->size(); ++i)
+      if (const auto address = address_record(qtype, records->rdata(i))) found.push_back(*address);
   }
   if (!found.empty()) co_return found;
   co_return unexpected(failure.value_or(lookup_error::no_data));
