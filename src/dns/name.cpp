@@ -280,17 +280,11 @@ result<std::size_t, dns_error> name_compressor::write_plain(mut_bytes out, std::
   return write_labels(out, offset, n, false);
 }
 
-namespace {
-
-// FNV-1a over a suffix's octets, folded: equal suffixes (as names compare)
-// hash alike. The size goes in first, the root last.
-std::uint32_t suffix_hash(bytes wire, std::size_t from) {
+std::uint32_t folded_hash(bytes wire, std::size_t from) {
   std::uint32_t h = 2166136261u ^ static_cast<std::uint32_t>(wire.size() - from);
   for (std::size_t i = from; i < wire.size(); ++i) h = (h ^ fold_case(wire.u8(i))) * 16777619u;
   return h;
 }
-
-}  // namespace
 
 void name_compressor::index(std::size_t entry) {
   std::size_t slot = _hashes[entry] & (slots - 1);
@@ -317,7 +311,7 @@ result<std::size_t, dns_error> name_compressor::write_labels(mut_bytes out, std:
   if (compress) {
     for (std::size_t from = 0; wire.u8(from) != 0 && keep == wire.size();
          from += 1 + wire.u8(from)) {
-      const std::uint32_t h = suffix_hash(wire, from);
+      const std::uint32_t h = folded_hash(wire, from);
       for (std::size_t slot = h & (slots - 1); _slots[slot] != 0; slot = (slot + 1) & (slots - 1)) {
         const std::size_t k = _slots[slot] - 1u;
         if (_hashes[k] == h && suffix_matches(out, _offsets[k], n, from)) {
@@ -337,7 +331,7 @@ result<std::size_t, dns_error> name_compressor::write_labels(mut_bytes out, std:
   for (std::size_t from = 0; from < keep && wire.u8(from) != 0; from += 1 + wire.u8(from)) {
     if (_count == capacity || offset + from > max_pointer_target) break;
     _offsets[_count] = static_cast<std::uint16_t>(offset + from);
-    _hashes[_count] = suffix_hash(wire, from);
+    _hashes[_count] = folded_hash(wire, from);
     index(_count++);
   }
   return size;

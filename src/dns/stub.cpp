@@ -117,47 +117,91 @@ stub_judgement judge_stub_reply(bytes reply, std::uint16_t id, const name& qname
 }
 
 lookup_cache::lookup_cache(std::size_t max_entries, memory_budget& budget)
-    : _max_entries(max_entries), _budget(budget) {}
+    : _max_entries(max_entries), _budget(budget) {
+  std::size_t slots = 2;
+  while (slots < 2 * max_entries) slots *= 2;
+  _slots.assign(slots, 0);
+  // Charged whatever is left: without its index the cache cannot work,
+  // and a budget too small for it then keeps no entry either.
+  _index_charged = slots * sizeof(std::uint32_t);
+  _budget.charge(_index_charged);
+}
 
 lookup_cache::~lookup_cache() {
   for (const entry& e : _entries) _budget.release(e.charged);
+  _budget.release(_index_charged);
+}
+
+std::uint32_t lookup_cache::key_hash(const name& qname, rr_type qtype) {
+  return folded_hash(qname.wire()) ^ (static_cast<std::uint32_t>(qtype) * 0x9e3779b1u);
+}
+
+std::size_t lookup_cache::slot_of(const name& qname, rr_type qtype, std::uint32_t hash) const {
+  const std::size_t mask = _slots.size() - 1;
+  for (std::size_t slot = hash & mask; _slots[slot] != 0; slot = (slot + 1) & mask) {
+    const entry& e = _entries[_slots[slot] - 1];
+    if (e.hash == hash && e.qtype == qtype && e.qname == qname) return slot;
+  }
+  return _slots.size();
+}
+
+std::size_t lookup_cache::slot_of_entry(std::size_t i) const {
+  const std::size_t mask = _slots.size() - 1;
+  std::size_t slot = _entries[i].hash & mask;
+  while (_slots[slot] != i + 1) slot = (slot + 1) & mask;
+  return slot;
 }
 
 std::optional<lookup_cache::hit> lookup_cache::find(const name& qname, rr_type qtype, mono_time now) {
-  for (std::size_t i = 0; i < _entries.size(); ++i) {
-    entry& e = _entries[i];
-    if (e.qtype != qtype || e.qname != qname) continue;
-    if (e.expires <= now) {
-      erase(i);
-      break;
-    }
-    ++_hits;
-    hit h;
-    if (e.negative) {
-      h.error = e.error;
-    } else {
-      h.records = &e.records;
-    }
-    return h;
+  const std::size_t slot = slot_of(qname, qtype, key_hash(qname, qtype));
+  if (slot == _slots.size()) {
+    ++_misses;
+    return std::nullopt;
   }
-  ++_misses;
-  return std::nullopt;
+  const std::size_t i = _slots[slot] - 1;
+  entry& e = _entries[i];
+  if (e.expires <= now) {
+    erase(i);
+    ++_misses;
+    return std::nullopt;
+  }
+  ++_hits;
+  hit h;
+  if (e.negative) {
+    h.error = e.error;
+  } else {
+    h.records = &e.records;
+  }
+  return h;
 }
 
 void lookup_cache::erase(std::size_t i) {
+  const std::size_t mask = _slots.size() - 1;
+  // Backward-shift deletion: each later entry of the probe run moves into
+  // the hole unless its own place lies after the hole.
+  std::size_t hole = slot_of_entry(i);
+  _slots[hole] = 0;
+  for (std::size_t next = (hole + 1) & mask; _slots[next] != 0; next = (next + 1) & mask) {
+    const std::size_t home = _entries[_slots[next] - 1].hash & mask;
+    if (((next - home) & mask) >= ((next - hole) & mask)) {
+      _slots[hole] = _slots[next];
+      _slots[next] = 0;
+      hole = next;
+    }
+  }
   _budget.release(_entries[i].charged);
-  _entries[i] = std::move(_entries.back());
+  const std::size_t last = _entries.size() - 1;
+  if (i != last) {
+    _slots[slot_of_entry(last)] = static_cast<std::uint32_t>(i + 1);
+    _entries[i] = std::move(_entries[last]);
+  }
   _entries.pop_back();
 }
 
 void lookup_cache::put(entry e, mono_time now) {
   if (_max_entries == 0) return;
-  for (std::size_t i = 0; i < _entries.size(); ++i) {
-    if (_entries[i].qtype == e.qtype && _entries[i].qname == e.qname) {
-      erase(i);
-      break;
-    }
-  }
+  e.hash = key_hash(e.qname, e.qtype);
+  if (const std::size_t slot = slot_of(e.qname, e.qtype, e.hash); slot != _slots.size()) erase(_slots[slot] - 1);
   // Room: the expired first, then whatever would expire soonest.
   for (std::size_t i = _entries.size(); i-- > 0;) {
     if (_entries[i].expires <= now) erase(i);
@@ -175,7 +219,11 @@ void lookup_cache::put(entry e, mono_time now) {
     if (_entries.empty()) return;  // larger than the whole budget: not kept
     evict_soonest();
   }
+  const std::size_t mask = _slots.size() - 1;
+  std::size_t slot = e.hash & mask;
+  while (_slots[slot] != 0) slot = (slot + 1) & mask;
   _entries.push_back(std::move(e));
+  _slots[slot] = static_cast<std::uint32_t>(_entries.size());
 }
 
 void lookup_cache::store(const name& qname, rr_type qtype, lookup_result records, mono_time now) {

@@ -9,6 +9,7 @@
 
 #include <fata/dns/message.hpp>
 
+#include <string>
 #include <vector>
 
 using namespace fata;
@@ -208,6 +209,49 @@ TEST(DnsStubCache, FullItDropsWhatExpiresFirstAndGivesItsMemoryBack) {
   lookup_cache small(8, tiny);
   small.store(text_name("a.example."), rr_type::a, one_address(300, 1), mono_time{});
   EXPECT_EQ(small.size(), 0u);
+}
+
+// The index (open addressing, backward-shift deletion) through many
+// stores, replacements, expiries and evictions: every entry held is found
+// with its own records, none dropped is, and the memory all comes back.
+TEST(DnsStubCache, TheIndexFindsWhatIsHeldThroughEvictionsAndExpiries) {
+  memory_budget budget(1 << 20);
+  {
+    lookup_cache cache(64, budget);
+    const mono_time t0{};
+    std::vector<std::uint32_t> stored;  // the last inserted TTL of each name, 0: never stored
+    stored.assign(500, 0);
+    std::uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245u + 12345u; };
+    auto host = [](std::size_t n) { return text_name("h" + std::to_string(n) + ".Example."); };
+    for (int step = 0; step < 5000; ++step) {
+      const std::size_t n = next() % stored.size();
+      const std::uint32_t ttl = 10 + next() % 1000;
+      const auto now = t0 + std::chrono::seconds(step / 10);
+      cache.store(host(n), rr_type::a, one_address(ttl, static_cast<std::uint8_t>(n)), now);
+      stored[n] = ttl;
+      ASSERT_LE(cache.size(), 64u);
+      // What was just stored is found, in any case, with its own data.
+      auto just = cache.find(text_name("H" + std::to_string(n) + ".example."), rr_type::a, now);
+      ASSERT_TRUE(just.has_value()) << step;
+      ASSERT_NE(just->records, nullptr);
+      EXPECT_EQ(just->records->rdata(0).u8(3), static_cast<std::uint8_t>(n));
+    }
+    const auto end = t0 + std::chrono::seconds(500);
+    std::size_t found = 0;
+    for (std::size_t n = 0; n < stored.size(); ++n) {
+      auto h = cache.find(host(n), rr_type::a, end);
+      if (!h) continue;
+      ++found;
+      ASSERT_NE(stored[n], 0u);
+      ASSERT_NE(h->records, nullptr);
+      EXPECT_EQ(h->records->rdata(0).u8(3), static_cast<std::uint8_t>(n));
+      EXPECT_FALSE(cache.find(host(n), rr_type::aaaa, end).has_value());
+    }
+    EXPECT_EQ(found, cache.size());  // expired ones went as they were asked for
+    EXPECT_GT(found, 0u);
+  }
+  EXPECT_EQ(budget.used(), 0u);
 }
 
 }  // namespace

@@ -97,6 +97,11 @@ constexpr std::uint8_t fold_case(std::uint8_t c) {
   return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c + ('a' - 'A')) : c;
 }
 
+// FNV-1a over the folded octets of a name's wire form from `from` (a
+// suffix, or all of it): names equal as names compare hash alike. The
+// size goes in first, the root last.
+std::uint32_t folded_hash(bytes wire, std::size_t from = 0);
+
 // A name decoded from a message and the offset just after where it sits
 // (after the first pointer if it was compressed).
 struct name_at {

@@ -110,6 +110,11 @@ stub_judgement judge_stub_reply(bytes reply, std::uint16_t id, const name& qname
 // A bounded cache of lookups, positive and negative, each kept for its
 // TTL (capped: a day for records, an hour for negative answers) and
 // charged to a budget. Full, it drops the entry that would expire first.
+// Found by a hash of (name folded, type) in an open-addressing index of
+// twice max_entries slots (charged to the budget when made), so a hit
+// costs one probe or a few, not a scan; storing still scans the entries
+// (for the expired, and the one to drop), which a miss's round trip to a
+// server dwarfs.
 class lookup_cache {
  public:
   static constexpr std::uint32_t max_ttl = 86400;
@@ -139,18 +144,28 @@ class lookup_cache {
   struct entry {
     name qname;
     rr_type qtype = rr_type::a;
+    std::uint32_t hash = 0;  // key_hash(qname, qtype)
     mono_time expires{};
     bool negative = false;
     lookup_error error = lookup_error::nxdomain;
     lookup_result records;
     std::size_t charged = 0;
   };
+  static std::uint32_t key_hash(const name& qname, rr_type qtype);
+  // The index slot holding `qname`/`qtype`'s entry, or _slots.size().
+  std::size_t slot_of(const name& qname, rr_type qtype, std::uint32_t hash) const;
+  // The slot holding entry `i` (which is indexed).
+  std::size_t slot_of_entry(std::size_t i) const;
   void put(entry e, mono_time now);
   void erase(std::size_t i);
 
   std::size_t _max_entries;
   memory_budget& _budget;
   std::vector<entry> _entries;
+  // Entry index + 1 at its hash's place (0: empty), probed linearly; a
+  // power of two in size, at most half full.
+  std::vector<std::uint32_t> _slots;
+  std::size_t _index_charged = 0;
   std::uint64_t _hits = 0;
   std::uint64_t _misses = 0;
 };
