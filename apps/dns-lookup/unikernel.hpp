@@ -13,10 +13,10 @@
 #include <fata/core/fmt.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
+#include <fata/dns/signature.hpp>
 #include <fata/dns/text.hpp>
 #include <fata/dns/zone_file.hpp>
 #include <fata/platform/abi.hpp>
-#include <fata/sig/dns.hpp>
 
 namespace dns_lookup {
 

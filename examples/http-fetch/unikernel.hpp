@@ -14,11 +14,11 @@
 #include <fata/core/keys.hpp>
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
+#include <fata/dns/signature.hpp>
 #include <fata/http/fetch.hpp>
 #include <fata/devices/kv/digest.hpp>
 #include <fata/platform/abi.hpp>
 #include <fata/sig/clock.hpp>
-#include <fata/sig/dns.hpp>
 #include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 #include <fata/tls/context.hpp>

@@ -26,9 +26,9 @@
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/client.hpp>
+#include <fata/dns/signature.hpp>
 #include <fata/net/happy_eyeballs.hpp>
 #include <fata/platform/abi.hpp>
-#include <fata/sig/dns.hpp>
 #include <fata/sig/stack.hpp>
 
 namespace example {

@@ -35,7 +35,7 @@
 #include <fata/core/task.hpp>
 #include <fata/core/time.hpp>
 #include <fata/sig/all.hpp>
-#include <fata/sig/dns.hpp>
+#include <fata/dns/signature.hpp>
 #include <fata/sig/stack.hpp>
 
 namespace fata::config {

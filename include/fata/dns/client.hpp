@@ -19,7 +19,7 @@
 #include <fata/core/log.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/resolver.hpp>
-#include <fata/sig/dns.hpp>
+#include <fata/dns/signature.hpp>
 
 namespace fata::dns {
 

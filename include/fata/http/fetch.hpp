@@ -29,10 +29,10 @@
 #include <fata/core/result.hpp>
 #include <fata/core/task.hpp>
 #include <fata/dns/client.hpp>
+#include <fata/dns/signature.hpp>
 #include <fata/http/client.hpp>
 #include <fata/http/url.hpp>
 #include <fata/sig/clock.hpp>
-#include <fata/sig/dns.hpp>
 #include <fata/sig/random.hpp>
 #include <fata/sig/stack.hpp>
 #include <fata/tls/flow.hpp>

@@ -5,8 +5,11 @@
 // implementation (a stub resolver asking recursive servers), and
 // fata::dns::resolve_addresses the host-name helper over any model.
 //
-// Not in sig/all.hpp: the signature names the DNS library's types
-// (fata/dns/stub.hpp), which the other signatures do not need.
+// In the protocol layer, not with the other signatures in fata/sig/
+// (layer 4): it names the DNS library's types (fata/dns/stub.hpp), and a
+// layer may not include the layers above it (tests/lint/check-layers).
+// The concept is fata::sig's all the same: a description names it as it
+// names the others.
 #pragma once
 
 #include <concepts>
